@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything Npga.Live needs on a Debian bookworm machine, idempotently:
+# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion, Node.js),
+# npm packages (ONNX Runtime's native library, the MediaPipe face models, TF.js for parity checks;
+# install scripts disabled), the tracker's ONNX models (converted when missing), and the .NET build.
+# The .NET 10 SDK itself is not in Debian's archive: it must already be on PATH.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+apt_packages=(
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
+  python3 python3-numpy python3-onnx python3-scipy
+  nodejs npm
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node and npm may come from elsewhere (e.g. a preinstalled toolchain): only install Debian's when absent.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
+
+# npm packages, exactly as locked, with install scripts disabled (onnxruntime-node's script would download).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci --ignore-scripts"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+# Tracker models: converted from the TF.js models in @vladmandic/human (committed; re-made when absent).
+for m in blazeface facemesh iris; do
+  if [ ! -f "models/tracker/$m.onnx" ]; then
+    echo "setup: converting the MediaPipe face models to ONNX"
+    /usr/bin/python3 scripts/tracker/convert_tfjs_to_onnx.py
+    break
+  fi
+done
+
+echo "setup: dotnet build (Release)"
+dotnet build Npga.Live.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+echo "setup: done"

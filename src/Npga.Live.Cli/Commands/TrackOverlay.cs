@@ -1,0 +1,36 @@
+using Npga.Live.Core.Imaging;
+using Npga.Live.Tracking;
+
+namespace Npga.Live.Cli.Commands;
+
+/// <summary>Draws a <see cref="TrackResult"/> onto its frame: landmarks as green dots, head axes x red, y green, z blue (5 cm).</summary>
+internal static class TrackOverlay
+{
+    public static void Draw(RgbImage img, TrackResult r)
+    {
+        if (!r.Face || r.LandmarksPx is null)
+        {
+            Canvas.Line(img, 0, 0, img.Width - 1, img.Height - 1, 255, 0, 0, 3);
+            Canvas.Line(img, img.Width - 1, 0, 0, img.Height - 1, 255, 0, 0, 3);
+            return;
+        }
+        int dot = Math.Max(1, Math.Min(img.Width, img.Height) / 400);
+        for (int i = 0; i < r.LandmarksPx.Length / 3; i++)
+            Canvas.Dot(img, r.LandmarksPx[3 * i], r.LandmarksPx[3 * i + 1], dot, 255, 230, 0);
+        if (r.Pose is not { } p || r.Intrinsics is not { } k) return;
+        // Image position of a head-frame point X: flipped = s·R·X + T, image = (flipped.x, −flipped.y),
+        // with T = (t0·s + cx, t1·s − cy) (see PoseExpressionFitter).
+        double s = p.Scale, tx = p.Translation[0] * s + k[2], ty = p.Translation[1] * s - k[3];
+        (double X, double Y) Project(double x, double y, double z)
+        {
+            var R = p.Rotation;
+            double fx = s * (R[0] * x + R[1] * y + R[2] * z) + tx, fy = s * (R[3] * x + R[4] * y + R[5] * z) + ty;
+            return (fx, -fy);
+        }
+        var o = Project(0, 0, 0);
+        int w = Math.Max(2, Math.Min(img.Width, img.Height) / 200);
+        var ax = Project(0.05, 0, 0); Canvas.Line(img, o.X, o.Y, ax.X, ax.Y, 255, 40, 40, w);
+        var ay = Project(0, 0.05, 0); Canvas.Line(img, o.X, o.Y, ay.X, ay.Y, 40, 255, 40, w);
+        var az = Project(0, 0, 0.05); Canvas.Line(img, o.X, o.Y, az.X, az.Y, 60, 120, 255, w);
+    }
+}

@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Npga.Live.Cli.Commands;
+
+// Composition root of the `npga` command-line tool: one verb per command class.
+var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by a webcam")
+{
+    TrackCommand.Create(),
+    new Command("bench", "Benchmarks that print figures (medians over several runs)")
+    {
+        BenchTrackerCommand.Create(),
+    },
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,175 @@
+using Npga.Live.Tracking.Geometry;
+using Npga.Live.Tracking.Landmarks;
+
+namespace Npga.Live.Tracking.Expression;
+
+/// <summary>The head pose and expression code fitted to one frame's landmarks.</summary>
+/// <param name="Rotation">Head rotation R, row-major 3×3, canonical head frame to camera frame.</param>
+/// <param name="Translation">Head origin t in the camera frame, metres.</param>
+/// <param name="Scale">Image pixels per metre at the head (similarity scale).</param>
+/// <param name="ZExp">Expression code z_exp, K floats.</param>
+/// <param name="ResidualMm">RMS distance between the fitted model and the landmarks, millimetres (canonical frame).</param>
+public sealed record PoseExpression(double[] Rotation, double[] Translation, double Scale, float[] ZExp, double ResidualMm);
+
+/// <summary>
+/// Fits head pose and expression code to 468 landmarks (ARCHITECTURE.md, tracker contract).
+/// The landmarks (image pixels x→right, y→down, z into the screen) are first flipped to a right-handed
+/// frame (x, −y, −z), in which a frontal, upright head has R ≈ I. Then, alternating <see cref="Iterations"/> times:
+/// (1) the similarity y ≈ s·R·X(z) + t on the stable landmarks (Horn/Umeyama);
+/// (2) z_exp = argmin ‖(s⁻¹Rᵀ(y − t)) − N − B·z‖² + λ‖z‖² over all landmarks (ridge least squares,
+/// solved with a precomputed K×1404 matrix (BᵀB + λI)⁻¹Bᵀ).
+/// N is the neutral shape: the model's canonical C, or, with <see cref="AdaptNeutral"/>, this person's
+/// own neutral estimated over the stream as a running per-landmark median of the pose-normalised
+/// landmarks (a sign-step stochastic approximation: N ← N + η·sign(x − N)), which is how the model's
+/// neutrals were defined when it was learned. Without it the driver's identity would leak into z_exp.
+/// The camera is a pinhole with intrinsics fx = fy = f, cx, cy (pixels); under weak perspective the
+/// head origin lies at depth f/s, so t = ((tx − cx)/s, (ty + cy)/s, −f/s) in the camera frame
+/// (OpenGL convention: x right, y up, the camera looks along −z).
+/// </summary>
+public sealed class PoseExpressionFitter
+{
+    private readonly ExpressionModel _model;
+    private readonly float[] _solve; // K x 1404
+    private readonly float[] _flipped = new float[FaceLandmarks.Count * 3];
+    private readonly float[] _shape = new float[FaceLandmarks.Count * 3];
+    private readonly float[] _canon = new float[FaceLandmarks.Count * 3];
+    private readonly float[] _neutral;
+    private readonly SimilarityTransform _sim = new();
+    private long _adaptedFrames;
+
+    /// <summary>Prepares a fitter for <paramref name="model"/>.</summary>
+    public PoseExpressionFitter(ExpressionModel model)
+    {
+        _model = model;
+        _solve = BuildSolver(model);
+        _neutral = (float[])model.Canonical.Clone();
+    }
+
+    /// <summary>Pose/code alternations per frame.</summary>
+    public int Iterations { get; init; } = 3;
+
+    /// <summary>Whether <see cref="Fit"/> updates the per-person neutral estimate (per stream; see the class notes).</summary>
+    public bool AdaptNeutral { get; init; }
+
+    /// <summary>Median step η while warming up (first <see cref="WarmupFrames"/> frames), metres per frame.</summary>
+    public float WarmupStep { get; init; } = 0.0005f;
+
+    /// <summary>Median step η after warm-up, metres per frame.</summary>
+    public float SteadyStep { get; init; } = 0.00002f;
+
+    /// <summary>Frames of fast adaptation.</summary>
+    public int WarmupFrames { get; init; } = 60;
+
+    /// <summary>The current neutral shape N, [468·3] metres (canonical frame).</summary>
+    public ReadOnlySpan<float> Neutral => _neutral;
+
+    /// <summary>Forgets the person: N goes back to the model's canonical shape.</summary>
+    public void ResetNeutral()
+    {
+        _model.Canonical.CopyTo(_neutral, 0);
+        _adaptedFrames = 0;
+    }
+
+    /// <summary>The model fitted against.</summary>
+    public ExpressionModel Model => _model;
+
+    /// <summary>
+    /// Fits one frame.
+    /// </summary>
+    /// <param name="landmarksPx">468·3 floats: x, y, z in image pixels.</param>
+    /// <param name="fx">Focal length, pixels.</param>
+    /// <param name="cx">Principal point x, pixels.</param>
+    /// <param name="cy">Principal point y, pixels.</param>
+    /// <param name="initialZ">Code to start from (e.g. the previous frame's), or empty for neutral.</param>
+    public PoseExpression Fit(ReadOnlySpan<float> landmarksPx, double fx, double cx, double cy, ReadOnlySpan<float> initialZ = default)
+    {
+        int n = FaceLandmarks.Count * 3;
+        if (landmarksPx.Length < n) throw new ArgumentException("need 468 landmarks (x, y, z)", nameof(landmarksPx));
+        for (int i = 0; i < FaceLandmarks.Count; i++)
+        {
+            _flipped[3 * i] = landmarksPx[3 * i];
+            _flipped[3 * i + 1] = -landmarksPx[3 * i + 1];
+            _flipped[3 * i + 2] = -landmarksPx[3 * i + 2];
+        }
+        var z = new float[_model.K];
+        if (initialZ.Length == _model.K) initialZ.CopyTo(z);
+        for (int iter = 0; iter < Iterations; iter++)
+        {
+            ShapeOnNeutral(z, _shape);
+            _sim.Fit(_shape, _flipped, _model.StableIndices);
+            _sim.ApplyInverse(_flipped, _canon);
+            SolveCode(z);
+        }
+        ShapeOnNeutral(z, _shape);
+        double sse = 0;
+        for (int i = 0; i < n; i++) { double d = _canon[i] - _shape[i]; sse += d * d; }
+        double s = _sim.S;
+        var t = new[] { (_sim.T[0] - cx) / s, (_sim.T[1] + cy) / s, -fx / s };
+        var result = new PoseExpression((double[])_sim.R.Clone(), t, s, z, 1000 * Math.Sqrt(sse / FaceLandmarks.Count));
+        if (AdaptNeutral)
+        {
+            float eta = _adaptedFrames++ < WarmupFrames ? WarmupStep : SteadyStep;
+            for (int i = 0; i < n; i++) _neutral[i] += eta * MathF.Sign(_canon[i] - _neutral[i]);
+        }
+        return result;
+    }
+
+    private void ShapeOnNeutral(ReadOnlySpan<float> z, Span<float> dst)
+    {
+        _model.Shape(z, dst);
+        var c = _model.Canonical;
+        for (int i = 0; i < dst.Length; i++) dst[i] += _neutral[i] - c[i];
+    }
+
+    private void SolveCode(float[] z)
+    {
+        int n = FaceLandmarks.Count * 3;
+        var c = _neutral;
+        for (int k = 0; k < z.Length; k++)
+        {
+            var row = _solve.AsSpan(k * n, n);
+            double acc = 0;
+            for (int i = 0; i < n; i++) acc += row[i] * (_canon[i] - c[i]);
+            z[k] = (float)acc;
+        }
+    }
+
+    /// <summary>(BᵀB + λI)⁻¹Bᵀ as a K×1404 row-major matrix (Cholesky solve of the K×K normal matrix).</summary>
+    private static float[] BuildSolver(ExpressionModel m)
+    {
+        int n = FaceLandmarks.Count * 3, k = m.K;
+        var g = new double[k * k];
+        for (int a = 0; a < k; a++)
+            for (int b = a; b < k; b++)
+            {
+                double acc = 0;
+                for (int i = 0; i < n; i++) acc += (double)m.Basis[a * n + i] * m.Basis[b * n + i];
+                g[a * k + b] = g[b * k + a] = acc;
+            }
+        for (int a = 0; a < k; a++) g[a * k + a] += m.Regularization;
+        // Cholesky G = L Lᵀ.
+        var l = new double[k * k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double sum = g[i * k + j];
+                for (int p = 0; p < j; p++) sum -= l[i * k + p] * l[j * k + p];
+                if (i == j)
+                {
+                    if (sum <= 0) throw new InvalidDataException($"expression model {m.Id}: normal matrix is not positive definite");
+                    l[i * k + i] = Math.Sqrt(sum);
+                }
+                else l[i * k + j] = sum / l[j * k + j];
+            }
+        var solver = new float[k * n];
+        var col = new double[k];
+        for (int i = 0; i < n; i++)
+        {
+            for (int a = 0; a < k; a++) col[a] = m.Basis[a * n + i];
+            for (int a = 0; a < k; a++) { double s = col[a]; for (int p = 0; p < a; p++) s -= l[a * k + p] * col[p]; col[a] = s / l[a * k + a]; }
+            for (int a = k - 1; a >= 0; a--) { double s = col[a]; for (int p = a + 1; p < k; p++) s -= l[p * k + a] * col[p]; col[a] = s / l[a * k + a]; }
+            for (int a = 0; a < k; a++) solver[a * n + i] = (float)col[a];
+        }
+        return solver;
+    }
+}

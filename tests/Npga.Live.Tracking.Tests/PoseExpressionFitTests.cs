@@ -1,0 +1,122 @@
+using Npga.Live.Core;
+using Npga.Live.Tracking.Expression;
+using Npga.Live.Tracking.Geometry;
+using Npga.Live.Tracking.Landmarks;
+
+namespace Npga.Live.Tracking.Tests;
+
+/// <summary>Pose and code recovery on synthetic landmark sets made from the expression model with a known pose and code.</summary>
+public class PoseExpressionFitTests
+{
+    private static readonly ExpressionModel Model = ExpressionModel.LoadById(RepoPaths.Models, TrackerOptions.DefaultExpressionModelId);
+
+    /// <summary>Renders the model's landmarks for a code and pose into image pixels (weak perspective, as the tracker assumes).</summary>
+    private static float[] Synthesize(float[] z, SimilarityTransform pose)
+    {
+        var shape = new float[FaceLandmarks.Count * 3];
+        Model.Shape(z, shape);
+        var flipped = new float[shape.Length];
+        pose.Apply(shape, flipped);
+        for (int i = 0; i < FaceLandmarks.Count; i++) { flipped[3 * i + 1] = -flipped[3 * i + 1]; flipped[3 * i + 2] = -flipped[3 * i + 2]; }
+        return flipped;
+    }
+
+    [Theory]
+    [InlineData(1, 0.0, 0.0, 0.0)]
+    [InlineData(2, 0.3, 0.0, 0.0)]
+    [InlineData(3, 0.0, -0.4, 0.1)]
+    [InlineData(4, 0.2, 0.3, -0.2)]
+    public void RecoversPoseAndCode(int seed, double qx, double qy, double qz)
+    {
+        var rnd = new Random(seed);
+        var z = new float[Model.K];
+        for (int k = 0; k < Model.K; k++) z[k] = (float)(rnd.NextDouble() * 3 - 1.5);
+        var pose = new SimilarityTransform { S = 1500 };
+        pose.SetRotationFromQuaternion(1, qx, qy, qz);
+        pose.T[0] = 260; pose.T[1] = -240; pose.T[2] = 30;
+        var px = Synthesize(z, pose);
+        var fit = new PoseExpressionFitter(Model).Fit(px, fx: 512, cx: 256, cy: 256);
+        for (int i = 0; i < 9; i++) Assert.InRange(fit.Rotation[i] - pose.R[i], -0.005, 0.005);
+        Assert.InRange(fit.Scale, 1499, 1501);
+        // translation in metres: ((tx − cx)/s, (ty + cy)/s, −f/s), within 0.1 mm
+        Assert.InRange(fit.Translation[0] - (260 - 256) / 1500.0, -1e-4, 1e-4);
+        Assert.InRange(fit.Translation[1] - (-240 + 256) / 1500.0, -1e-4, 1e-4);
+        Assert.InRange(fit.Translation[2] - (-512 / 1500.0), -1e-4, 1e-4);
+        for (int k = 0; k < Model.K; k++) Assert.True(Math.Abs(z[k] - fit.ZExp[k]) < 0.1, $"z[{k}] = {z[k]:F3}, fitted {fit.ZExp[k]:F3}");
+        Assert.True(fit.ResidualMm < 0.2, $"residual {fit.ResidualMm} mm");
+    }
+
+    [Fact]
+    public void NeutralFace_GivesANearZeroCode()
+    {
+        var pose = new SimilarityTransform { S = 900 };
+        pose.T[0] = 300; pose.T[1] = -200;
+        var fit = new PoseExpressionFitter(Model).Fit(Synthesize(new float[Model.K], pose), 640, 320, 240);
+        Assert.All(fit.ZExp, v => Assert.True(Math.Abs(v) < 0.05));
+    }
+
+    [Fact]
+    public void NeutralAdaptation_RemovesAnIdentityOffset()
+    {
+        // A "person" whose neutral differs from the canonical shape by a fixed per-landmark offset (±2 mm).
+        var rnd = new Random(11);
+        var offset = new float[FaceLandmarks.Count * 3];
+        for (int i = 0; i < offset.Length; i++) offset[i] = (float)((rnd.NextDouble() - 0.5) * 0.004);
+        var pose = new SimilarityTransform { S = 1200 };
+        pose.T[0] = 256; pose.T[1] = -256;
+        var fixedFit = new PoseExpressionFitter(Model);
+        var adaptive = new PoseExpressionFitter(Model) { AdaptNeutral = true };
+        PoseExpression? a = null, f = null;
+        for (int frame = 0; frame < 400; frame++)
+        {
+            var z = new float[Model.K];
+            if (frame % 3 == 0) z[0] = (float)(rnd.NextDouble() * 2); // occasional expressions
+            var shape = new float[offset.Length];
+            Model.Shape(z, shape);
+            for (int i = 0; i < shape.Length; i++) shape[i] += offset[i];
+            var px = new float[shape.Length];
+            pose.Apply(shape, px);
+            for (int i = 0; i < FaceLandmarks.Count; i++) { px[3 * i + 1] = -px[3 * i + 1]; px[3 * i + 2] = -px[3 * i + 2]; }
+            a = adaptive.Fit(px, 512, 256, 256, a?.ZExp);
+            f = fixedFit.Fit(px, 512, 256, 256, f?.ZExp);
+            if (frame == 399)
+            {
+                double na = Math.Sqrt(a.ZExp.Sum(v => v * v) - a.ZExp[0] * a.ZExp[0]);
+                double nf = Math.Sqrt(f.ZExp.Sum(v => v * v) - f.ZExp[0] * f.ZExp[0]);
+                Assert.True(na < nf / 3, $"identity leak in z: adaptive {na:F3}, fixed {nf:F3}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Model_IsWellFormed()
+    {
+        Assert.InRange(Model.K, 4, 64);
+        Assert.True(Model.Triangles.Length > 700);
+        // Eye and mouth openings are holes: no triangle has all three corners on one opening's contour.
+        foreach (var hole in new[] { FaceLandmarks.RightEye, FaceLandmarks.LeftEye, FaceLandmarks.InnerLips })
+            Assert.DoesNotContain(Model.Triangles, t => t.All(hole.Contains));
+        // Canonical frame: outer eye corners 89 mm apart along +x, forehead above chin, nose tip in front.
+        var c = Model.Canonical;
+        Assert.Equal(0.089, c[3 * FaceLandmarks.LeftEyeOuter] - c[3 * FaceLandmarks.RightEyeOuter], 3);
+        Assert.True(c[3 * FaceLandmarks.Forehead + 1] > c[3 * FaceLandmarks.Chin + 1]);
+        Assert.True(c[3 * FaceLandmarks.NoseTip + 2] > c[3 * FaceLandmarks.LeftEyeOuter + 2]);
+    }
+
+    [Fact]
+    public void Load_RejectsADamagedModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("npga-expr-").FullName;
+        try
+        {
+            var p = Path.Combine(dir, "expression_model.json");
+            File.WriteAllText(p, "{\"format\":\"npga-expression/1\",\"id\":\"x\",\"K\":2,\"canonical\":[[0,0,0]],\"basis\":[]}");
+            var e = Assert.Throws<InvalidDataException>(() => ExpressionModel.Load(dir));
+            Assert.Contains("canonical", e.Message);
+            File.WriteAllText(p, "not json");
+            Assert.Throws<InvalidDataException>(() => ExpressionModel.Load(p));
+            Assert.Throws<FileNotFoundException>(() => ExpressionModel.Load(Path.Combine(dir, "nope")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
