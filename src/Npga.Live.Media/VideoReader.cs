@@ -248,9 +248,8 @@ public sealed unsafe class VideoReader : IDisposable
             // decodebin has exposed all its streams and none reached the converter: no video. Not every
             // such file makes GStreamer post an error (a short audio-only MP4 drains before the
             // not-linked result reaches its demuxer), so do not wait for one.
-            if (_exposed.Value && !ConverterLinked() && _bus.Pop(TimeSpan.FromMilliseconds(100), GstMessageType.Error) is var late)
-                throw Fail("it contains no video stream (only other streams, e.g. audio)",
-                    late is GstErrorMessage lateError ? lateError.ToException() : null);
+            if (_exposed.Value && !ConverterLinked())
+                throw NoVideo(_bus.Pop(TimeSpan.FromMilliseconds(100), GstMessageType.Error) as GstErrorMessage);
             if (clock.Elapsed >= nextStallCheck)
             {
                 // decodebin drops an error that its demuxer posts while being plugged in (a race in
@@ -269,7 +268,7 @@ public sealed unsafe class VideoReader : IDisposable
             {
                 if (_gate.Refusal is { } r) throw Fail(r);
                 if (!ConverterLinked() && error.Debug?.Contains("not-linked", StringComparison.Ordinal) == true)
-                    throw Fail($"it contains no video stream (only other streams, e.g. audio, or none) — {PipelineErrors.Describe(error)}", error.ToException());
+                    throw NoVideo(error);
                 throw Fail(PipelineErrors.Describe(error), error.ToException());
             }
             if (msg is { Type: GstMessageType.AsyncDone }) break;
@@ -279,7 +278,7 @@ public sealed unsafe class VideoReader : IDisposable
         using (var first = _sink.TryPullPreroll(TimeSpan.Zero))
         {
             if (first is null)
-                throw Fail(ConverterLinked() ? "the video stream contains no frames" : "it contains no video stream (only other streams, e.g. audio, or none)");
+                throw ConverterLinked() ? Fail("the video stream contains no frames") : NoVideo(null);
             ReadCaps(first);
         }
         Duration = _pipeline.QueryDuration();
@@ -376,6 +375,11 @@ public sealed unsafe class VideoReader : IDisposable
                    ?? (FrameRate > 0 ? TimeSpan.FromSeconds(FramesRead / FrameRate) : TimeSpan.Zero);
         return new VideoFrame(FramesRead, time, image);
     }
+
+    private MediaException NoVideo(GstErrorMessage? error)
+        => Fail("it contains no video stream that can be decoded (only other streams such as audio, or video in a codec "
+                + "no installed GStreamer decoder reads)" + (error is null ? "" : $" — {PipelineErrors.Describe(error)}"),
+            error?.ToException());
 
     private MediaException FailFromBus(string what, TimeSpan wait)
     {

@@ -23,7 +23,15 @@ public sealed class TmpfsMount : IDisposable
 
     public void Dispose()
     {
-        Run("umount", Dir);
+        // A file GStreamer opened here (filesink's fd is not close-on-exec) can be inherited by a
+        // child process another test starts at that moment (gst-launch, python), keeping the mount
+        // busy for a while: retry, then detach lazily.
+        for (int i = 0; i < 20; i++)
+        {
+            if (Run("umount", Dir).Code == 0) break;
+            if (i == 19) Run("umount", "-l", Dir);
+            Thread.Sleep(100);
+        }
         try { Directory.Delete(Dir); } catch (IOException) { /* still mounted: leave it */ }
     }
 

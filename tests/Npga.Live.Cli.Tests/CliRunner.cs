@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using Npga.Live.Core;
+
+namespace Npga.Live.Cli.Tests;
+
+/// <summary>Runs the real `npga` CLI (the npga.dll built beside the tests) as a child process with a time limit.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(TimeSpan timeout, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "npga.dll");
+        var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.Environment["NPGA_HOME"] = RepoPaths.RequireRoot();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"npga {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s (a hang)");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
