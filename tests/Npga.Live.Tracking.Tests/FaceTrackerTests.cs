@@ -96,6 +96,31 @@ public class FaceTrackerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SeveralFaces_TheLargestIsTracked_AndTheCountIsReported()
+    {
+        string?[] clips = [SharedData.Driving("d0.mp4"), SharedData.Driving("d3.mp4")];
+        if (SharedData.Missing(output, clips)) return;
+        var big = SharedData.Frames(clips[0]!, i => i == 10, 1)[0].Image;   // 512x512
+        var other = SharedData.Frames(clips[1]!, i => i == 10, 1)[0].Image; // 512x512, pasted at half size
+        var canvas = new RgbImage(768, 512);
+        for (int y = 0; y < 512; y++) big.Row(y).CopyTo(canvas.Row(y));
+        for (int y = 0; y < 256; y++)
+            for (int x = 0; x < 256; x++)
+                for (int c = 0; c < 3; c++)
+                {
+                    int sum = other.Pixels[(2 * y * 512 + 2 * x) * 3 + c] + other.Pixels[(2 * y * 512 + 2 * x + 1) * 3 + c]
+                            + other.Pixels[((2 * y + 1) * 512 + 2 * x) * 3 + c] + other.Pixels[((2 * y + 1) * 512 + 2 * x + 1) * 3 + c];
+                    canvas.Pixels[((128 + y) * 768 + 512 + x) * 3 + c] = (byte)(sum / 4);
+                }
+        using var tracker = new FaceTracker();
+        var r = tracker.Track(canvas, 0, 0);
+        Assert.True(r.Face);
+        Assert.Equal(2, r.Faces);
+        double meanX = Enumerable.Range(0, 468).Average(i => r.LandmarksPx![3 * i]);
+        Assert.True(meanX < 512, $"the tracked face (mean x {meanX:F0}) should be the large one on the left");
+    }
+
+    [Fact]
     public void FlatGreyAndNoiseFrames_SayNoFace_AndNothingThrows()
     {
         using var tracker = new FaceTracker();
