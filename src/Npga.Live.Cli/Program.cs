@@ -5,9 +5,11 @@ using Npga.Live.Cli.Commands;
 var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by a webcam")
 {
     TrackCommand.Create(),
+    RenderCommand.Create(),
     new Command("bench", "Benchmarks that print figures (medians over several runs)")
     {
         BenchTrackerCommand.Create(),
+        BenchRenderCommand.Create(),
     },
 };
 return await root.Parse(args).InvokeAsync();

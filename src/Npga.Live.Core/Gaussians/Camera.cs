@@ -46,4 +46,73 @@ public sealed record Camera(int Width, int Height, double Fx, double Fy, double 
         double f = 0.5 * height / Math.Tan(fovYDeg * Math.PI / 360);
         return new Camera(width, height, f, f, width / 2.0, height / 2.0, r, t);
     }
+
+    /// <summary>
+    /// The same camera for an output of <paramref name="width"/>×<paramref name="height"/> pixels: the focal
+    /// lengths scale uniformly by height/<see cref="Height"/> (the vertical field of view is kept) and the
+    /// principal point keeps its offset from the image centre, scaled alike. Extrinsics are unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is below 1.</exception>
+    public Camera Resized(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        double s = (double)height / Height;
+        return this with
+        {
+            Width = width, Height = height, Fx = Fx * s, Fy = Fy * s,
+            Cx = width / 2.0 + (Cx - Width / 2.0) * s, Cy = height / 2.0 + (Cy - Height / 2.0) * s,
+        };
+    }
+
+    /// <summary>
+    /// The camera moved round the world origin (the head's centre) on a sphere: by <paramref name="yawDeg"/>
+    /// about the world +y axis and <paramref name="pitchDeg"/> about the world +x axis (positive pitch = the
+    /// camera moves up, positive yaw = it moves towards +x, the subject's left). With Q the orbit rotation the
+    /// new extrinsics are R' = R·Qᵀ and t' = t (the centre moves to Q·C, its distance to the origin kept).
+    /// </summary>
+    public Camera Orbited(double yawDeg, double pitchDeg)
+    {
+        double a = yawDeg * Math.PI / 180, b = pitchDeg * Math.PI / 180;
+        // Q = Ry(a)·Rx(−b): pitch first (about x; −b so that positive pitch lifts the camera), then yaw.
+        double ca = Math.Cos(a), sa = Math.Sin(a), cb = Math.Cos(-b), sb = Math.Sin(-b);
+        double[] ry = [ca, 0, sa, 0, 1, 0, -sa, 0, ca];
+        double[] rx = [1, 0, 0, 0, cb, -sb, 0, sb, cb];
+        var q = Mul(ry, rx);
+        return this with { R = Mul(R, Transpose(q)), T = (double[])T.Clone() };
+    }
+
+    /// <summary>
+    /// Folds a rigid object pose into the extrinsics: rendering an object given in its own frame with the
+    /// returned camera equals rendering the object moved by x_world = <paramref name="rotation"/>·x +
+    /// <paramref name="translation"/> with this camera (R' = R·R_obj, t' = R·t_obj + t). Used to place the
+    /// head: the Gaussians stay in the canonical head frame, so their SH colours are evaluated for the view
+    /// direction in that frame, as they were trained.
+    /// </summary>
+    /// <param name="rotation">Row-major 3×3 rotation.</param>
+    /// <param name="translation">Metres.</param>
+    public Camera WithObjectPose(ReadOnlySpan<double> rotation, ReadOnlySpan<double> translation)
+    {
+        if (rotation.Length != 9 || translation.Length != 3) throw new ArgumentException("rotation needs 9 values and translation 3");
+        var ro = rotation.ToArray();
+        var t = new double[3];
+        for (int i = 0; i < 3; i++)
+            t[i] = R[3 * i] * translation[0] + R[3 * i + 1] * translation[1] + R[3 * i + 2] * translation[2] + T[i];
+        return this with { R = Mul(R, ro), T = t };
+    }
+
+    /// <summary>The camera centre in world coordinates, −Rᵀ·t (metres).</summary>
+    public (double X, double Y, double Z) Center =>
+        (-(R[0] * T[0] + R[3] * T[1] + R[6] * T[2]), -(R[1] * T[0] + R[4] * T[1] + R[7] * T[2]), -(R[2] * T[0] + R[5] * T[1] + R[8] * T[2]));
+
+    private static double[] Mul(double[] a, double[] b)
+    {
+        var c = new double[9];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                c[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
+        return c;
+    }
+
+    private static double[] Transpose(double[] a) => [a[0], a[3], a[6], a[1], a[4], a[7], a[2], a[5], a[8]];
 }

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Numerics;
+using Npga.Live.Core.Gaussians;
+using Npga.Live.Onnx;
+
+namespace Npga.Live.Avatar;
+
+/// <summary>How <see cref="AvatarDynamics"/> runs its networks.</summary>
+public sealed class AvatarDynamicsOptions
+{
+    /// <summary>ORT threads per network run (<see cref="OrtSessionOptions.IntraOpThreads"/>); 1 (default) runs on the calling thread.</summary>
+    public int IntraOpThreads { get; init; } = 1;
+
+    /// <summary>
+    /// Use the export-time splits F_pre/F_post and G_pre/G_post when the package has them (default): the pre parts run once
+    /// at construction, only the post parts per frame. False runs the whole F and G every frame.
+    /// </summary>
+    public bool UseSplitNetworks { get; init; } = true;
+
+    /// <summary>Ask ORT for its CUDA execution provider (falls back to the CPU when the library has none).</summary>
+    public bool UseCuda { get; init; }
+}
+
+/// <summary>Wall-clock time of the stages of one <see cref="AvatarDynamics.Pose"/> call, milliseconds.</summary>
+/// <param name="FMs">Running F (or F_post): writing z_exp and the ORT run.</param>
+/// <param name="GMs">Running G (or G_post); 0 without G.</param>
+/// <param name="ComposeMs">Composing the posed cloud (NPGA eq. 6) and applying the head pose.</param>
+public readonly record struct AvatarStageTimings(double FMs, double GMs, double ComposeMs)
+{
+    /// <summary>F + G + compose, milliseconds.</summary>
+    public double TotalMs => FMs + GMs + ComposeMs;
+}
+
+/// <summary>
+/// The avatar's expression dynamics (NPGA eqs. 4–6): per frame, from an expression code z_exp [K] and a head pose, runs the
+/// deformation prior F and the detail network G for all N Gaussians through ONNX Runtime and writes the posed Gaussians
+/// A_p, placed in the world by the head pose, into a caller-owned <see cref="GaussianCloud"/>:
+/// <list type="bullet">
+/// <item>μ_p = μ + d_μ(F) + d_μ(G), then μ_world = R·μ_p + t (metres);</item>
+/// <item>q_p = d_rot ⊗ q (Hamilton product; d_rot = (1,0,0,0) is no change, NPGA eq. 12), then q_world = q(R) ⊗ q_p, with
+/// q(R) the unit quaternion of R (w ≥ 0); quaternions are not normalised (the renderer does);</item>
+/// <item>log-scales, opacity logits, SH [N,(d+1)²,3] and latents [N,L] add G's offsets in their stored spaces.</item>
+/// </list>
+/// SH coefficients stay in the canonical head frame (they are not rotated by R; a renderer evaluating view-dependent colour
+/// should turn the view direction into the head frame with Rᵀ). Without G only F's d_μ applies and the other attributes are
+/// the canonical ones. F's and G's inputs mu and feat are constant: they are written into the ORT input buffers once; when the
+/// package has the export-time splits, the z-independent first-layer part h0 = [μ, f]·W₀ + b₀ is computed once here and only
+/// F_post/G_post run per frame. After the first call, <see cref="Pose"/> allocates nothing on the managed heap. Not thread-safe:
+/// one instance per stream.
+/// </summary>
+public sealed class AvatarDynamics : IDisposable
+{
+    private readonly GaussianCloud _canonical;
+    private readonly int _n, _k;
+    private readonly OrtSession? _fSession, _gSession;
+    private readonly OrtRunner? _fRunner, _gRunner;
+    private readonly int _fZ, _gZ;
+    private bool _disposed;
+
+    /// <summary>Opens F and G (or their post parts) for <paramref name="package"/>, binds their buffers, runs the pre parts, and runs each network once (warm-up).</summary>
+    /// <param name="package">A loaded, validated package.</param>
+    /// <param name="options">Threads and network choice; null for the defaults.</param>
+    /// <exception cref="AvatarFormatException">ORT cannot load a network, or a network produces shapes other than the contract's; carries ORT's message.</exception>
+    public AvatarDynamics(AvatarPackage package, AvatarDynamicsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var o = options ?? new AvatarDynamicsOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(o.IntraOpThreads);
+        Package = package;
+        _canonical = package.Canonical;
+        _n = _canonical.Count;
+        _k = package.Manifest.ExpressionModel.K;
+        var so = new OrtSessionOptions { IntraOpThreads = o.IntraOpThreads, UseCuda = o.UseCuda };
+        var files = package.Networks;
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            (_fSession, _fRunner, UsesSplitF) = Open(files.F, files.FPre, files.FPost, o.UseSplitNetworks, so,
+                [("d_mu", [_n, 3])]);
+            _fZ = _fRunner.InputNames.ToList().IndexOf("z_exp");
+            if (files.G is not null)
+            {
+                var sh = 3 * _canonical.ShCoefficients;
+                var outs = new List<(string, long[])>
+                {
+                    ("d_mu", [_n, 3]), ("d_rot", [_n, 4]), ("d_scale", [_n, 3]), ("d_opacity", [_n, 1]), ("d_sh", [_n, sh]),
+                };
+                if (_canonical.LatentDim > 0) outs.Add(("d_latent", [_n, _canonical.LatentDim]));
+                (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, outs);
+                _gZ = _gRunner.InputNames.ToList().IndexOf("z_exp");
+            }
+            SetupMs = sw.Elapsed.TotalMilliseconds;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The package this instance poses.</summary>
+    public AvatarPackage Package { get; }
+
+    /// <summary>Number of Gaussians N.</summary>
+    public int Count => _n;
+
+    /// <summary>Expression code dimension K.</summary>
+    public int ExpressionDim => _k;
+
+    /// <summary>Whether F runs as F_post per frame (F_pre ran once at construction) rather than as the whole F.</summary>
+    public bool UsesSplitF { get; }
+
+    /// <summary>Whether G runs as G_post per frame; false also when there is no G.</summary>
+    public bool UsesSplitG { get; }
+
+    /// <summary>Time the constructor took to open the sessions, run the pre parts and warm up, milliseconds.</summary>
+    public double SetupMs { get; }
+
+    /// <summary>Stage timings of the last <see cref="Pose"/> call.</summary>
+    public AvatarStageTimings LastTimings { get; private set; }
+
+    /// <summary>
+    /// A new cloud sized for this avatar, holding the canonical Gaussians (features included: <see cref="Pose"/> never
+    /// writes <see cref="GaussianCloud.Features"/>, which only F and G consume). Allocates; call once per stream.
+    /// </summary>
+    public GaussianCloud CreatePosedCloud() => _canonical.Clone();
+
+    /// <summary>
+    /// Poses the avatar for one frame (NPGA eqs. 4–6, then the head pose) into <paramref name="posed"/>: writes its
+    /// <see cref="GaussianCloud.Means"/> [N,3] (world frame, metres), <see cref="GaussianCloud.Rotations"/> [N,4] (w,x,y,z,
+    /// world frame), <see cref="GaussianCloud.LogScales"/> [N,3], <see cref="GaussianCloud.OpacityLogits"/> [N],
+    /// <see cref="GaussianCloud.Sh"/> [N,(d+1)²,3] (canonical head frame) and <see cref="GaussianCloud.Latents"/> [N,L].
+    /// Allocates nothing after the first call; sets <see cref="LastTimings"/>.
+    /// </summary>
+    /// <param name="zExp">Expression code z_exp, K finite floats, of the expression model the package names.</param>
+    /// <param name="rotation">Head rotation R, row-major 3×3, canonical head frame → world: x_world = R·μ_p + t. Must be a rotation
+    /// (RᵀR = I, det R = 1, within 1e-3).</param>
+    /// <param name="translation">Head translation t, 3 values, metres.</param>
+    /// <param name="posed">Caller-owned output, of the package's N, SH degree, D and L; not the package's canonical cloud.</param>
+    /// <exception cref="ArgumentException">Wrong lengths, a non-finite code or pose, R not a rotation, or a cloud of another size.</exception>
+    /// <exception cref="OrtException">ORT failed a run.</exception>
+    /// <exception cref="ObjectDisposedException">Disposed.</exception>
+    public void Pose(ReadOnlySpan<float> zExp, ReadOnlySpan<double> rotation, ReadOnlySpan<double> translation, GaussianCloud posed)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(posed);
+        if (zExp.Length != _k) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}", nameof(zExp));
+        foreach (var z in zExp)
+            if (!float.IsFinite(z)) throw new ArgumentException("z_exp holds a non-finite value", nameof(zExp));
+        if (rotation.Length != 9) throw new ArgumentException($"R has {rotation.Length} values; expected 9 (row-major 3x3)", nameof(rotation));
+        if (translation.Length != 3) throw new ArgumentException($"t has {translation.Length} values; expected 3", nameof(translation));
+        if (!double.IsFinite(translation[0]) || !double.IsFinite(translation[1]) || !double.IsFinite(translation[2]))
+            throw new ArgumentException("t holds a non-finite value", nameof(translation));
+        if (!Rotation.IsRotation(rotation, 1e-3)) throw new ArgumentException("R is not a rotation (RᵀR = I, det R = +1)", nameof(rotation));
+        if (ReferenceEquals(posed, _canonical)) throw new ArgumentException("pose into a cloud of your own, not the package's canonical cloud", nameof(posed));
+        if (posed.Count != _n || posed.ShDegree != _canonical.ShDegree || posed.FeatureDim != _canonical.FeatureDim || posed.LatentDim != _canonical.LatentDim)
+            throw new ArgumentException("the posed cloud's sizes differ from the avatar's (use CreatePosedCloud)", nameof(posed));
+
+        var t0 = Stopwatch.GetTimestamp();
+        zExp.CopyTo(_fRunner!.Input(_fZ));
+        _fRunner.Run();
+        var t1 = Stopwatch.GetTimestamp();
+        if (_gRunner is not null)
+        {
+            zExp.CopyTo(_gRunner.Input(_gZ));
+            _gRunner.Run();
+        }
+        var t2 = _gRunner is null ? t1 : Stopwatch.GetTimestamp();
+        Compose(rotation, translation, posed);
+        var t3 = Stopwatch.GetTimestamp();
+        LastTimings = new AvatarStageTimings(Ms(t1 - t0), Ms(t2 - t1), Ms(t3 - t2));
+    }
+
+    /// <summary>Releases the ORT runners and sessions. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _fRunner?.Dispose();
+        _gRunner?.Dispose();
+        _fSession?.Dispose();
+        _gSession?.Dispose();
+    }
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+    /// <summary>NPGA eq. 6 and the head pose; see the class notes.</summary>
+    private void Compose(ReadOnlySpan<double> rotation, ReadOnlySpan<double> translation, GaussianCloud posed)
+    {
+        var c = _canonical;
+        float r00 = (float)rotation[0], r01 = (float)rotation[1], r02 = (float)rotation[2];
+        float r10 = (float)rotation[3], r11 = (float)rotation[4], r12 = (float)rotation[5];
+        float r20 = (float)rotation[6], r21 = (float)rotation[7], r22 = (float)rotation[8];
+        float tx = (float)translation[0], ty = (float)translation[1], tz = (float)translation[2];
+        var (qw64, qx64, qy64, qz64) = Rotation.QuaternionFromMatrix(rotation);
+        float hw = (float)qw64, hx = (float)qx64, hy = (float)qy64, hz = (float)qz64;
+
+        ReadOnlySpan<float> mu = c.Means, q = c.Rotations, dF = _fRunner!.Output(0);
+        ReadOnlySpan<float> dG = _gRunner is null ? default : _gRunner.Output(0);
+        ReadOnlySpan<float> dRot = _gRunner is null ? default : _gRunner.Output(1);
+        Span<float> outMu = posed.Means, outQ = posed.Rotations;
+        var hasG = _gRunner is not null;
+        for (var i = 0; i < _n; i++)
+        {
+            var j = 3 * i;
+            float x = mu[j] + dF[j], y = mu[j + 1] + dF[j + 1], z = mu[j + 2] + dF[j + 2];
+            if (hasG)
+            {
+                x += dG[j];
+                y += dG[j + 1];
+                z += dG[j + 2];
+            }
+            outMu[j] = r00 * x + r01 * y + r02 * z + tx;
+            outMu[j + 1] = r10 * x + r11 * y + r12 * z + ty;
+            outMu[j + 2] = r20 * x + r21 * y + r22 * z + tz;
+
+            var k = 4 * i;
+            float pw = q[k], px = q[k + 1], py = q[k + 2], pz = q[k + 3];
+            if (hasG) Rotation.Multiply(dRot[k], dRot[k + 1], dRot[k + 2], dRot[k + 3], pw, px, py, pz, out pw, out px, out py, out pz);
+            Rotation.Multiply(hw, hx, hy, hz, pw, px, py, pz, out outQ[k], out outQ[k + 1], out outQ[k + 2], out outQ[k + 3]);
+        }
+
+        if (hasG)
+        {
+            Add(c.LogScales, _gRunner!.Output(2), posed.LogScales);
+            Add(c.OpacityLogits, _gRunner.Output(3), posed.OpacityLogits);
+            Add(c.Sh, _gRunner.Output(4), posed.Sh);
+            if (c.LatentDim > 0) Add(c.Latents, _gRunner.Output(5), posed.Latents);
+        }
+        else
+        {
+            c.LogScales.CopyTo(posed.LogScales, 0);
+            c.OpacityLogits.CopyTo(posed.OpacityLogits, 0);
+            c.Sh.CopyTo(posed.Sh, 0);
+            c.Latents.CopyTo(posed.Latents, 0);
+        }
+    }
+
+    /// <summary>dst = a + b elementwise (equal lengths).</summary>
+    private static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst)
+    {
+        var i = 0;
+        var w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= a.Length - w; i += w)
+                (new Vector<float>(a[i..]) + new Vector<float>(b[i..])).CopyTo(dst[i..]);
+        for (; i < a.Length; i++) dst[i] = a[i] + b[i];
+    }
+
+    /// <summary>
+    /// Opens a network for the per-frame loop: the post part (after running the pre part once and writing h0 into the post
+    /// runner's input) when a split is present and wanted, else the whole network with mu and feat written once. Runs it once.
+    /// </summary>
+    private (OrtSession, OrtRunner, bool Split) Open(string whole, string? pre, string? post, bool useSplit, OrtSessionOptions so,
+        IReadOnlyList<(string, long[])> outputs)
+    {
+        var c = _canonical;
+        OrtSession? session = null;
+        OrtRunner? runner = null;
+        var split = useSplit && pre is not null && post is not null;
+        var path = split ? pre! : whole;
+        try
+        {
+            if (split)
+            {
+                float[] h0;
+                long hidden;
+                using (var preSession = new OrtSession(pre!, so))
+                {
+                    var result = preSession.Run(
+                        [OrtTensor.FromFloat("mu", [_n, 3], c.Means), OrtTensor.FromFloat("feat", [_n, c.FeatureDim], c.Features)], ["h0"]);
+                    var t = result["h0"];
+                    if (t.Shape.Length != 2 || t.Shape[0] != _n)
+                        throw new AvatarFormatException(pre!, $"h0 came out [{string.Join(",", t.Shape)}]; the contract wants [N={_n},H]");
+                    h0 = t.Float!;
+                    hidden = t.Shape[1];
+                }
+                path = post!;
+                session = new OrtSession(post!, so);
+                runner = session.CreateRunner([("h0", [_n, hidden]), ("z_exp", [1, _k])], outputs);
+                h0.CopyTo(runner.Input("h0"));
+            }
+            else
+            {
+                session = new OrtSession(whole, so);
+                runner = session.CreateRunner([("mu", [_n, 3]), ("feat", [_n, c.FeatureDim]), ("z_exp", [1, _k])], outputs);
+                c.Means.CopyTo(runner.Input("mu"));
+                c.Features.CopyTo(runner.Input("feat"));
+            }
+            runner.Input("z_exp").Clear();
+            runner.Run(); // warm-up, and proof that the outputs have the bound shapes
+            return (session, runner, split);
+        }
+        catch (Exception e) when (e is OrtException or ArgumentException)
+        {
+            runner?.Dispose();
+            session?.Dispose();
+            var ort = e is OrtException oe ? oe.OrtMessage : e.Message;
+            throw new AvatarFormatException(path, $"cannot run for {_n} Gaussians: {ort}", e);
+        }
+        catch
+        {
+            runner?.Dispose();
+            session?.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Npga.Live.Avatar;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Pipeline;
+
+namespace Npga.Live.Cli.Commands;
+
+/// <summary>
+/// <c>npga bench render --avatar DIR --width W --height H [--runs 5] [--frames 30] [--no-cnn] [--threads 1]</c>:
+/// renders <c>frames</c> frames with random expression codes (unit normal, as z_exp is distributed) and a slowly
+/// turning view, <c>runs</c> times after a warm-up; prints the median milliseconds per stage (F, G, compose,
+/// project, bin+sort, rasterize, CNN), frames per second and peak memory.
+/// </summary>
+internal static class BenchRenderCommand
+{
+    public static Command Create()
+    {
+        var avatar = new Option<string>("--avatar") { Description = "Avatar package folder", Required = true };
+        var width = new Option<int>("--width") { Description = "Width, pixels", DefaultValueFactory = _ => 512 };
+        var height = new Option<int>("--height") { Description = "Height, pixels", DefaultValueFactory = _ => 512 };
+        var runs = new Option<int>("--runs") { Description = "Repetitions", DefaultValueFactory = _ => 5 };
+        var frames = new Option<int>("--frames") { Description = "Frames per run", DefaultValueFactory = _ => 30 };
+        var noCnn = new Option<bool>("--no-cnn") { Description = "Skip the CNN" };
+        var threads = new Option<int>("--threads") { Description = "ORT intra-op threads for F, G and the CNN", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("render", "Avatar rendering speed per stage") { avatar, width, height, runs, frames, noCnn, threads };
+        cmd.SetAction((ParseResult r, CancellationToken ct) =>
+        {
+            try
+            {
+                return Task.FromResult(Run(r.GetValue(avatar)!, r.GetValue(width), r.GetValue(height), Math.Max(1, r.GetValue(runs)), Math.Max(1, r.GetValue(frames)), !r.GetValue(noCnn), Math.Max(1, r.GetValue(threads))));
+            }
+            catch (AvatarFormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+        return cmd;
+    }
+
+    private static int Run(string dir, int w, int h, int runs, int frames, bool useCnn, int threads)
+    {
+        var package = AvatarPackage.Load(dir);
+        using var fr = new AvatarFrameRenderer(package, w, h, useCnn: useCnn, networkThreads: threads);
+        int k = package.Manifest.ExpressionModel.K;
+        var rnd = new Random(1);
+        var codes = Enumerable.Range(0, frames).Select(_ => Enumerable.Range(0, k).Select(_ => (float)Normal(rnd)).ToArray()).ToArray();
+        var img = new RgbImage(w, h);
+        var stage = new List<double>[8];
+        for (int s = 0; s < stage.Length; s++) stage[s] = [];
+        var fps = new List<double>();
+        for (int run = 0; run <= runs; run++)
+        {
+            var perFrame = new List<AvatarFrameTimings>();
+            var clock = Stopwatch.StartNew();
+            for (int f = 0; f < frames; f++)
+            {
+                fr.Render(codes[f], [], [], fr.BaseCamera.Orbited(20 * Math.Sin(f * 0.2), 5 * Math.Cos(f * 0.3)), img);
+                perFrame.Add(fr.LastTimings);
+            }
+            if (run == 0) continue; // warm-up
+            fps.Add(frames / clock.Elapsed.TotalSeconds);
+            stage[0].Add(Stats.Median(perFrame.Select(t => t.FMs)));
+            stage[1].Add(Stats.Median(perFrame.Select(t => t.GMs)));
+            stage[2].Add(Stats.Median(perFrame.Select(t => t.ComposeMs)));
+            stage[3].Add(Stats.Median(perFrame.Select(t => t.ProjectMs)));
+            stage[4].Add(Stats.Median(perFrame.Select(t => t.BinSortMs)));
+            stage[5].Add(Stats.Median(perFrame.Select(t => t.RasterizeMs)));
+            stage[6].Add(Stats.Median(perFrame.Select(t => t.CnnMs)));
+            stage[7].Add(Stats.Median(perFrame.Select(t => t.TotalMs)));
+        }
+        var m = package.Manifest;
+        Console.WriteLine($"npga bench render: {m.Name}, N = {package.Canonical.Count} Gaussians, SH degree {m.ShDegree}, K = {m.ExpressionModel.K}, " +
+                          $"networks F{(package.HasG ? " G" : "")}{(fr.UsesCnn ? " cnn" : "")}, {w}x{h}, {runs} runs x {frames} frames, {Environment.ProcessorCount} cores, ORT threads {threads}");
+        string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
+        for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
+        Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
+        using var proc = Process.GetCurrentProcess();
+        Console.WriteLine($"  peak memory {proc.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (working set), managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):F0} MiB");
+        return 0;
+    }
+
+    private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+}

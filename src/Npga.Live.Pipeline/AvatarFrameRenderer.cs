@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Npga.Live.Avatar;
+using Npga.Live.Core.Gaussians;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Refine;
+using Npga.Live.Rendering;
+
+namespace Npga.Live.Pipeline;
+
+/// <summary>Milliseconds per stage of one <see cref="AvatarFrameRenderer.Render"/> call.</summary>
+public readonly record struct AvatarFrameTimings(double FMs, double GMs, double ComposeMs, double ProjectMs, double BinSortMs, double RasterizeMs, double CnnMs, double TotalMs);
+
+/// <summary>
+/// Everything from an expression code and a head pose to an RGB frame for one avatar at one output size:
+/// deform (F, G and compose, NPGA eqs. 4–6) → render (3D Gaussian splatting of the posed Gaussians and their
+/// latents) → refine (the screen-space CNN, eq. 7, when the package has one). The head pose is folded into
+/// the camera (<see cref="Camera.WithObjectPose"/>) so the posed Gaussians stay in the canonical head frame
+/// and their SH colours see the view direction in that frame. Buffers are allocated once; not thread-safe.
+/// </summary>
+public sealed class AvatarFrameRenderer : IDisposable
+{
+    private readonly AvatarDynamics _dynamics;
+    private readonly IGaussianRenderer _renderer;
+    private readonly CnnRefiner? _cnn;
+    private readonly GaussianCloud _posed;
+    private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    private static readonly double[] Zero = [0, 0, 0];
+
+    /// <summary>Prepares the stages for <paramref name="package"/> at <paramref name="width"/>×<paramref name="height"/>.</summary>
+    /// <param name="package">A loaded avatar.</param>
+    /// <param name="width">Output width, pixels.</param>
+    /// <param name="height">Output height, pixels.</param>
+    /// <param name="renderer">The splatting backend (default: the CPU renderer on every core).</param>
+    /// <param name="useCnn">Run the package's CNN when it has one.</param>
+    /// <param name="networkThreads">ORT intra-op threads for F, G and the CNN.</param>
+    public AvatarFrameRenderer(AvatarPackage package, int width, int height, IGaussianRenderer? renderer = null, bool useCnn = true, int networkThreads = 1)
+    {
+        Package = package;
+        _dynamics = new AvatarDynamics(package, new AvatarDynamicsOptions { IntraOpThreads = networkThreads });
+        _renderer = renderer ?? new CpuGaussianRenderer();
+        _posed = _dynamics.CreatePosedCloud();
+        Target = new RenderTarget(width, height, package.Manifest.LatentDim);
+        var bg = package.Manifest.Background;
+        Target.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
+        BaseCamera = package.Manifest.DefaultCamera.ToCamera().Resized(width, height);
+        if (useCnn && package.Networks.Cnn is { } cnn)
+            _cnn = new CnnRefiner(cnn, width, height, package.Manifest.LatentDim, networkThreads);
+    }
+
+    /// <summary>The avatar.</summary>
+    public AvatarPackage Package { get; }
+
+    /// <summary>The package's default camera, resized to the output.</summary>
+    public Camera BaseCamera { get; }
+
+    /// <summary>The rasterised image and latents of the last frame (before the CNN).</summary>
+    public RenderTarget Target { get; }
+
+    /// <summary>Whether the CNN runs.</summary>
+    public bool UsesCnn => _cnn is not null;
+
+    /// <summary>Stage timings of the last frame.</summary>
+    public AvatarFrameTimings LastTimings { get; private set; }
+
+    /// <summary>
+    /// Renders one frame into <paramref name="output"/>.
+    /// </summary>
+    /// <param name="zExp">Expression code, K floats of the package's expression model.</param>
+    /// <param name="headRotation">Head rotation R (row-major 3×3, canonical head frame → world), or empty for none.</param>
+    /// <param name="headTranslation">Head translation t (metres), or empty for none.</param>
+    /// <param name="camera">Camera (world → camera), e.g. <see cref="BaseCamera"/> orbited; its size must be the output's.</param>
+    /// <param name="output">Destination image of the output size.</param>
+    /// <exception cref="ArgumentException">Wrong sizes or a code of the wrong length.</exception>
+    public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output)
+    {
+        if (camera.Width != Target.Width || camera.Height != Target.Height) throw new ArgumentException("camera size differs from the output size", nameof(camera));
+        if (output.Width != Target.Width || output.Height != Target.Height) throw new ArgumentException("output image size differs", nameof(output));
+        long t0 = Stopwatch.GetTimestamp();
+        _dynamics.Pose(zExp, Identity, Zero, _posed);
+        var view = camera.WithObjectPose(headRotation.IsEmpty ? Identity : headRotation, headTranslation.IsEmpty ? Zero : headTranslation);
+        _renderer.Render(_posed, view, Target);
+        double cnnMs = 0;
+        if (_cnn is not null)
+        {
+            var rgb = _cnn.Refine(Target.Planes);
+            cnnMs = _cnn.LastMs;
+            PlanesToImage(rgb, output);
+        }
+        else Target.ToRgbImage(output);
+        var d = _dynamics.LastTimings;
+        var r = _renderer.LastTimings;
+        LastTimings = new AvatarFrameTimings(d.FMs, d.GMs, d.ComposeMs, r.ProjectMs, r.BinSortMs, r.RasterizeMs, cnnMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    }
+
+    /// <summary>Converts planar RGB floats (3·H·W, [0, 1]) to packed 8-bit RGB, clamped and rounded.</summary>
+    public static void PlanesToImage(ReadOnlySpan<float> planes, RgbImage dst)
+    {
+        int n = dst.Width * dst.Height;
+        var px = dst.Span;
+        for (int c = 0; c < 3; c++)
+        {
+            var plane = planes.Slice(c * n, n);
+            for (int i = 0; i < n; i++) px[3 * i + c] = (byte)(Math.Clamp(plane[i], 0f, 1f) * 255f + 0.5f);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _cnn?.Dispose();
+        (_renderer as IDisposable)?.Dispose();
+        _dynamics.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Npga.Live.Avatar;
+using Npga.Live.Core;
+using Npga.Live.Core.Gaussians;
+
+namespace Npga.Live.Pipeline.Tests;
+
+/// <summary>
+/// A package whose canonical cloud is three coloured Gaussians on the head frame's axes: red at +x (the
+/// face's left), green at +y (up), blue at +z (towards the default camera), with networks that leave them
+/// where they are (the fixture script's --zero-offsets). Lets tests check orbits and head poses by eye.
+/// </summary>
+internal sealed class AxesScene : IDisposable
+{
+    public const float Offset = 0.05f;
+
+    public AxesScene(bool cnn = false)
+    {
+        Dir = Directory.CreateTempSubdirectory("npga-axes-").FullName;
+        var args = new List<string> { "scripts/testdata/make_avatar_fixture.py", "--out", Dir, "--n", "3", "--zero-offsets", "--seed", "3" };
+        if (!cnn) args.Add("--no-cnn");
+        var psi = new ProcessStartInfo("/usr/bin/python3", args) { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var p = Process.Start(psi)!)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException("fixture script failed: " + err.Result);
+        }
+        var cloud = GaussianPly.Read(Path.Combine(Dir, GaussianPly.FileName));
+        const float c0 = 0.28209479177387814f;
+        float[][] colours = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+        Array.Clear(cloud.Sh);
+        for (int i = 0; i < 3; i++)
+        {
+            for (int a = 0; a < 3; a++) cloud.Means[3 * i + a] = a == i ? Offset : 0;
+            cloud.Rotations[4 * i] = 1; cloud.Rotations[4 * i + 1] = cloud.Rotations[4 * i + 2] = cloud.Rotations[4 * i + 3] = 0;
+            for (int a = 0; a < 3; a++) cloud.LogScales[3 * i + a] = MathF.Log(0.008f);
+            cloud.OpacityLogits[i] = 4;
+            for (int ch = 0; ch < 3; ch++) cloud.Sh[i * cloud.ShCoefficients * 3 + ch] = (colours[i][ch] - 0.5f) / c0;
+        }
+        GaussianPly.Write(Path.Combine(Dir, GaussianPly.FileName), cloud);
+        Package = AvatarPackage.Load(Dir);
+    }
+
+    public string Dir { get; }
+
+    public AvatarPackage Package { get; }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
