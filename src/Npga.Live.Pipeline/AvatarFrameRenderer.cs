@@ -39,12 +39,13 @@ public sealed class AvatarFrameRenderer : IDisposable
         _dynamics = new AvatarDynamics(package, new AvatarDynamicsOptions { IntraOpThreads = networkThreads });
         _renderer = renderer ?? new CpuGaussianRenderer();
         _posed = _dynamics.CreatePosedCloud();
-        Target = new RenderTarget(width, height, package.Manifest.LatentDim);
+        bool cnn = useCnn && package.Networks.Cnn is not null;
+        // Latent channels only feed the CNN: without it they are not composited at all.
+        Target = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
         var bg = package.Manifest.Background;
         Target.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
         BaseCamera = package.Manifest.DefaultCamera.ToCamera().Resized(width, height);
-        if (useCnn && package.Networks.Cnn is { } cnn)
-            _cnn = new CnnRefiner(cnn, width, height, package.Manifest.LatentDim, networkThreads);
+        if (cnn) _cnn = new CnnRefiner(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
     }
 
     /// <summary>The avatar.</summary>
@@ -53,7 +54,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <summary>The package's default camera, resized to the output.</summary>
     public Camera BaseCamera { get; }
 
-    /// <summary>The rasterised image and latents of the last frame (before the CNN).</summary>
+    /// <summary>The rasterised image of the last frame (before the CNN), with the latent channels when the CNN runs.</summary>
     public RenderTarget Target { get; }
 
     /// <summary>Whether the CNN runs.</summary>

@@ -7,12 +7,16 @@ namespace Npga.Live.Rendering;
 /// <summary>
 /// The managed CPU backend of <see cref="IGaussianRenderer"/>: the forward pass of 3D Gaussian Splatting
 /// (Kerbl et al. 2023) in the three stages of gsplat — <c>Projection</c>, <c>IntersectTile</c>,
-/// <c>Rasterize</c> (see those types in <c>Cpu/</c> for the math of each) — with tiles shared out among
-/// the threads and each tile row evaluated with SIMD (AVX-512 or AVX2, a scalar path elsewhere).
+/// <c>Rasterize</c> (see those types in <c>Cpu/</c> for the math of each) — with the work shared out among
+/// the threads (Gaussians in chunks, then tiles) and each tile row evaluated with SIMD (AVX-512 or AVX2,
+/// a scalar path elsewhere). The threads are the caller plus <c>threads − 1</c> background threads owned
+/// by the renderer (a small allocation-free pool in place of <c>Parallel.For</c>, which allocates on every
+/// call); <see cref="Dispose"/> stops them.
 /// <para>
-/// The image contract (what every backend must reproduce): Gaussians culled when z_c ≤ camera.Near or
-/// opacity &lt; 1/255; 2D covariance by EWA with x/z, y/z clamped to 1.3·tan(fov/2) and +0.3 px² on the
-/// diagonal; a Gaussian is evaluated on every pixel of the 16×16 tiles touched by its 3σ box
+/// The image contract (what every backend must reproduce): Gaussians culled when z_c ≤ camera.Near (3DGS
+/// hard-codes 0.2 m; <see cref="Camera.Near"/> defaults to 0.01) or opacity &lt; 1/255; 2D covariance by
+/// EWA with x/z, y/z clamped to ±1.3·tan(fov/2), tan(fovx/2) = W/(2·fx) as in 3DGS even when the principal
+/// point is off-centre, and +0.3 px² on the diagonal; a Gaussian is evaluated on every pixel of the 16×16 tiles touched by its 3σ box
 /// (σ² = largest eigenvalue); per pixel, front to back by camera depth (ties to the lower index),
 /// α = min(0.99, o·exp(power)) with α &lt; 1/255 skipped and the pixel stopped before a Gaussian that would
 /// bring T below 1e−4; RGB = Σ colour·α·T + T·background, latent = Σ h·α·T. Pixel (i, j) is sampled at
@@ -26,11 +30,11 @@ namespace Npga.Live.Rendering;
 public sealed class CpuGaussianRenderer : IGaussianRenderer, IDisposable
 {
     /// <summary>Gaussians per projection work item.</summary>
-    private const int ProjectChunk = 1024;
+    private const int ProjectChunk = Projection.Chunk;
 
     private readonly WorkerPool _pool;
     private readonly ProjectedGaussians _projected = new();
-    private readonly IntersectTile _bins = new();
+    private readonly IntersectTile _bins;
     private readonly Rasterize _rasterize;
     private readonly ProjectWork _projectWork;
     private bool _disposed;
@@ -49,8 +53,9 @@ public sealed class CpuGaussianRenderer : IGaussianRenderer, IDisposable
         int n = threads ?? Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "need at least one thread");
         _pool = new WorkerPool(n);
+        _bins = new IntersectTile(_pool);
         _rasterize = new Rasterize(n, path);
-        _projectWork = new ProjectWork(_projected);
+        _projectWork = new ProjectWork(_projected, n);
     }
 
     /// <summary>Threads rendering each frame.</summary>
@@ -116,8 +121,9 @@ public sealed class CpuGaussianRenderer : IGaussianRenderer, IDisposable
     }
 
     /// <summary>Projection over chunks of <see cref="ProjectChunk"/> Gaussians (cached: no per-frame closure).</summary>
-    private sealed class ProjectWork(ProjectedGaussians dst) : IParallelWork
+    private sealed class ProjectWork(ProjectedGaussians dst, int workers) : IParallelWork
     {
+        private readonly Projection.Scratch[] _scratch = Enumerable.Range(0, workers).Select(_ => new Projection.Scratch()).ToArray();
         private GaussianCloud? _cloud;
         private Projection.View _view;
 
@@ -129,7 +135,7 @@ public sealed class CpuGaussianRenderer : IGaussianRenderer, IDisposable
         {
             var cloud = _cloud!;
             int begin = item * ProjectChunk, end = Math.Min(cloud.Count, begin + ProjectChunk);
-            Projection.Project(cloud, _view, begin, end, dst);
+            Projection.Project(cloud, _view, begin, end, dst, _scratch[worker]);
         }
     }
 }

@@ -14,10 +14,13 @@ internal sealed class AxesScene : IDisposable
 {
     public const float Offset = 0.05f;
 
-    public AxesScene(bool cnn = false)
+    /// <param name="cnn">Include the fixture's CNN.</param>
+    /// <param name="count">3: the axes scene; more: the fixture's random Gaussians are kept and posed by its random F and G.</param>
+    public AxesScene(bool cnn = false, int count = 3)
     {
         Dir = Directory.CreateTempSubdirectory("npga-axes-").FullName;
-        var args = new List<string> { "scripts/testdata/make_avatar_fixture.py", "--out", Dir, "--n", "3", "--zero-offsets", "--seed", "3" };
+        var args = new List<string> { "scripts/testdata/make_avatar_fixture.py", "--out", Dir, "--n", count.ToString(), "--seed", "3" };
+        if (count == 3) args.Add("--zero-offsets");
         if (!cnn) args.Add("--no-cnn");
         var psi = new ProcessStartInfo("/usr/bin/python3", args) { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
         using (var p = Process.Start(psi)!)
@@ -26,6 +29,11 @@ internal sealed class AxesScene : IDisposable
             p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             if (p.ExitCode != 0) throw new InvalidOperationException("fixture script failed: " + err.Result);
+        }
+        if (count != 3)
+        {
+            Package = AvatarPackage.Load(Dir);
+            return;
         }
         var cloud = GaussianPly.Read(Path.Combine(Dir, GaussianPly.FileName));
         const float c0 = 0.28209479177387814f;

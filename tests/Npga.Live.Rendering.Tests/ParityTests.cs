@@ -48,3 +48,33 @@ public sealed class ParityTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>Hundreds of faint layers on every pixel: the latent weights are composited in batches.</summary>
+public sealed class DeepStackTests
+{
+    [Fact]
+    public void ManyFaintLayersMatchTheReference()
+    {
+        const int n = 700, latentDim = 9;
+        var camera = TestScenes.AtOrigin(100, 70, 120, 50.5, 35.2);
+        var cloud = new GaussianCloud(n, 1, 0, latentDim);
+        var rng = new Random(51);
+        for (int i = 0; i < n; i++)
+        {
+            TestScenes.Set(cloud, i, 0.2 * (rng.NextDouble() - 0.5), 0.2 * (rng.NextDouble() - 0.5), 0.5 + rng.NextDouble(), 0.1 + 0.2 * rng.NextDouble(),
+                0.005 + 0.01 * rng.NextDouble(), rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
+            for (int l = 0; l < latentDim; l++) cloud.Latents[i * latentDim + l] = (float)(2 * rng.NextDouble() - 1);
+        }
+        var expected = ReferenceRenderer.Render(cloud, camera, latentDim);
+        foreach (var path in ParityTests.Paths())
+        {
+            using var renderer = new CpuGaussianRenderer(2, path);
+            var target = new RenderTarget(100, 70, latentDim);
+            renderer.Render(cloud, camera, target);
+            Assert.True(TestScenes.Psnr(target.Planes, expected, 7000, 0, 3) >= 50, $"{path} rgb");
+            Assert.True(TestScenes.Psnr(target.Planes, expected, 7000, 3, 3 + latentDim) >= 50, $"{path} latent");
+        }
+        // Every pixel really did see more than one batch of 128 Gaussians.
+        Assert.True(expected[35 * 100 + 50] > 0);
+    }
+}

@@ -1,6 +1,7 @@
 using Npga.Live.Core.Gaussians;
 
 namespace Npga.Live.Rendering.Tests;
+// Also compiled into tests/Npga.Live.Pipeline.Tests to judge shipped avatars.
 
 /// <summary>
 /// The judge: a slow, plain renderer with the same contract as <see cref="CpuGaussianRenderer"/>, in
@@ -78,15 +79,15 @@ internal static class ReferenceRenderer
         double[] mu = [cloud.Means[3 * i], cloud.Means[3 * i + 1], cloud.Means[3 * i + 2]];
         double[,] W = Matrix(camera.R);
         double[] xc = Add(Apply(W, mu), camera.T);
-        if (xc[2] <= camera.Near) return null;
+        if (!(xc[2] > Math.Max(camera.Near, 0))) return null; // behind, too near, or NaN
 
         double opacity = 1 / (1 + Math.Exp(-cloud.OpacityLogits[i]));
-        if (opacity < 1.0 / 255.0) return null;
+        if (!(opacity >= 1.0 / 255.0)) return null;
 
         // Σ = R S Sᵀ Rᵀ
         double qw = cloud.Rotations[4 * i], qx = cloud.Rotations[4 * i + 1], qy = cloud.Rotations[4 * i + 2], qz = cloud.Rotations[4 * i + 3];
         double qn = Math.Sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
-        if (qn > 0) { qw /= qn; qx /= qn; qy /= qn; qz /= qn; } else { qw = 1; qx = qy = qz = 0; }
+        if (qn > 0 && double.IsFinite(qn)) { qw /= qn; qx /= qn; qy /= qn; qz /= qn; } else { qw = 1; qx = qy = qz = 0; } // unusable: identity
         double[,] R =
         {
             { 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qw * qz), 2 * (qx * qz + qw * qy) },
@@ -112,7 +113,7 @@ internal static class ReferenceRenderer
         double[,] cov = Mul(Mul(JW, sigma), Transpose(JW));
         double a = cov[0, 0] + 0.3, b = cov[0, 1], c = cov[1, 1] + 0.3;
         double det = a * c - b * b;
-        if (det <= 0) return null;
+        if (!(det > 0) || double.IsInfinity(det)) return null;
         double mid = 0.5 * (a + c);
         double lambda = mid + Math.Sqrt(Math.Max(0.1, mid * mid - det));
         double radius = Math.Ceiling(3 * Math.Sqrt(lambda));

@@ -17,7 +17,7 @@ namespace Npga.Live.Core.Gaussians;
 public sealed record Camera(int Width, int Height, double Fx, double Fy, double Cx, double Cy, double[] R, double[] T)
 {
     /// <summary>Near plane: Gaussians whose centre is closer than this (metres) are culled, as in 3DGS (0.2).</summary>
-    public double Near { get; init; } = 0.01;
+    public double Near { get; init; } = 0.2;
 
     /// <summary>
     /// A camera at distance <paramref name="distance"/> (metres) from the world origin on its +z axis,

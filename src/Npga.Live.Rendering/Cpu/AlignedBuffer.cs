@@ -6,9 +6,9 @@ namespace Npga.Live.Rendering.Cpu;
 /// <summary>
 /// A float buffer whose first element sits on a 64-byte boundary (a cache line, the size of one AVX-512
 /// vector). .NET arrays are only 8-byte aligned, so a 64-byte vector load or store into an ordinary
-/// array usually straddles two cache lines — and a split store can't be forwarded to the next load of the
-/// same vector, which stalls the rasterizer's read-modify-write of its per-slot state. The buffer is a
-/// pinned array (pinned-object heap: it never moves) with the alignment found once.
+/// array usually straddles two cache lines; the rasterizer's per-slot state and weight vectors, read and
+/// written for every Gaussian, are kept one vector per line. The buffer is a pinned array (pinned-object
+/// heap: it never moves) with the alignment found once.
 /// </summary>
 internal sealed class AlignedBuffer
 {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using P = Npga.Live.Rendering.Cpu.ProjectedGaussians;
 
 namespace Npga.Live.Rendering.Cpu;
@@ -28,15 +29,17 @@ internal enum SimdPath
 ///   C += colour·α·T;  h += latent·α·T;  T ← T·(1 − α)
 /// and finally C + T·background (latents: h + T·0).
 /// </code>
-/// One work item is one tile: the tile's Gaussians are first copied into a contiguous per-worker buffer
-/// (the CPU's stand-in for the CUDA kernel's shared-memory batch), then each tile row is evaluated
-/// 16 (AVX-512) or 8 (AVX2) pixels at a time — one Gaussian against a vector of pixels, accumulators
-/// in registers, the row finished as soon as every lane is done. A Gaussian is skipped for a row (or
-/// half-row) outside its opacity-aware box, where every α would be below 1/255 anyway. When the target
-/// has latent channels the weights α·T of the row are kept and the latent image is a small matrix
-/// product afterwards (weights [K × pixels] by latents [K × L]), so the Gaussian loop stays the same
-/// whatever L is. Every pixel depends on its own Gaussians only, so the result is the same bits
-/// whatever the thread count or tile order.
+/// One work item is one tile. The vector kernels cut the tile into slots — a row, or half a row, of 16
+/// (AVX-512) or 8 (AVX2) pixels — each holding its T, colour sums and active lanes in a small per-worker
+/// state buffer, and walk the tile's list once, front to back: each Gaussian is evaluated against the
+/// slots of the rows it can reach, a vector of pixels at a time. Rows outside its opacity-aware box, and
+/// rows whose slice of the α ≥ 1/255 ellipse misses the slot, are skipped without evaluating (every α
+/// there would be below 1/255 anyway); a slot leaves once all its lanes are done, the tile once all its
+/// slots are. When the target has latent channels the weights α·T of each slot are kept and the latent
+/// image is a small matrix product afterwards (weights [K × pixels] by latents [K × L]), so the Gaussian
+/// loop stays the same whatever L is. The scalar kernel states the same rule one pixel at a time.
+/// Every pixel depends on its own Gaussians only, so the result is the same bits whatever the thread
+/// count or tile order.
 /// </summary>
 internal sealed class Rasterize : IParallelWork
 {
@@ -46,21 +49,35 @@ internal sealed class Rasterize : IParallelWork
     /// <summary>Largest α.</summary>
     public const float MaxAlpha = 0.99f;
 
-    /// <summary>A worker's buffers, grown to the longest tile list seen.</summary>
+    /// <summary>A worker's buffers (fixed sizes: nothing depends on how long a tile list is).</summary>
     private sealed class Scratch
     {
-        /// <summary>Tile-list capacity: of each slot's weight list.</summary>
-        public int Capacity;
         /// <summary>[Slots · 5 · lanes] per slot: T, R, G, B, active mask.</summary>
         public readonly AlignedBuffer State = new();
-        /// <summary>[Slots · Capacity · lanes] per slot, the non-zero weight vectors α·T (latent targets only).</summary>
+        /// <summary>[Slots · WeightBatch · lanes] per slot, the non-zero weight vectors α·T not yet composited (latent targets only).</summary>
         public readonly AlignedBuffer Weights = new();
-        /// <summary>[Slots · Capacity] the Gaussian of each stored weight vector.</summary>
+        /// <summary>[Slots · WeightBatch] the Gaussian of each stored weight vector.</summary>
         public int[] WeightIds = [];
         /// <summary>[Slots] stored weight vectors per slot.</summary>
         public int[] WeightCount = new int[Slots];
+        /// <summary>[Slots] whether the slot's latent planes already hold a partial sum (a full batch was composited).</summary>
+        public bool[] Flushed = new bool[Slots];
+        /// <summary>One vector's worth of floats, for partial loads and stores at the image's right edge.</summary>
         public float[] Lane = new float[16];
+        /// <summary>[L] the scalar kernel's latent sums for one pixel.</summary>
         public float[] Latent = [];
+    }
+
+    /// <summary>Weight vectors a slot keeps before they are composited into the latent planes.</summary>
+    private const int WeightBatch = 128;
+
+    /// <summary>How many Gaussians ahead the tile loop prefetches records.</summary>
+    private const int PrefetchDistance = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref float address)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref address));
     }
 
     /// <summary>Most slots a tile has: 16 rows × 2 segments of 8 pixels.</summary>
@@ -94,7 +111,7 @@ internal sealed class Rasterize : IParallelWork
     /// <summary>The kernel in use.</summary>
     public SimdPath Path => _path;
 
-    /// <summary>Sets the frame's inputs and grows the per-worker buffers to the longest tile list (main thread, before <see cref="WorkerPool.Run"/>).</summary>
+    /// <summary>Sets the frame's inputs and makes the per-worker buffers (first frame, or first latent target) — on the calling thread, before <see cref="WorkerPool.Run"/>.</summary>
     public void Prepare(ProjectedGaussians projected, IntersectTile bins, RenderTarget target, float[] latents, int tilesX)
     {
         _projected = projected;
@@ -107,19 +124,14 @@ internal sealed class Rasterize : IParallelWork
         _tilesX = tilesX;
         var bg = target.Background;
         _bgR = bg[0]; _bgG = bg[1]; _bgB = bg[2];
-        int k = bins.MaxPerTile;
         foreach (var s in _scratch)
         {
             s.State.EnsureCapacity(Slots * 5 * 16);
-            if (s.Capacity < k)
-            {
-                s.Capacity = Math.Max(k, s.Capacity * 3 / 2);
-            }
             // Slots × lanes = 256 pixels in every kernel.
-            if (_latentDim > 0 && s.WeightIds.Length < Slots * s.Capacity)
+            if (_latentDim > 0 && s.WeightIds.Length == 0)
             {
-                s.Weights.EnsureCapacity(Projection.TileSize * Projection.TileSize * s.Capacity);
-                s.WeightIds = new int[Slots * s.Capacity];
+                s.Weights.EnsureCapacity(Projection.TileSize * Projection.TileSize * WeightBatch);
+                s.WeightIds = new int[Slots * WeightBatch];
             }
             if (s.Latent.Length < _latentDim) s.Latent = new float[_latentDim];
         }
@@ -151,8 +163,9 @@ internal sealed class Rasterize : IParallelWork
     /// One tile with vectors of <c>TL.Count</c> pixels: the tile is cut into slots (row, segment of
     /// <c>TL.Count</c> pixels), each with its T, colour sums and active-lane mask kept in the worker's state
     /// buffer (L1-resident). The Gaussians are walked front to back, each applied only to the slots of the
-    /// rows its opacity-aware box reaches; a slot whose lanes are all done is dropped, and the tile ends when
-    /// every slot is done. Each slot sees the same Gaussians in the same order as the per-pixel rule.
+    /// rows its opacity-aware box reaches and whose row slice of its α ≥ 1/255 ellipse meets the slot; a
+    /// slot whose lanes are all done is dropped, and the tile ends when every slot is done. Each pixel sees
+    /// the same Gaussians in the same order as under the per-pixel rule.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TileVector<TL, TV>(int tile, int start, int count, Scratch s)
@@ -163,7 +176,7 @@ internal sealed class Rasterize : IParallelWork
         int x0 = tile % _tilesX * Projection.TileSize, y0 = tile / _tilesX * Projection.TileSize;
         int w = Math.Min(Projection.TileSize, _width - x0), h = Math.Min(Projection.TileSize, _height - y0);
         bool latents = _latentDim > 0;
-        int cap = s.Capacity;
+        const int cap = WeightBatch;
 
         // State per slot (r·segs + seg): T, R, G, B, active — five vectors.
         ref TV state = ref Unsafe.As<float, TV>(ref s.State.Start);
@@ -183,6 +196,7 @@ internal sealed class Rasterize : IParallelWork
                 Unsafe.Add(ref st, 4) = TL.LessThan(iota, TL.Splat(lanes));
                 if (lanes > 0) live |= 1UL << slot;
                 s.WeightCount[slot] = 0;
+                s.Flushed[slot] = false;
             }
         }
 
@@ -196,6 +210,9 @@ internal sealed class Rasterize : IParallelWork
         {
             int id = Unsafe.Add(ref ids, k);
             ref float g = ref Unsafe.Add(ref records, (nint)id * P.Stride);
+            // The records are visited in depth order, scattered over the whole array: ask for the one
+            // eight ahead now, or every Gaussian starts with a cache miss the out-of-order window can't hide.
+            if (k + PrefetchDistance < count) Prefetch(ref Unsafe.Add(ref records, (nint)Unsafe.Add(ref ids, k + PrefetchDistance) * P.Stride));
             // Rows of this tile whose centre lies in the opacity-aware box; elsewhere α < 1/255.
             int r0 = (int)Math.Clamp(MathF.Ceiling(Unsafe.Add(ref g, P.YMin) - rowBase), 0f, 16f);
             int r1 = (int)Math.Clamp(MathF.Floor(Unsafe.Add(ref g, P.YMax) - rowBase), -1f, h - 1);
@@ -242,6 +259,7 @@ internal sealed class Rasterize : IParallelWork
                         int n = s.WeightCount[slot]++;
                         TL.Store(wgt, ref Unsafe.Add(ref wbuf, (slot * cap + n) * lanesPerVector));
                         s.WeightIds[slot * cap + n] = id;
+                        if (n + 1 == cap) FlushLatents<TL, TV>(s, tile, slot, segs);
                     }
                 }
             }
@@ -264,13 +282,13 @@ internal sealed class Rasterize : IParallelWork
                 WriteLanes<TL, TV>(TL.Fma(st, bgG, Unsafe.Add(ref st, 2)), ref Unsafe.Add(ref planes, plane + o), lanes, s.Lane);
                 WriteLanes<TL, TV>(TL.Fma(st, bgB, Unsafe.Add(ref st, 3)), ref Unsafe.Add(ref planes, 2 * plane + o), lanes, s.Lane);
                 if (latents)
-                    CompositeLatents<TL, TV>(s, slot * cap, s.WeightCount[slot], ref Unsafe.Add(ref planes, 3 * plane + o), plane, lanes);
+                    CompositeLatents<TL, TV>(s, slot * cap, s.WeightCount[slot], ref Unsafe.Add(ref planes, 3 * plane + o), plane, lanes, s.Flushed[slot]);
             }
         }
     }
 
     /// <summary>Latent planes of one segment: h[l] = Σ_k w_k·latent[id_k, l], eight channels per sweep over the weights.</summary>
-    private void CompositeLatents<TL, TV>(Scratch s, int first, int nw, ref float dst, int plane, int lanes)
+    private void CompositeLatents<TL, TV>(Scratch s, int first, int nw, ref float dst, int plane, int lanes, bool accumulate)
         where TL : struct, ILanes<TV> where TV : struct
     {
         int L = _latentDim;
@@ -280,37 +298,87 @@ internal sealed class Rasterize : IParallelWork
         ref int ids = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.WeightIds), first);
         int l = 0;
         for (; l + 8 <= L; l += 8)
-        {
-            TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero, a4 = TL.Zero, a5 = TL.Zero, a6 = TL.Zero, a7 = TL.Zero;
-            for (int k = 0; k < nw; k++)
-            {
-                TV wv = TL.Load(ref Unsafe.Add(ref wbuf, k * stride));
-                ref float h = ref Unsafe.Add(ref lat, (nint)Unsafe.Add(ref ids, k) * L + l);
-                a0 = TL.Fma(wv, TL.Splat(h), a0);
-                a1 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 1)), a1);
-                a2 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 2)), a2);
-                a3 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 3)), a3);
-                a4 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 4)), a4);
-                a5 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 5)), a5);
-                a6 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 6)), a6);
-                a7 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 7)), a7);
-            }
-            WriteLanes<TL, TV>(a0, ref Unsafe.Add(ref dst, (l + 0) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a1, ref Unsafe.Add(ref dst, (l + 1) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a2, ref Unsafe.Add(ref dst, (l + 2) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a3, ref Unsafe.Add(ref dst, (l + 3) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a4, ref Unsafe.Add(ref dst, (l + 4) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a5, ref Unsafe.Add(ref dst, (l + 5) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a6, ref Unsafe.Add(ref dst, (l + 6) * plane), lanes, s.Lane);
-            WriteLanes<TL, TV>(a7, ref Unsafe.Add(ref dst, (l + 7) * plane), lanes, s.Lane);
-        }
+            Block8<TL, TV>(s, nw, ref Unsafe.Add(ref dst, l * plane), plane, lanes, accumulate, ref Unsafe.Add(ref lat, l), L, ref wbuf, ref ids, l == 0);
         for (; l < L; l++)
         {
-            TV a = TL.Zero;
+            TV a = accumulate ? ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, l * plane), lanes, s.Lane) : TL.Zero;
             for (int k = 0; k < nw; k++)
                 a = TL.Fma(TL.Load(ref Unsafe.Add(ref wbuf, k * stride)), TL.Splat(Unsafe.Add(ref lat, (nint)Unsafe.Add(ref ids, k) * L + l)), a);
             WriteLanes<TL, TV>(a, ref Unsafe.Add(ref dst, l * plane), lanes, s.Lane);
         }
+    }
+
+    /// <summary>Eight latent channels of one slot: a[j] (+)= Σ_k w_k·h[id_k, j], the weights loaded once per k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block8<TL, TV>(Scratch s, int nw, ref float dst, int plane, int lanes, bool accumulate,
+        ref float lat, int L, ref float wbuf, ref int ids, bool prefetch)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int stride = TL.Count;
+        TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero, a4 = TL.Zero, a5 = TL.Zero, a6 = TL.Zero, a7 = TL.Zero;
+        if (accumulate)
+        {
+            a0 = ReadLanes<TL, TV>(ref dst, lanes, s.Lane);
+            a1 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, plane), lanes, s.Lane);
+            a2 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 2 * plane), lanes, s.Lane);
+            a3 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 3 * plane), lanes, s.Lane);
+            a4 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 4 * plane), lanes, s.Lane);
+            a5 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 5 * plane), lanes, s.Lane);
+            a6 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 6 * plane), lanes, s.Lane);
+            a7 = ReadLanes<TL, TV>(ref Unsafe.Add(ref dst, 7 * plane), lanes, s.Lane);
+        }
+        for (int k = 0; k < nw; k++)
+        {
+            if (prefetch && k + PrefetchDistance < nw) Prefetch(ref Unsafe.Add(ref lat, (nint)Unsafe.Add(ref ids, k + PrefetchDistance) * L));
+            TV wv = TL.Load(ref Unsafe.Add(ref wbuf, k * stride));
+            ref float h = ref Unsafe.Add(ref lat, (nint)Unsafe.Add(ref ids, k) * L);
+            a0 = TL.Fma(wv, TL.Splat(h), a0);
+            a1 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 1)), a1);
+            a2 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 2)), a2);
+            a3 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 3)), a3);
+            a4 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 4)), a4);
+            a5 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 5)), a5);
+            a6 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 6)), a6);
+            a7 = TL.Fma(wv, TL.Splat(Unsafe.Add(ref h, 7)), a7);
+        }
+        WriteLanes<TL, TV>(a0, ref dst, lanes, s.Lane);
+        WriteLanes<TL, TV>(a1, ref Unsafe.Add(ref dst, plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a2, ref Unsafe.Add(ref dst, 2 * plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a3, ref Unsafe.Add(ref dst, 3 * plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a4, ref Unsafe.Add(ref dst, 4 * plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a5, ref Unsafe.Add(ref dst, 5 * plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a6, ref Unsafe.Add(ref dst, 6 * plane), lanes, s.Lane);
+        WriteLanes<TL, TV>(a7, ref Unsafe.Add(ref dst, 7 * plane), lanes, s.Lane);
+    }
+
+    /// <summary>
+    /// Composites a slot's full batch of weight vectors into its latent planes (adding to what an earlier
+    /// batch left there) and empties the batch: this bounds the weight buffer however many Gaussians a
+    /// pixel sees (low-opacity Gaussians can need thousands to bring T below 1e−4).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FlushLatents<TL, TV>(Scratch s, int tile, int slot, int segs)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int r = slot / segs, seg = slot % segs;
+        int x = tile % _tilesX * Projection.TileSize + seg * TL.Count, y = tile / _tilesX * Projection.TileSize + r;
+        int plane = _width * _height;
+        int lanes = Math.Min(TL.Count, _width - x);
+        ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_planes), 3 * plane + y * _width + x);
+        CompositeLatents<TL, TV>(s, slot * WeightBatch, s.WeightCount[slot], ref dst, plane, lanes, s.Flushed[slot]);
+        s.Flushed[slot] = true;
+        s.WeightCount[slot] = 0;
+    }
+
+    /// <summary>Loads the first <paramref name="lanes"/> floats at <paramref name="src"/>, zeros beyond.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ReadLanes<TL, TV>(ref float src, int lanes, float[] lane)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        if (lanes == TL.Count) return TL.Load(ref src);
+        Array.Clear(lane);
+        for (int i = 0; i < lanes; i++) lane[i] = Unsafe.Add(ref src, i);
+        return TL.Load(ref MemoryMarshal.GetArrayDataReference(lane));
     }
 
     /// <summary>Stores the first <paramref name="lanes"/> lanes of <paramref name="v"/> (a partial store at the image's right edge).</summary>

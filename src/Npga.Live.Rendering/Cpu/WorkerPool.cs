@@ -20,11 +20,12 @@ internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _go;
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 2000);
+    // Each worker releases it once per Run. (A SemaphoreSlim, not a ManualResetEventSlim: the latter
+    // allocates its lock object the first time a Wait has to block, which can be any frame.)
+    private readonly SemaphoreSlim _done = new(0);
     private IParallelWork? _work;
     private int _count;
     private int _next;
-    private int _running;
     private Exception? _error;
     private volatile bool _disposed;
 
@@ -59,11 +60,9 @@ internal sealed class WorkerPool : IDisposable
         _count = count;
         _error = null;
         Volatile.Write(ref _next, 0);
-        _running = _threads.Length;
-        _done.Reset();
         for (int i = 0; i < _go.Length; i++) _go[i].Release();
         Drain(0);
-        _done.Wait();
+        for (int i = 0; i < _go.Length; i++) _done.Wait();
         _work = null;
         if (_error is { } e) ExceptionDispatchInfo.Capture(e).Throw();
     }
@@ -93,7 +92,7 @@ internal sealed class WorkerPool : IDisposable
             go.Wait();
             if (_disposed) return;
             Drain(worker);
-            if (Interlocked.Decrement(ref _running) == 0) _done.Set();
+            _done.Release();
         }
     }
 

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Npga.Live.Core;
+using Npga.Live.Media;
+using Xunit.Abstractions;
+
+namespace Npga.Live.Cli.Tests;
+
+/// <summary>`npga render` end to end on a fixture package (random Gaussians, small networks; not a face).</summary>
+public sealed class RenderCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
+    private readonly string _dir = Directory.CreateTempSubdirectory("npga-render-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string Tmp(string name) => Path.Combine(_dir, name);
+
+    private string Fixture(string name, params string[] extra)
+    {
+        var dir = Tmp(name);
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["scripts/testdata/make_avatar_fixture.py", "--out", dir, "--n", "800", .. extra])
+            { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        p.StandardOutput.ReadToEnd();
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, err);
+        return dir;
+    }
+
+    [Fact]
+    public void Neutral_Expr_AndTurntable_WritePngsOfTheRequestedSize()
+    {
+        var avatar = Fixture("a");
+        var r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--neutral", "--width", "160", "--height", "120", "--out", Tmp("n.png"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var img = ImageFile.Read(Tmp("n.png"));
+        Assert.Equal((160, 120), (img.Width, img.Height));
+        Assert.Contains(img.Pixels, b => b > 30); // not blank
+        File.WriteAllText(Tmp("codes.json"), "{\"z_exp\": [" + string.Join(",", Enumerable.Repeat("0.5", 15)) + "], \"expression_model\": \"mp468-pca-v1\"}");
+        r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--expr", Tmp("codes.json"), "--yaw", "30", "--pitch", "10", "--width", "160", "--height", "120", "--out", Tmp("e.png"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.NotEqual(img.Pixels, ImageFile.Read(Tmp("e.png")).Pixels);
+        r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--turntable", "--views", "6", "--width", "64", "--height", "64", "--out", Tmp("t.png"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var strip = ImageFile.Read(Tmp("t.png"));
+        Assert.Equal((6 * 64, 64), (strip.Width, strip.Height));
+    }
+
+    [Fact]
+    public void TrackFrame_DrivesTheAvatar_AndANoFaceFrameIsAClearError()
+    {
+        var avatar = Fixture("a");
+        var z = string.Join(",", Enumerable.Repeat("0.1", 15));
+        File.WriteAllLines(Tmp("t.jsonl"),
+        [
+            "{\"frame\":0,\"face\":true,\"z_exp\":[" + z + "],\"rotation\":[1,0,0,0,1,0,0,0,1],\"expression_model\":\"mp468-pca-v1\"}",
+            "{\"frame\":1,\"face\":false,\"z_exp\":null,\"rotation\":null,\"expression_model\":\"mp468-pca-v1\"}",
+        ]);
+        var r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--track", Tmp("t.jsonl"), "--frame", "0", "--width", "64", "--height", "64", "--out", Tmp("f0.png"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--track", Tmp("t.jsonl"), "--frame", "1", "--width", "64", "--height", "64", "--out", Tmp("f1.png"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("frame 1 has no face", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("not-an-avatar")]
+    [InlineData("truncated-ply")]
+    [InlineData("wrong-expression-model")]
+    [InlineData("wrong-code-length")]
+    public void BadInput_IsAClearErrorWithExitCode2(string kind)
+    {
+        var avatar = kind == "not-an-avatar" ? Directory.CreateDirectory(Tmp("empty")).FullName : Fixture("a");
+        var args = new List<string> { "render", "--avatar", avatar, "--width", "64", "--height", "64", "--out", Tmp("x.png") };
+        switch (kind)
+        {
+            case "truncated-ply":
+                var ply = Path.Combine(avatar, "canonical.ply");
+                var bytes = File.ReadAllBytes(ply);
+                File.WriteAllBytes(ply, bytes[..(bytes.Length - 1000)]);
+                break;
+            case "wrong-expression-model":
+                File.WriteAllText(Tmp("c.json"), "{\"z_exp\": [0,0,0], \"expression_model\": \"other-model\"}");
+                args.AddRange(["--expr", Tmp("c.json")]);
+                break;
+            case "wrong-code-length":
+                File.WriteAllText(Tmp("c.json"), "[0, 0, 0]");
+                args.AddRange(["--expr", Tmp("c.json")]);
+                break;
+        }
+        var r = CliRunner.Run(Limit, [.. args]);
+        output.WriteLine($"{kind}: exit {r.ExitCode}: {r.Stderr.Trim()}");
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error:", r.Stderr.Trim());
+        Assert.DoesNotContain("Unhandled exception", r.Stderr);
+        Assert.False(File.Exists(Tmp("x.png")));
+    }
+}
