@@ -6,6 +6,11 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
 {
     TrackCommand.Create(),
     RenderCommand.Create(),
+    new Command("avatar", "Build avatars")
+    {
+        AvatarCreateCommand.Create(),
+        AvatarCheckCommand.Create(),
+    },
     new Command("bench", "Benchmarks that print figures (medians over several runs)")
     {
         BenchTrackerCommand.Create(),

@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
+using Npga.Live.Core.Gaussians;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Tracking;
+using Npga.Live.Tracking.Landmarks;
+
+namespace Npga.Live.AvatarBuilder;
+
+/// <summary>Settings of <see cref="OneShotAvatarBuilder"/>.</summary>
+public sealed class OneShotOptions
+{
+    /// <summary>Side of the avatar's default (square) camera, pixels.</summary>
+    public int CameraSize { get; init; } = 512;
+
+    /// <summary>Focal length of the photo's camera as a multiple of its long side (weak perspective wants a long lens).</summary>
+    public double FocalFactor { get; init; } = 2.5;
+
+    /// <summary>About how many Gaussians cover the face mesh; the rest of the head gets about half as many again.</summary>
+    public int FaceGaussians { get; init; } = 20000;
+
+    /// <summary>Smallest accepted distance between the outer eye corners, photo pixels.</summary>
+    public double MinEyeCornerDistancePx { get; init; } = 30;
+
+    /// <summary>Side of the default camera's square crop as a multiple of the face's height (forehead to chin).</summary>
+    public double CropFaceHeights { get; init; } = 2.1;
+}
+
+/// <summary>What <see cref="OneShotAvatarBuilder.Build"/> made.</summary>
+/// <param name="Manifest">The package manifest.</param>
+/// <param name="Canonical">The canonical Gaussians A_c (SH degree 0, features from the prior's field).</param>
+/// <param name="PhotoCamera">The photo's estimated camera (full photo size, OpenCV axes, world = canonical head frame).</param>
+/// <param name="FacesInPhoto">Faces the detector saw (the largest was used).</param>
+/// <param name="Parts">Gaussian counts per part (face, eyes, mouth, teeth, head, back, neck).</param>
+/// <param name="Seconds">Build time.</param>
+public sealed record OneShotResult(AvatarManifest Manifest, GaussianCloud Canonical, Camera PhotoCamera, int FacesInPhoto, IReadOnlyDictionary<string, int> Parts, double Seconds);
+
+/// <summary>
+/// Builds an NPGA avatar from one photo in a few seconds (no Python at run time): track the face (468 landmarks,
+/// head pose and scale by the expression model's fit), estimate the photo's camera, un-pose the landmarks into
+/// the person's own canonical face mesh (metres, canonical head frame), and place flat Gaussians on it coloured
+/// from the photo; add the rest of the visible head (hair, ears, neck) on a smooth proxy surface (ellipsoid and
+/// neck cylinder) from the image round the face, the unseen back of the head in the hair colour, and a mouth
+/// interior (dark cavity and teeth) and eyeballs in the mesh's openings, so an opened mouth is not a hole. The
+/// per-Gaussian features come from the prior's feature field, and the package uses the shared prior F (no G, no
+/// CNN). Driven by F, the Gaussians follow the expression model's deformation (NPGA eqs. 4, 6).
+/// </summary>
+public sealed class OneShotAvatarBuilder : IDisposable
+{
+    private static readonly int[] UpperTeeth = [80, 81, 82, 13, 312, 311, 310];
+    private static readonly int[] LowerTeeth = [88, 178, 87, 14, 317, 402, 318];
+    /// <summary>MediaPipe's face oval (silhouette), in order.</summary>
+    internal static readonly int[] FaceOval = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109];
+
+    private readonly DeformationPrior _prior;
+    private readonly OneShotOptions _options;
+    private readonly FaceTracker _tracker;
+
+    /// <summary>Creates a builder that drives its avatars with <paramref name="prior"/>.</summary>
+    /// <exception cref="ArgumentException">The prior is for another expression model than the tracker's.</exception>
+    public OneShotAvatarBuilder(DeformationPrior prior, OneShotOptions? options = null, TrackerOptions? tracker = null)
+    {
+        _prior = prior;
+        _options = options ?? new OneShotOptions();
+        _tracker = new FaceTracker(tracker ?? new TrackerOptions { Smoothing = false, AdaptNeutral = false });
+        if (_tracker.ExpressionModel is null || _tracker.ExpressionModel.Id != prior.ExpressionModelId)
+            throw new ArgumentException($"the prior {prior.Id} is driven by {prior.ExpressionModelId}, the tracker fits {_tracker.ExpressionModel?.Id ?? "no expression model"}");
+    }
+
+    /// <summary>
+    /// Builds an avatar from <paramref name="photo"/>.
+    /// </summary>
+    /// <param name="photo">The photo (any size the decoder accepts).</param>
+    /// <param name="name">Avatar name for the manifest.</param>
+    /// <param name="source">Provenance (photo file, licence, credit) for the manifest.</param>
+    /// <exception cref="AvatarBuildException">No face, or a face too small to model.</exception>
+    public OneShotResult Build(RgbImage photo, string name, AvatarSource source)
+    {
+        var clock = Stopwatch.StartNew();
+        var track = _tracker.Track(photo, 0, 0);
+        if (!track.Face || track.LandmarksPx is null || track.Pose is null)
+            throw new AvatarBuildException("no face found in the photo");
+        var lm = track.LandmarksPx;
+        double iod = Math.Sqrt(Sq(lm[3 * 33] - lm[3 * 263]) + Sq(lm[3 * 33 + 1] - lm[3 * 263 + 1]));
+        if (iod < _options.MinEyeCornerDistancePx)
+            throw new AvatarBuildException($"the face is too small: its eye corners are {iod:F0} px apart, at least {_options.MinEyeCornerDistancePx:F0} px are needed");
+        var model = _tracker.ExpressionModel!;
+        var pose = track.Pose;
+        double focal = _options.FocalFactor * Math.Max(photo.Width, photo.Height);
+        var cam = PhotoCamera.FromFit(pose, photo.Width, photo.Height, focal);
+        var mesh = Unpose(lm, pose, model, photo.Width, photo.Height);
+
+        var buf = new GaussianBuffer();
+        var parts = new Dictionary<string, int>();
+        void Part(string key, Action add) { int before = buf.Count; add(); parts[key] = buf.Count - before; }
+
+        double spacing = FaceSpacing(mesh, model.Triangles, cam);
+        var facePoly = FaceOval.Select(i => (Px: (double)lm[3 * i], Py: (double)lm[3 * i + 1])).ToArray();
+        Part("face", () => AddFace(buf, mesh, model.Triangles, cam, photo, spacing));
+        Part("eyes", () => { AddFan(buf, mesh, FaceLandmarks.RightEye, 0.0025, cam, photo, spacing, null); AddFan(buf, mesh, FaceLandmarks.LeftEye, 0.0025, cam, photo, spacing, null); });
+        Part("mouth", () => AddFan(buf, mesh, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, (0.16, 0.05, 0.05)));
+        Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, 0.003, -0.006, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, 0.0035, 0.003, cam, spacing); });
+        var proxy = HeadProxy.ForFace(mesh);
+        var hairColour = (0.2, 0.15, 0.1);
+        Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _));
+        Part("back", () => AddBackOfHead(buf, proxy, cam, hairColour, spacing * 1.8));
+
+        var cloud = buf.ToCloud(_prior.FeatureDim);
+        _prior.SampleFeatures(cloud.Means, cloud.Features);
+
+        double faceHeight = Math.Abs(lm[3 * 152 + 1] - lm[3 * 10 + 1]);
+        double cropSide = _options.CropFaceHeights * faceHeight;
+        double cu = facePoly.Average(p => p.Px), cv = 0.5 * (lm[3 * 10 + 1] + lm[3 * 152 + 1]) - 0.12 * faceHeight;
+        var defaultCamera = PhotoCamera.Crop(cam, cu, cv, cropSide, _options.CameraSize);
+        var extra = new Dictionary<string, JsonElement>(source.Extra ?? []);
+        extra["photo_camera"] = JsonSerializer.SerializeToElement(new { width = cam.Width, height = cam.Height, fx = cam.Fx, fy = cam.Fy, cx = cam.Cx, cy = cam.Cy, R = cam.R, t = cam.T });
+        extra["crop"] = JsonSerializer.SerializeToElement(new { center = new[] { cu, cv }, side = cropSide });
+        var manifest = new AvatarManifest
+        {
+            Format = AvatarManifest.CurrentFormat,
+            Name = name,
+            CreatedBy = new AvatarCreatedBy { Tool = "npga avatar create (OneShotAvatarBuilder)", Version = "1" },
+            Source = source with { Extra = extra },
+            ExpressionModel = new AvatarExpressionModelRef { Id = model.Id, K = model.K },
+            ShDegree = 0,
+            FeatureDim = _prior.FeatureDim,
+            LatentDim = 0,
+            Networks = new AvatarNetworks { F = Path.GetFileName(_prior.F), FSplit = _prior.FSplit?.Select(Path.GetFileName).ToArray()! },
+            DefaultCamera = AvatarCameraSpec.FromCamera(defaultCamera),
+            Background = [0, 0, 0],
+            Metrics = new JsonObject
+            {
+                ["gaussians"] = cloud.Count,
+                ["parts"] = new JsonObject(parts.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                ["faces_in_photo"] = track.Faces,
+                ["deformation_prior"] = _prior.Id,
+                ["tracking_fit_rms_mm"] = Math.Round(pose.ResidualMm, 3),
+            },
+        };
+        return new OneShotResult(manifest, cloud, cam, track.Faces, parts, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Writes <paramref name="result"/> as an npga-avatar/1 package, copying the prior's F.</summary>
+    public void Write(OneShotResult result, string directory) => AvatarPackage.Save(directory, result.Manifest, result.Canonical, _prior.Directory);
+
+    /// <summary>
+    /// The person's face mesh in the canonical head frame: X = Rᵀ(Y − T)/s for the flipped landmarks Y, with T the
+    /// similarity's translation recovered from the fitted shape on the stable landmarks (Umeyama's t given R and s).
+    /// </summary>
+    private static float[] Unpose(float[] lm, Npga.Live.Tracking.Expression.PoseExpression pose, Npga.Live.Tracking.Expression.ExpressionModel model, int w, int h)
+    {
+        int n = FaceLandmarks.Count;
+        var shape = new float[n * 3];
+        model.Shape(pose.ZExp, shape);
+        var r = pose.Rotation;
+        double s = pose.Scale;
+        double my0 = 0, my1 = 0, my2 = 0, ms0 = 0, ms1 = 0, ms2 = 0;
+        foreach (int i in model.StableIndices)
+        {
+            my0 += lm[3 * i]; my1 -= lm[3 * i + 1]; my2 -= lm[3 * i + 2];
+            ms0 += shape[3 * i]; ms1 += shape[3 * i + 1]; ms2 += shape[3 * i + 2];
+        }
+        int k = model.StableIndices.Length;
+        my0 /= k; my1 /= k; my2 /= k; ms0 /= k; ms1 /= k; ms2 /= k;
+        double t0 = my0 - s * (r[0] * ms0 + r[1] * ms1 + r[2] * ms2);
+        double t1 = my1 - s * (r[3] * ms0 + r[4] * ms1 + r[5] * ms2);
+        double t2 = my2 - s * (r[6] * ms0 + r[7] * ms1 + r[8] * ms2);
+        var mesh = new float[n * 3];
+        for (int i = 0; i < n; i++)
+        {
+            double y0 = lm[3 * i] - t0, y1 = -lm[3 * i + 1] - t1, y2 = -lm[3 * i + 2] - t2;
+            mesh[3 * i] = (float)((r[0] * y0 + r[3] * y1 + r[6] * y2) / s);
+            mesh[3 * i + 1] = (float)((r[1] * y0 + r[4] * y1 + r[7] * y2) / s);
+            mesh[3 * i + 2] = (float)((r[2] * y0 + r[5] * y1 + r[8] * y2) / s);
+        }
+        return mesh;
+    }
+
+    private double FaceSpacing(float[] mesh, int[][] triangles, Camera cam)
+    {
+        int count = 0;
+        foreach (var t in triangles) TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), 1.0, (_, _, _, _) => count++);
+        return Math.Max(0.75, Math.Sqrt(count / (double)_options.FaceGaussians));
+    }
+
+    private static void AddFace(GaussianBuffer buf, float[] mesh, int[][] triangles, Camera cam, RgbImage photo, double spacing)
+    {
+        var centre = cam.Center;
+        foreach (var t in triangles)
+            TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), spacing, (p, n, tan, sm) =>
+            {
+                // Triangles are counter-clockwise seen from the front: n points out of the face.
+                var uv = PhotoCamera.Project(cam, p);
+                buf.Add(p, n, tan, 0.5 * sm, 0.0004, Sample(photo, uv.U, uv.V), 0.97);
+            });
+    }
+
+    /// <summary>Fills an opening (eye or mouth contour) with a fan of triangles whose apex sits <paramref name="depth"/> behind the contour's centroid.</summary>
+    private static void AddFan(GaussianBuffer buf, float[] mesh, int[] contour, double depth, Camera cam, RgbImage photo, double spacing, (double, double, double)? colour)
+    {
+        double cx = 0, cy = 0, cz = 0;
+        foreach (int i in contour) { cx += mesh[3 * i]; cy += mesh[3 * i + 1]; cz += mesh[3 * i + 2]; }
+        var apex = (cx / contour.Length, cy / contour.Length, cz / contour.Length - depth);
+        for (int k = 0; k < contour.Length; k++)
+        {
+            var a = P(mesh, contour[k]); var b = P(mesh, contour[(k + 1) % contour.Length]);
+            TriangleSampler.Sample3(cam, apex, a, b, spacing, (p, _, tan, sm) =>
+            {
+                var uv = PhotoCamera.Project(cam, p);
+                buf.Add(p, (0, 0, 1), tan, 0.7 * sm + 0.0003, 0.0005, colour ?? Sample(photo, uv.U, uv.V), 0.99);
+            });
+        }
+    }
+
+    /// <summary>A band of teeth behind the lips: along <paramref name="path"/>, <paramref name="back"/> metres behind it, extending <paramref name="height"/> metres in y.</summary>
+    private static void AddTeeth(GaussianBuffer buf, float[] mesh, int[] path, double back, double height, Camera cam, double spacing)
+    {
+        for (int k = 0; k + 1 < path.Length; k++)
+        {
+            var a = P(mesh, path[k]); var b = P(mesh, path[k + 1]);
+            a = (a.X, a.Y, a.Z - back); b = (b.X, b.Y, b.Z - back);
+            var a2 = (a.X, a.Y + height, a.Z); var b2 = (b.X, b.Y + height, b.Z);
+            void Emit((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t, double sm)
+                => buf.Add(p, (0, 0, 1), t, 0.7 * sm + 0.0003, 0.0005, (0.86, 0.83, 0.76), 0.99);
+            TriangleSampler.Sample3(cam, a, b, b2, spacing, Emit);
+            TriangleSampler.Sample3(cam, a, b2, a2, spacing, Emit);
+        }
+    }
+
+    /// <summary>
+    /// Rays through a pixel grid round the face, outside the face oval, hit the proxy; each hit becomes a Gaussian with the
+    /// pixel's colour, stretched along the surface's slope so that steep parts stay closed (a pixel's footprint on a surface
+    /// at angle θ to the view is 1/cos θ longer). Pixels of the photo's background colour (sampled in the top corners of the
+    /// head region) are left out: a simple colour key, since no segmentation runs here. Returns the hair colour (median of the
+    /// hits beside the forehead), used for the unseen back of the head.
+    /// </summary>
+    private static (double, double, double) AddProxyFromPhoto(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double Px, double Py)[] facePoly, double spacing, float[] lm, out int hits)
+    {
+        double faceH = Math.Abs(lm[3 * 152 + 1] - lm[3 * 10 + 1]);
+        double minX = facePoly.Min(p => p.Px), maxX = facePoly.Max(p => p.Px);
+        double faceW = maxX - minX;
+        double x0 = Math.Max(0, minX - 0.6 * faceW), x1 = Math.Min(photo.Width, maxX + 0.6 * faceW);
+        double y0 = Math.Max(0, lm[3 * 10 + 1] - 0.75 * faceH), y1 = Math.Min(photo.Height, lm[3 * 152 + 1] + 0.6 * faceH);
+        double foreheadV = lm[3 * 10 + 1], eyeV = 0.5 * (lm[3 * 33 + 1] + lm[3 * 263 + 1]);
+        var keys = new[] { Patch(photo, x0, y0, 0.08 * faceW), Patch(photo, x1 - 0.08 * faceW, y0, 0.08 * faceW) };
+        var hair = new List<(double R, double G, double B)>();
+        hits = 0;
+        for (double v = y0 + spacing / 2; v < y1; v += spacing)
+            for (double u = x0 + spacing / 2; u < x1; u += spacing)
+            {
+                if (Inside(facePoly, u, v)) continue;
+                var c = Sample(photo, u, v);
+                if (keys.Any(k => ColourDistance(c, k) < 0.1)) continue;
+                var (o, d) = PhotoCamera.Ray(cam, u, v);
+                if (!proxy.Intersect(o, d, out var hit, out var normal, out _)) continue;
+                double depth = PhotoCamera.Project(cam, hit).Z;
+                double sm = spacing * depth / cam.Fx;
+                double cos = Math.Max(0.25, Math.Abs(GaussianBuffer.Dot(normal, d)));
+                // Tangent along the slope: the view direction projected onto the tangent plane.
+                double dn = GaussianBuffer.Dot(d, normal);
+                var slope = (d.X - dn * normal.X, d.Y - dn * normal.Y, d.Z - dn * normal.Z);
+                if (GaussianBuffer.Dot(slope, slope) < 1e-12) slope = (1, 0, 0);
+                buf.AddAnisotropic(hit, normal, slope, 0.7 * sm / cos, 0.7 * sm, 0.0008, c, 0.97);
+                hits++;
+                if (v > foreheadV && v < eyeV && (u < minX + 0.1 * faceW || u > maxX - 0.1 * faceW)) hair.Add(c);
+            }
+        if (hair.Count == 0) return (0.2, 0.15, 0.1);
+        double Median(Func<(double R, double G, double B), double> f) => hair.Select(f).OrderBy(x => x).ElementAt(hair.Count / 2);
+        return (Median(c => c.R), Median(c => c.G), Median(c => c.B));
+    }
+
+    private static (double R, double G, double B) Patch(RgbImage photo, double u0, double v0, double side)
+    {
+        double r = 0, g = 0, b = 0; int n = 0;
+        for (double v = v0; v < v0 + side; v += 1)
+            for (double u = u0; u < u0 + side; u += 1)
+            {
+                var c = Sample(photo, u, v);
+                r += c.R; g += c.G; b += c.B; n++;
+            }
+        return n == 0 ? (-1, -1, -1) : (r / n, g / n, b / n);
+    }
+
+    private static double ColourDistance((double R, double G, double B) a, (double R, double G, double B) b)
+        => Math.Sqrt((a.R - b.R) * (a.R - b.R) + (a.G - b.G) * (a.G - b.G) + (a.B - b.B) * (a.B - b.B));
+
+    /// <summary>The part of the ellipsoid the photo cannot see (facing away from its camera), in the hair colour.</summary>
+    private static void AddBackOfHead(GaussianBuffer buf, HeadProxy proxy, Camera cam, (double R, double G, double B) colour, double spacingPx)
+    {
+        var c = cam.Center;
+        double depth = Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z);
+        double sm = spacingPx * depth / cam.Fx;
+        double area = 4 * Math.PI * Math.Pow(proxy.Radii.X * proxy.Radii.Y * proxy.Radii.Z, 2.0 / 3);
+        int n = (int)Math.Clamp(area / (sm * sm), 500, 20000);
+        double golden = Math.PI * (3 - Math.Sqrt(5));
+        for (int i = 0; i < n; i++)
+        {
+            double y = 1 - 2 * (i + 0.5) / n, rad = Math.Sqrt(1 - y * y), th = golden * i;
+            var (p, nrm) = proxy.EllipsoidPoint((rad * Math.Cos(th), y, rad * Math.Sin(th)));
+            var toCam = GaussianBuffer.Normalize((c.X - p.X, c.Y - p.Y, c.Z - p.Z));
+            if (GaussianBuffer.Dot(nrm, toCam) > 0.05) continue;           // seen in the photo: the rays covered it
+            if (p.Y < proxy.NeckTopY - 0.01 && p.Z > proxy.Center.Z) continue; // under the jaw, in front: leave open
+            buf.Add(p, nrm, (1, 0, 0), 0.75 * sm, 0.001, colour, 0.99);
+        }
+    }
+
+    internal static bool Inside((double X, double Y)[] poly, double x, double y)
+    {
+        bool inside = false;
+        for (int i = 0, j = poly.Length - 1; i < poly.Length; j = i++)
+            if ((poly[i].Y > y) != (poly[j].Y > y) && x < (poly[j].X - poly[i].X) * (y - poly[i].Y) / (poly[j].Y - poly[i].Y) + poly[i].X)
+                inside = !inside;
+        return inside;
+    }
+
+    /// <summary>Bilinear colour of the photo at continuous pixel position (u, v), in [0, 1].</summary>
+    private static (double R, double G, double B) Sample(RgbImage img, double u, double v)
+    {
+        double x = Math.Clamp(u - 0.5, 0, img.Width - 1), y = Math.Clamp(v - 0.5, 0, img.Height - 1);
+        int x0 = Math.Min((int)x, img.Width - 2 < 0 ? 0 : img.Width - 2), y0 = Math.Min((int)y, img.Height - 2 < 0 ? 0 : img.Height - 2);
+        int x1 = Math.Min(x0 + 1, img.Width - 1), y1 = Math.Min(y0 + 1, img.Height - 1);
+        double fx = x - x0, fy = y - y0;
+        var px = img.Pixels;
+        double Ch(int c) =>
+            ((1 - fx) * (1 - fy) * px[(y0 * img.Width + x0) * 3 + c] + fx * (1 - fy) * px[(y0 * img.Width + x1) * 3 + c]
+            + (1 - fx) * fy * px[(y1 * img.Width + x0) * 3 + c] + fx * fy * px[(y1 * img.Width + x1) * 3 + c]) / 255.0;
+        return (Ch(0), Ch(1), Ch(2));
+    }
+
+    private static (double X, double Y, double Z) P(float[] mesh, int i) => (mesh[3 * i], mesh[3 * i + 1], mesh[3 * i + 2]);
+
+    private static double Sq(double x) => x * x;
+
+    /// <inheritdoc />
+    public void Dispose() => _tracker.Dispose();
+}
