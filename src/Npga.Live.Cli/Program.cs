@@ -15,6 +15,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
     {
         BenchTrackerCommand.Create(),
         BenchRenderCommand.Create(),
+        BenchExpressionCommand.Create(),
     },
 };
 return await root.Parse(args).InvokeAsync();

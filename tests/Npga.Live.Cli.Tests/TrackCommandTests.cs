@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text.Json;
 using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
@@ -106,7 +104,7 @@ public sealed class TrackCommandTests(ITestOutputHelper output) : IDisposable
             "truncated" => Truncated(),
             "zero-length" => Write("empty.mp4", []),
             "random-bytes" => Write("random.mp4", RandomBytes(200_000)),
-            "huge-image" => Write("huge.png", PngHeaderOnly(20000, 20000)),
+            "huge-image" => Write("huge.png", TestFiles.PngHeaderOnly(20000, 20000)),
             _ => throw new ArgumentException(kind),
         };
         var r = CliRunner.Run(Limit, "track", "--input", path, "--out", Tmp(kind + ".jsonl"));
@@ -141,46 +139,5 @@ public sealed class TrackCommandTests(ITestOutputHelper output) : IDisposable
         }
         var bytes = File.ReadAllBytes(full);
         return Write("truncated.mp4", bytes[..(bytes.Length / 3)]);
-    }
-
-    /// <summary>A PNG whose IHDR claims width×height, with one tiny IDAT: the size must be refused before decoding.</summary>
-    private static byte[] PngHeaderOnly(int width, int height)
-    {
-        using var ms = new MemoryStream();
-        ms.Write([137, 80, 78, 71, 13, 10, 26, 10]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; ihdr[9] = 2;
-        Chunk(ms, "IHDR", ihdr);
-        using (var z = new MemoryStream())
-        {
-            using (var zs = new ZLibStream(z, CompressionLevel.Fastest, true)) zs.Write(new byte[1000]);
-            Chunk(ms, "IDAT", z.ToArray());
-        }
-        Chunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
-
-    private static uint Crc(byte[] data)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (var b in data)
-        {
-            c ^= b;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-        }
-        return ~c;
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        var td = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        s.Write(td);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc(td));
-        s.Write(len);
     }
 }

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Npga.Live.Avatar;
+using Npga.Live.Media;
+using Npga.Live.Pipeline;
+
+namespace Npga.Live.Cli.Commands;
+
+/// <summary>
+/// <c>npga bench expression --avatar DIR --driving VIDEO [--width 512 --height 512] [--frames-dir DIR --every 50]</c>: drives the
+/// avatar with the clip's tracked codes, re-tracks the renders and prints the driver-versus-avatar correlations of the inner-lip
+/// distance, eye openness and brow raise (see <see cref="ExpressionTransfer"/>).
+/// </summary>
+internal static class BenchExpressionCommand
+{
+    public static Command Create()
+    {
+        var avatar = new Option<string>("--avatar") { Description = "Avatar package", Required = true };
+        var driving = new Option<string>("--driving") { Description = "Driving video", Required = true };
+        var width = new Option<int>("--width") { Description = "Render width", DefaultValueFactory = _ => 512 };
+        var height = new Option<int>("--height") { Description = "Render height", DefaultValueFactory = _ => 512 };
+        var framesDir = new Option<string?>("--frames-dir") { Description = "Save every n-th driver|avatar pair as PNG here" };
+        var every = new Option<int>("--every") { Description = "n for --frames-dir", DefaultValueFactory = _ => 50 };
+        var cmd = new Command("expression", "Expression transfer: driver vs re-tracked avatar correlations") { avatar, driving, width, height, framesDir, every };
+        cmd.SetAction((ParseResult r, CancellationToken ct) =>
+        {
+            try
+            {
+                var package = AvatarPackage.Load(r.GetValue(avatar)!);
+                string? dir = r.GetValue(framesDir);
+                int n = Math.Max(1, r.GetValue(every));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                using var reader = VideoReader.Open(r.GetValue(driving)!);
+                var result = ExpressionTransfer.Measure(package, reader.ReadAll(), r.GetValue(width), r.GetValue(height),
+                    dir is null ? null : (i, img) => { if (i % n == 0) ImageFile.WritePng(img, Path.Combine(dir, $"avatar_{i:D5}.png")); });
+                Console.WriteLine($"{package.Manifest.Name} driven by {Path.GetFileName(r.GetValue(driving))}: {result.Frames} frames, driver face in {result.DriverFaces}, avatar face re-tracked in {result.AvatarFaces}");
+                Console.WriteLine($"  correlation driver vs avatar: mouth (inner-lip distance) {result.MouthCorrelation:F3}, eye openness {result.EyeCorrelation:F3}, brow raise {result.BrowCorrelation:F3}");
+                return Task.FromResult(0);
+            }
+            catch (Exception e) when (e is AvatarFormatException or MediaException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,76 @@
+using Npga.Live.Avatar;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Tracking;
+using Npga.Live.Tracking.Landmarks;
+
+namespace Npga.Live.Pipeline;
+
+/// <summary>Driver-versus-avatar expression measures over a clip (see <see cref="ExpressionTransfer"/>).</summary>
+/// <param name="Frames">Frames of the driving clip.</param>
+/// <param name="DriverFaces">Frames where the driver's face was tracked.</param>
+/// <param name="AvatarFaces">Of those, frames where the tracker found the avatar's face in the render.</param>
+/// <param name="MouthCorrelation">Pearson correlation of the inner-lip distance (<see cref="FaceMeasures.MouthOpen"/>).</param>
+/// <param name="EyeCorrelation">Pearson correlation of the eye openness (<see cref="FaceMeasures.EyeOpen"/>).</param>
+/// <param name="BrowCorrelation">Pearson correlation of the brow raise (<see cref="FaceMeasures.BrowRaise"/>).</param>
+/// <param name="Driver">Per matched frame: the driver's measures.</param>
+/// <param name="Avatar">Per matched frame: the re-tracked avatar's measures.</param>
+public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int AvatarFaces, double MouthCorrelation, double EyeCorrelation, double BrowCorrelation,
+    IReadOnlyList<FaceMeasures> Driver, IReadOnlyList<FaceMeasures> Avatar);
+
+/// <summary>
+/// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp), the avatar is rendered with that code
+/// (neutral head pose, default camera) and the render is tracked again by the same tracker; the driver's and the avatar's
+/// scale-free measures (inner-lip distance, eye openness, brow raise) are then correlated over the clip. A correlation near 1
+/// means the avatar's mouth, eyes and brows rise and fall with the driver's.
+/// </summary>
+public static class ExpressionTransfer
+{
+    /// <summary>Runs the measurement.</summary>
+    /// <param name="package">The avatar.</param>
+    /// <param name="driving">Frames of the driving clip, in order.</param>
+    /// <param name="width">Render width, pixels.</param>
+    /// <param name="height">Render height, pixels.</param>
+    /// <param name="onFrame">Called with each rendered frame (for saving examples), or null.</param>
+    public static ExpressionTransferResult Measure(AvatarPackage package, IEnumerable<VideoFrame> driving, int width, int height, Action<long, RgbImage>? onFrame = null)
+    {
+        using var driverTracker = new FaceTracker();
+        using var avatarTracker = new FaceTracker(new TrackerOptions { ExpressionModel = "" });
+        if (driverTracker.ExpressionModel!.Id != package.Manifest.ExpressionModel.Id)
+            throw new InvalidDataException($"the tracker fits {driverTracker.ExpressionModel.Id}; avatar {package.Manifest.Name} is driven by {package.Manifest.ExpressionModel.Id}");
+        using var renderer = new AvatarFrameRenderer(package, width, height);
+        var img = new RgbImage(width, height);
+        var driver = new List<FaceMeasures>();
+        var avatar = new List<FaceMeasures>();
+        int frames = 0, driverFaces = 0;
+        foreach (var f in driving)
+        {
+            frames++;
+            var d = driverTracker.Track(f.Image, f.Index, f.Time.TotalSeconds);
+            if (!d.Face || d.Pose is null) continue;
+            driverFaces++;
+            renderer.Render(d.Pose.ZExp, [], [], renderer.BaseCamera, img);
+            onFrame?.Invoke(f.Index, img);
+            var a = avatarTracker.Track(img, f.Index, f.Time.TotalSeconds);
+            if (!a.Face) continue;
+            driver.Add(FaceMeasures.From(d.LandmarksPx!));
+            avatar.Add(FaceMeasures.From(a.LandmarksPx!));
+        }
+        return new ExpressionTransferResult(frames, driverFaces, avatar.Count,
+            Pearson(driver.Select(m => (double)m.MouthOpen), avatar.Select(m => (double)m.MouthOpen)),
+            Pearson(driver.Select(m => (double)m.EyeOpen), avatar.Select(m => (double)m.EyeOpen)),
+            Pearson(driver.Select(m => (double)m.BrowRaise), avatar.Select(m => (double)m.BrowRaise)),
+            driver, avatar);
+    }
+
+    /// <summary>Pearson correlation of two equally long series; NaN when fewer than 3 values or no variance.</summary>
+    public static double Pearson(IEnumerable<double> xs, IEnumerable<double> ys)
+    {
+        var x = xs.ToArray();
+        var y = ys.ToArray();
+        if (x.Length != y.Length) throw new ArgumentException("series differ in length");
+        if (x.Length < 3) return double.NaN;
+        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < x.Length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); }
+        return sxx <= 0 || syy <= 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
+    }
+}
