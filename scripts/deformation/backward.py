@@ -16,9 +16,11 @@ For a posed-space point x_p:
     made without gradient; the closest point on the chosen triangle (barycentrics b) is then
     recomputed differentiably.
  2. offset o = x_p - c_p (c_p = sum_i b_i V_p[t_i]), d = |o|.
- 3. o is expressed in the posed triangle's local frame (tangent = first edge, normal = face normal,
-    bitangent = n x t) and re-applied in the canonical triangle's frame, i.e. rotated by
-    R_t = F_c F_p^T. To make B continuous across triangle borders (where the closest point lies on a
+ 3. o is expressed in the posed triangle's local frame and re-applied in the canonical triangle's
+    frame, i.e. rotated by R_t, the rotation part (polar decomposition) of the triangle's affine map
+    posed -> canonical (edges to edges, unit normal to unit normal): R_t maps the posed normal exactly
+    onto the canonical normal and, unlike a tangent = first-edge frame, does not depend on the order
+    of the triangle's vertices. To make B continuous across triangle borders (where the closest point lies on a
     shared edge or vertex and the choice of triangle is arbitrary), the rotation used is not R_t of
     the chosen triangle but the barycentric blend R = sum_i b_i R_v[t_i] of per-vertex rotations
     R_v (area-weighted mean of the incident triangles' R_t, projected back onto SO(3) by SVD). On a
@@ -111,12 +113,23 @@ def closest_point_barycentric(p, a, b, c):
 
 
 def triangle_frames(V, T):
-    """Per-triangle orthonormal frames [..., F, 3, 3], columns (tangent, bitangent, normal)."""
+    """Per-triangle frames [..., F, 3, 3], columns (e1, e2, n * sqrt(|e1 x e2|)) (not orthonormal)."""
     a, b, c = V[..., T[:, 0], :], V[..., T[:, 1], :], V[..., T[:, 2], :]
-    t = torch.nn.functional.normalize(b - a, dim=-1)
-    n = torch.nn.functional.normalize(torch.cross(b - a, c - a, dim=-1), dim=-1)
-    bt = torch.cross(n, t, dim=-1)
-    return torch.stack([t, bt, n], -1)
+    e1, e2 = b - a, c - a
+    cr = torch.cross(e1, e2, dim=-1)
+    n = cr / cr.norm(dim=-1, keepdim=True).sqrt()
+    return torch.stack([e1, e2, n], -1)
+
+
+def triangle_rotations(Vp, Vc, T):
+    """Rotation R_t [..., F, 3, 3] taking offsets in the posed triangle's frame to the canonical one's:
+    the rotation part (polar decomposition, via SVD) of the triangle's affine map posed -> canonical
+    (edges to edges, normal to normal). It maps the posed normal exactly onto the canonical normal,
+    does not depend on the order of the triangle's vertices, and is the identity when the triangle is
+    only stretched in its plane."""
+    Fg = triangle_frames(Vc, T) @ torch.linalg.inv(triangle_frames(Vp, T))
+    U, _, Vh = torch.linalg.svd(Fg)
+    return U @ Vh
 
 
 class ExpressionMesh:
@@ -136,7 +149,6 @@ class ExpressionMesh:
         cr = torch.cross(Cc[self.T[:, 1]] - Cc[self.T[:, 0]], Cc[self.T[:, 2]] - Cc[self.T[:, 0]], dim=-1)
         self.area_c = 0.5 * cr.norm(dim=-1)  # canonical triangle areas [F]
         self.normal_c = torch.nn.functional.normalize(cr, dim=-1)
-        self.frames_c = triangle_frames(Cc, self.T)  # [F,3,3]
         # vertex <- triangle incidence (area weighted), for the per-vertex rotations
         W = torch.zeros(self.nV, self.nF, dtype=dtype)
         for k in range(3):
@@ -152,8 +164,7 @@ class ExpressionMesh:
     def vertex_rotations(self, Vp, frame="vertex"):
         """Rotations posed -> canonical. frame='triangle': per triangle [M,F,3,3];
         frame='vertex': per vertex [M,V,3,3] (area-weighted mean of incident triangles, SVD-projected)."""
-        Fp = triangle_frames(Vp, self.T)
-        Rt = self.frames_c @ Fp.transpose(-1, -2)  # maps posed offsets to canonical ones
+        Rt = triangle_rotations(Vp, self.C, self.T)  # maps posed offsets to canonical ones
         if frame == "triangle":
             return Rt
         Rv = torch.einsum("vf,...fij->...vij", self.vt_weight, Rt)
@@ -163,8 +174,8 @@ class ExpressionMesh:
 
     # ---- closest point ---------------------------------------------------------------------------
     @torch.no_grad()
-    def closest_triangle(self, xp, Vp, chunk=1 << 22):
-        """xp [M,P,3], Vp [M,V,3] -> index of the closest triangle [M,P] (brute force, no grad)."""
+    def closest_triangle_brute(self, xp, Vp, chunk=1 << 22):
+        """xp [M,P,3], Vp [M,V,3] -> index of the closest triangle [M,P]: brute force over all triangles."""
         M, P, _ = xp.shape
         a, b, c = (Vp[:, self.T[:, k], :] for k in range(3))  # [M,F,3]
         step = max(1, chunk // (M * self.nF))
@@ -174,6 +185,35 @@ class ExpressionMesh:
             bc = closest_point_barycentric(p, a[:, None], b[:, None], c[:, None])  # [M,p,F,3]
             q = bc[..., 0:1] * a[:, None] + bc[..., 1:2] * b[:, None] + bc[..., 2:3] * c[:, None]
             out[:, s:s + step] = ((p - q) ** 2).sum(-1).argmin(-1)
+        return out
+
+    @torch.no_grad()
+    def closest_triangle(self, xp, Vp, k=32):
+        """Same result as closest_triangle_brute, faster: exact point-triangle distances only for the k
+        triangles with the smallest bounding-sphere lower bound max(0, |p - centroid| - radius); a point
+        whose best exact distance exceeds the (k+1)-th lower bound falls back to brute force."""
+        M, P, _ = xp.shape
+        tv = Vp[:, self.T, :]  # [M,F,3,3]
+        cen = tv.mean(2)
+        rad = (tv - cen[:, :, None]).norm(dim=-1).amax(-1)  # [M,F]
+        D = torch.cdist(xp, cen, compute_mode="donot_use_mm_for_euclid_dist")  # [M,P,F]
+        lb = (D - rad[:, None, :]).clamp_min(0.0)
+        k = min(k, self.nF - 1)
+        lbk, cand = torch.topk(lb, k + 1, dim=-1, largest=False)  # sorted ascending
+        cand = cand[..., :k]
+        tvc = torch.gather(tv[:, None].expand(M, P, -1, -1, -1), 2, cand[..., None, None].expand(-1, -1, -1, 3, 3))  # [M,P,k,3,3]
+        p = xp[:, :, None, :]
+        bc = closest_point_barycentric(p, tvc[..., 0, :], tvc[..., 1, :], tvc[..., 2, :])
+        q = (bc[..., None] * tvc).sum(-2)
+        d = (p - q).norm(dim=-1)
+        dbest, j = d.min(-1)
+        out = torch.gather(cand, 2, j[..., None])[..., 0]
+        bad = dbest > lbk[..., k] - 1e-7 * (1.0 + dbest)  # cannot rule out the other triangles
+        if bad.any():
+            for mi in range(M):
+                sel = torch.nonzero(bad[mi])[:, 0]
+                if len(sel):
+                    out[mi, sel] = self.closest_triangle_brute(xp[mi:mi + 1, sel], Vp[mi:mi + 1])[0]
         return out
 
     def project(self, xp, Vp):
@@ -211,7 +251,7 @@ class ExpressionMesh:
         if squeeze:
             xc = xc[0]
         if return_aux:
-            return xc, dict(tri=tri, bc=bc, d=d, w=w[..., 0])
+            return xc, dict(tri=tri, bc=bc, d=d, w=w[..., 0], cp=cp)
         return xc
 
     __call__ = backward

@@ -54,6 +54,16 @@ public sealed record AvatarManifest
     /// <summary>Background colour [r, g, b], linear 0..1, composited behind the Gaussians.</summary>
     public required double[] Background { get; init; }
 
+    /// <summary>
+    /// The avatar's rest expression code (<c>rest_code</c>, K floats), added to every driving code z_exp before F and G run, or
+    /// null for zeros. A one-shot avatar is built from a photo whose own expression is its rest pose: the builder removes that
+    /// expression from the canonical Gaussians (placing them in the prior's canonical space) and records it here, so that a
+    /// driver at rest (z_exp ≈ 0 with the tracker's neutral adaptation) shows the photo's expression.
+    /// </summary>
+    [JsonPropertyName("rest_code")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? RestCode { get; init; }
+
     /// <summary>Free-form training metrics (PSNR, LPIPS, steps, ...); null when the avatar was not trained (fixtures, imports).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Metrics { get; init; }
@@ -141,6 +151,8 @@ public sealed record AvatarManifest
         Networks!.Validate(source);
         if (DefaultCamera is null) Fail("default_camera is missing");
         DefaultCamera!.Validate(source);
+        if (RestCode is not null && (RestCode.Length != ExpressionModel.K || RestCode.Any(v => !float.IsFinite(v))))
+            Fail($"rest_code has {RestCode.Length} values; expected K = {ExpressionModel.K} finite values");
         if (Background is null || Background.Length != 3) Fail($"background has {Background?.Length ?? 0} values; expected 3 (r, g, b)");
         foreach (var c in Background!)
             if (!(c >= 0 && c <= 1)) Fail($"background value {c} is outside 0..1");

@@ -91,19 +91,27 @@ public sealed class OneShotAvatarBuilder : IDisposable
         var pose = track.Pose;
         double focal = _options.FocalFactor * Math.Max(photo.Width, photo.Height);
         var cam = PhotoCamera.FromFit(pose, photo.Width, photo.Height, focal);
-        var mesh = Unpose(lm, pose, model, photo.Width, photo.Height);
+        // The person's face as photographed (colours are looked up here), and the same face in the prior's canonical space,
+        // where the Gaussians are placed: the photo's own expression z_photo removed and the prior's canonical code z_c added,
+        // X_c = X_seen + B·(z_c − z_photo). z_photo becomes the avatar's rest code, so F at the rest code gives back the photo.
+        var seen = Unpose(lm, pose, model, photo.Width, photo.Height);
+        var mesh = (float[])seen.Clone();
+        var offset = new float[mesh.Length];
+        var toCanonical = _prior.CanonicalCode.Zip(pose.ZExp, (c, p) => c - p).ToArray();
+        model.Shape(toCanonical, offset);
+        for (int i = 0; i < mesh.Length; i++) mesh[i] += offset[i] - model.Canonical[i];
 
         var buf = new GaussianBuffer();
         var parts = new Dictionary<string, int>();
         void Part(string key, Action add) { int before = buf.Count; add(); parts[key] = buf.Count - before; }
 
-        double spacing = FaceSpacing(mesh, model.Triangles, cam);
+        double spacing = FaceSpacing(seen, model.Triangles, cam);
         var facePoly = FaceOval.Select(i => (Px: (double)lm[3 * i], Py: (double)lm[3 * i + 1])).ToArray();
-        Part("face", () => AddFace(buf, mesh, model.Triangles, cam, photo, spacing));
-        Part("eyes", () => { AddFan(buf, mesh, FaceLandmarks.RightEye, 0.0025, cam, photo, spacing, null); AddFan(buf, mesh, FaceLandmarks.LeftEye, 0.0025, cam, photo, spacing, null); });
-        Part("mouth", () => AddFan(buf, mesh, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, (0.16, 0.05, 0.05)));
+        Part("face", () => AddFace(buf, mesh, seen, model.Triangles, cam, photo, spacing));
+        Part("eyes", () => { AddFan(buf, mesh, seen, FaceLandmarks.RightEye, 0.0025, cam, photo, spacing, null); AddFan(buf, mesh, seen, FaceLandmarks.LeftEye, 0.0025, cam, photo, spacing, null); });
+        Part("mouth", () => AddFan(buf, mesh, seen, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, (0.16, 0.05, 0.05)));
         Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, 0.003, -0.006, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, 0.0035, 0.003, cam, spacing); });
-        var proxy = HeadProxy.ForFace(mesh);
+        var proxy = HeadProxy.ForFace(seen);
         var hairColour = (0.2, 0.15, 0.1);
         Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _));
         Part("back", () => AddBackOfHead(buf, proxy, cam, hairColour, spacing * 1.8));
@@ -130,6 +138,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
             LatentDim = 0,
             Networks = new AvatarNetworks { F = Path.GetFileName(_prior.F), FSplit = _prior.FSplit?.Select(Path.GetFileName).ToArray()! },
             DefaultCamera = AvatarCameraSpec.FromCamera(defaultCamera),
+            RestCode = pose.ZExp,
             Background = [0, 0, 0],
             Metrics = new JsonObject
             {
@@ -182,37 +191,82 @@ public sealed class OneShotAvatarBuilder : IDisposable
     private double FaceSpacing(float[] mesh, int[][] triangles, Camera cam)
     {
         int count = 0;
-        foreach (var t in triangles) TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), 1.0, (_, _, _, _) => count++);
+        foreach (var t in triangles) TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), 1.0, (_, _, _, _, _, _) => count++);
         return Math.Max(0.75, Math.Sqrt(count / (double)_options.FaceGaussians));
     }
 
-    private static void AddFace(GaussianBuffer buf, float[] mesh, int[][] triangles, Camera cam, RgbImage photo, double spacing)
+    /// <summary>
+    /// Samples the face mesh, coloured from the photo. Where the photo sees the surface at a grazing angle or not at all
+    /// (the far cheek of a three-quarter view), the colour comes from the mirrored point (−x, y, z) on the other half of the
+    /// face when that one is better seen, blended by visibility: faces are nearly symmetric, the wrong side of the photo is not.
+    /// </summary>
+    private static void AddFace(GaussianBuffer buf, float[] mesh, float[] seen, int[][] triangles, Camera cam, RgbImage photo, double spacing)
     {
         var centre = cam.Center;
         foreach (var t in triangles)
-            TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), spacing, (p, n, tan, sm) =>
+            TriangleSampler.Sample3(cam, P(mesh, t[0]), P(mesh, t[1]), P(mesh, t[2]), spacing, (pos, _, tan, sm, bs, bt) =>
             {
-                // Triangles are counter-clockwise seen from the front: n points out of the face.
+                // Colour and visibility where this place is in the photo (the seen mesh), position on the canonical one.
+                var p = Lerp(seen, t[0], t[1], t[2], bs, bt);
+                var n = GaussianBuffer.Cross(Sub(P(seen, t[1]), P(seen, t[0])), Sub(P(seen, t[2]), P(seen, t[0])));
+                var nOut = GaussianBuffer.Normalize(GaussianBuffer.Dot(n, p) >= 0 ? n : (-n.X, -n.Y, -n.Z));
+                double own = Visibility(p, nOut, centre);
                 var uv = PhotoCamera.Project(cam, p);
-                buf.Add(p, n, tan, 0.5 * sm, 0.0004, Sample(photo, uv.U, uv.V), 0.97);
+                var colour = Sample(photo, uv.U, uv.V);
+                if (own < 0.2)
+                {
+                    var mp = (-p.X, p.Y, p.Z);
+                    var mn = (-nOut.X, nOut.Y, nOut.Z);
+                    double mirrored = Visibility(mp, mn, centre);
+                    if (mirrored > own)
+                    {
+                        var muv = PhotoCamera.Project(cam, mp);
+                        var mc = Sample(photo, muv.U, muv.V);
+                        double w = Math.Clamp(own / 0.2, 0, 1); // 1: own colour, 0: mirrored
+                        colour = (w * colour.R + (1 - w) * mc.R, w * colour.G + (1 - w) * mc.G, w * colour.B + (1 - w) * mc.B);
+                    }
+                }
+                var nPos = GaussianBuffer.Cross(Sub(P(mesh, t[1]), P(mesh, t[0])), Sub(P(mesh, t[2]), P(mesh, t[0])));
+                buf.Add(pos, nPos, tan, 0.5 * sm, 0.0004, colour, 0.97);
             });
     }
 
-    /// <summary>Fills an opening (eye or mouth contour) with a fan of triangles whose apex sits <paramref name="depth"/> behind the contour's centroid.</summary>
-    private static void AddFan(GaussianBuffer buf, float[] mesh, int[] contour, double depth, Camera cam, RgbImage photo, double spacing, (double, double, double)? colour)
+    private static (double X, double Y, double Z) Lerp(float[] mesh, int a, int b, int c, double s, double t)
     {
-        double cx = 0, cy = 0, cz = 0;
-        foreach (int i in contour) { cx += mesh[3 * i]; cy += mesh[3 * i + 1]; cz += mesh[3 * i + 2]; }
-        var apex = (cx / contour.Length, cy / contour.Length, cz / contour.Length - depth);
+        var pa = P(mesh, a); var pb = P(mesh, b); var pc = P(mesh, c);
+        return (pa.X + s * (pb.X - pa.X) + t * (pc.X - pa.X), pa.Y + s * (pb.Y - pa.Y) + t * (pc.Y - pa.Y), pa.Z + s * (pb.Z - pa.Z) + t * (pc.Z - pa.Z));
+    }
+
+    private static (double X, double Y, double Z) Sub((double X, double Y, double Z) a, (double X, double Y, double Z) b) => (a.X - b.X, a.Y - b.Y, a.Z - b.Z);
+
+    /// <summary>Cosine between a surface normal and the direction to the camera centre (≤ 0: facing away).</summary>
+    private static double Visibility((double X, double Y, double Z) p, (double X, double Y, double Z) nOut, (double X, double Y, double Z) camera)
+        => GaussianBuffer.Dot(nOut, GaussianBuffer.Normalize((camera.X - p.X, camera.Y - p.Y, camera.Z - p.Z)));
+
+    /// <summary>Fills an opening (eye or mouth contour) with a fan of triangles whose apex sits <paramref name="depth"/> behind the contour's centroid.</summary>
+    private static void AddFan(GaussianBuffer buf, float[] mesh, float[] seen, int[] contour, double depth, Camera cam, RgbImage photo, double spacing, (double, double, double)? colour)
+    {
+        var apex = Apex(mesh, contour, depth);
+        var seenApex = Apex(seen, contour, depth);
         for (int k = 0; k < contour.Length; k++)
         {
-            var a = P(mesh, contour[k]); var b = P(mesh, contour[(k + 1) % contour.Length]);
-            TriangleSampler.Sample3(cam, apex, a, b, spacing, (p, _, tan, sm) =>
+            int ia = contour[k], ib = contour[(k + 1) % contour.Length];
+            var a = P(mesh, ia); var b = P(mesh, ib);
+            var sa = P(seen, ia); var sb = P(seen, ib);
+            TriangleSampler.Sample3(cam, apex, a, b, spacing, (p, _, tan, sm, s, t) =>
             {
-                var uv = PhotoCamera.Project(cam, p);
+                var q = (seenApex.X + s * (sa.X - seenApex.X) + t * (sb.X - seenApex.X), seenApex.Y + s * (sa.Y - seenApex.Y) + t * (sb.Y - seenApex.Y), seenApex.Z + s * (sa.Z - seenApex.Z) + t * (sb.Z - seenApex.Z));
+                var uv = PhotoCamera.Project(cam, q);
                 buf.Add(p, (0, 0, 1), tan, 0.7 * sm + 0.0003, 0.0005, colour ?? Sample(photo, uv.U, uv.V), 0.99);
             });
         }
+    }
+
+    private static (double X, double Y, double Z) Apex(float[] mesh, int[] contour, double depth)
+    {
+        double cx = 0, cy = 0, cz = 0;
+        foreach (int i in contour) { cx += mesh[3 * i]; cy += mesh[3 * i + 1]; cz += mesh[3 * i + 2]; }
+        return (cx / contour.Length, cy / contour.Length, cz / contour.Length - depth);
     }
 
     /// <summary>A band of teeth behind the lips: along <paramref name="path"/>, <paramref name="back"/> metres behind it, extending <paramref name="height"/> metres in y.</summary>
@@ -223,10 +277,11 @@ public sealed class OneShotAvatarBuilder : IDisposable
             var a = P(mesh, path[k]); var b = P(mesh, path[k + 1]);
             a = (a.X, a.Y, a.Z - back); b = (b.X, b.Y, b.Z - back);
             var a2 = (a.X, a.Y + height, a.Z); var b2 = (b.X, b.Y + height, b.Z);
-            void Emit((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t, double sm)
-                => buf.Add(p, (0, 0, 1), t, 0.7 * sm + 0.0003, 0.0005, (0.86, 0.83, 0.76), 0.99);
-            TriangleSampler.Sample3(cam, a, b, b2, spacing, Emit);
-            TriangleSampler.Sample3(cam, a, b2, a2, spacing, Emit);
+            void Emit((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t, double sm, double s, double u)
+                => buf.Add(p, (0, 0, 1), t, 0.9 * sm + 0.0004, 0.0005, (0.86, 0.83, 0.76), 0.99);
+            // A denser, softer band than the skin: a few stray samples must not read as gaps between teeth.
+            TriangleSampler.Sample3(cam, a, b, b2, 0.6 * spacing, Emit);
+            TriangleSampler.Sample3(cam, a, b2, a2, 0.6 * spacing, Emit);
         }
     }
 

@@ -9,7 +9,9 @@ namespace Npga.Live.AvatarBuilder;
 /// </summary>
 internal static class TriangleSampler
 {
-    public delegate void Sample((double X, double Y, double Z) p, (double X, double Y, double Z) normal, (double X, double Y, double Z) tangent, double spacingMetres);
+    /// <summary>One sample: position, triangle normal, an in-plane direction, the spacing in metres, and the barycentric
+    /// coordinates (s along b − a, t along c − a) so the caller can find the same place on another version of the triangle.</summary>
+    public delegate void Sample((double X, double Y, double Z) p, (double X, double Y, double Z) normal, (double X, double Y, double Z) tangent, double spacingMetres, double s, double t);
 
     /// <summary>Samples triangle (a, b, c); the normal follows the right-hand rule a → b → c.</summary>
     public static void Sample3(Camera cam, (double X, double Y, double Z) a, (double X, double Y, double Z) b, (double X, double Y, double Z) c, double spacingPx, Sample emit)
@@ -33,7 +35,7 @@ internal static class TriangleSampler
         void Emit(double u, double v)
         {
             double s = u / n, t = v / n;
-            emit((a.X + s * e1.Item1 + t * e2.Item1, a.Y + s * e1.Item2 + t * e2.Item2, a.Z + s * e1.Item3 + t * e2.Item3), normal, e1, spacingM);
+            emit((a.X + s * e1.Item1 + t * e2.Item1, a.Y + s * e1.Item2 + t * e2.Item2, a.Z + s * e1.Item3 + t * e2.Item3), normal, e1, spacingM, s, t);
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class DeformationPrior
         BoundsMax = dto.FeatureField.BoundsMax!;
         F = Path.Combine(dir, dto.Networks!.F!);
         FSplit = dto.Networks.FSplit?.Select(f => Path.Combine(dir, f)).ToArray();
+        CanonicalCode = dto.CanonicalCode ?? new float[K];
         _planes = planes;
     }
 
@@ -57,6 +58,13 @@ public sealed class DeformationPrior
     /// <summary>Upper corner of the feature field's box, metres.</summary>
     public double[] BoundsMax { get; }
 
+    /// <summary>
+    /// The expression code z_c of the prior's canonical space: F maps points of the canonical mesh C + B·z_c (not C) to the
+    /// posed mesh C + B·z_exp. As in NPGA, whose NPHM canonical space has the mouth open, a canonical code with the mouth open
+    /// keeps the upper and lower lips apart, so the forward field F need not tear points that touch. Zeros when absent.
+    /// </summary>
+    public float[] CanonicalCode { get; }
+
     /// <summary>Path of F.onnx (mu [N,3], feat [N,C], z_exp [1,K] → d_mu [N,3]).</summary>
     public string F { get; }
 
@@ -73,6 +81,8 @@ public sealed class DeformationPrior
         Dto dto;
         try { dto = JsonSerializer.Deserialize<Dto>(File.ReadAllText(json)) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new AvatarFormatException(json, $"not valid JSON: {e.Message}"); }
+        if (dto.CanonicalCode is { } zc && (zc.Length != dto.ExpressionModel?.K || zc.Any(v => !float.IsFinite(v))))
+            throw new AvatarFormatException(json, $"canonical_code must hold K = {dto.ExpressionModel?.K} finite values");
         if (dto.Format != "npga-deformation-prior/1") throw new AvatarFormatException(json, $"unknown format '{dto.Format}', expected npga-deformation-prior/1");
         if (dto.Id is null || dto.ExpressionModel?.Id is null || dto.FeatureField?.File is null || dto.Networks?.F is null
             || dto.FeatureField.BoundsMin is not { Length: 3 } || dto.FeatureField.BoundsMax is not { Length: 3 } || dto.FeatureField.Resolution < 2 || dto.FeatureDim < 1)
@@ -136,6 +146,7 @@ public sealed class DeformationPrior
         [JsonPropertyName("feature_dim")] public int FeatureDim { get; set; }
         [JsonPropertyName("feature_field")] public FieldDto? FeatureField { get; set; }
         [JsonPropertyName("networks")] public NetDto? Networks { get; set; }
+        [JsonPropertyName("canonical_code")] public float[]? CanonicalCode { get; set; }
     }
 
     private sealed class ExprDto

@@ -1,0 +1,50 @@
+using Npga.Live.Core.Imaging;
+using Npga.Live.Pipeline.Reenact;
+
+namespace Npga.Live.Pipeline.Tests;
+
+/// <summary>
+/// The real deform + render stage inside the pipeline, on the axes scene (red +x, green +y, blue +z towards the camera):
+/// the tracked rotation turns the head, the tracked translation is ignored, a lost face eases back to the neutral pose.
+/// </summary>
+public sealed class ReenactAvatarRenderStageTests
+{
+    private static (double X, double Y)? Centroid(RgbImage img, int c)
+    {
+        double sx = 0, sy = 0, n = 0;
+        for (int y = 0; y < img.Height; y++)
+            for (int x = 0; x < img.Width; x++)
+            {
+                int o = (y * img.Width + x) * 3;
+                int v = img.Pixels[o + c], other = Math.Max(img.Pixels[o + (c + 1) % 3], img.Pixels[o + (c + 2) % 3]);
+                if (v > 100 && v > 2 * other) { sx += x + 0.5; sy += y + 0.5; n++; }
+            }
+        return n > 0 ? (sx / n, sy / n) : null;
+    }
+
+    [Fact]
+    public async Task TrackedRotationTurnsTheHead_TranslationIsIgnored_LostFaceReturnsToNeutral()
+    {
+        using var scene = new AxesScene();
+        using var stage = new AvatarRenderStage(scene.Package, 128, 128, renderThreads: 1);
+        Assert.Equal((128, 128, 15), (stage.Width, stage.Height, stage.ExpressionDim));
+        // Head turned 90° about +y (its +z, blue, swings to world +x: the image's right) for 10 frames, then 3 s without a face.
+        double[] ry90 = [0, 0, 1, 0, 1, 0, -1, 0, 0];
+        var kept = new Dictionary<long, RgbImage>();
+        var sink = new RecordingSink(onWrite: f => { if (f.Index is 5 or 99) kept[f.Index] = f.Avatar!.Clone(); });
+        var pipeline = new ReenactPipeline(new FakeTracker(face: i => i < 10, rotation: ry90, k: 15), stage);
+        var summary = await pipeline.RunAsync(ReenactFakes.Frames(100), sink).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(100, summary.FramesOut);
+        Assert.True(summary.Median.Render > 0);
+
+        var turned = Centroid(kept[5], 2)!.Value;
+        Assert.True(turned.X > 64 + 5, $"blue at {turned}: the head should be turned to the image's right");
+        Assert.InRange(turned.Y, 58, 70); // the tracked translation (10 cm right, 5 cm up) is not applied
+
+        var neutral = Centroid(kept[99], 2)!.Value;
+        Assert.InRange(neutral.X, 60, 68); // +z faces the camera again
+        Assert.InRange(neutral.Y, 60, 68);
+        var red = Centroid(kept[99], 0)!.Value;
+        Assert.True(red.X > 64 + 5, $"red (+x) back on the image's right: {red}");
+    }
+}
