@@ -78,6 +78,23 @@ def main():
         np.ascontiguousarray(arr, dtype="<f4").tofile(os.path.join(vdir, f"{nm}.bin"))
     json.dump(dict(N=int(len(x)), codes=int(len(zs)), C=a["feature_dim"], K=15), open(os.path.join(vdir, "meta.json"), "w"))
 
+    # forward error at the lips, held-out codes binned by the posed inner-lip gap (landmarks 13-14, y)
+    z_te_t = torch.tensor(z_te)
+    with torch.no_grad():
+        featC = field(mesh.C)
+        Vp = mesh.posed_vertices(z_te_t)
+        fe = torch.stack([(mesh.C + net(mesh.C, featC, z[None]) - Vp[i]).norm(dim=-1) for i, z in enumerate(z_te_t)]).numpy() * 1e3
+    gap = (Vp[:, 13, 1] - Vp[:, 14, 1]).numpy() * 1e3
+    from sampling import LIPS
+    by_gap = []
+    for lo_, hi_ in ((-10, 0), (0, 3), (3, 6), (6, 10), (10, 15), (15, 20), (20, 26.5), (26.5, 40)):
+        sel = (gap >= lo_) & (gap < hi_)
+        if sel.any():
+            e = fe[sel][:, LIPS]
+            by_gap.append(dict(lip_gap_mm=[lo_, hi_], codes=int(sel.sum()), lips_mean=round(float(e.mean()), 3),
+                               lips_p95=round(float(np.percentile(e, 95)), 3), lips_max=round(float(e.max()), 3),
+                               all_vertices_mean=round(float(fe[sel].mean()), 3)))
+
     fin = rec["final"]["held_out"]
     tr = rec["final"]["train_codes"]
     prior = {
@@ -127,6 +144,8 @@ def main():
             "forward_lips_codes_with_crossing_lips": r3(fin["forward_lips_lips_crossing"]),
             "held_out_codes_with_crossing_lips": fin["codes_with_crossing_lips"],
             "vertex_displacement_C_plus_Bz_minus_C": r3(fin["forward_vertices_displacement_F0"]),
+            "forward_lips_by_lip_gap": by_gap,
+            "note_lip_gap": "canonical inner-lip gap 6.3 mm; training codes span -2.8..26.5 mm; gaps < 0 = lips crossing in C + Bz",
             "train_codes_cycle_all": r3(tr["cycle_all"]),
             "train_codes_forward_vertices": r3(tr["forward_vertices"]),
         },

@@ -108,6 +108,23 @@ def point_in_polygon(p, poly):
     return inside
 
 
+# Upper and lower rims of the openings (corners excluded): in MediaPipe's UV layout the mouth is closed, so the
+# inner-lip polygon is degenerate there and a centroid test misses triangles that bridge the lips.
+UPPER_LIP = [191, 80, 81, 82, 13, 312, 311, 310, 415]
+LOWER_LIP = [95, 88, 178, 87, 14, 317, 402, 318, 324]
+RIGHT_UPPER_LID = [246, 161, 160, 159, 158, 157, 173]
+RIGHT_LOWER_LID = [7, 163, 144, 145, 153, 154, 155]
+LEFT_UPPER_LID = [466, 388, 387, 386, 385, 384, 398]
+LEFT_LOWER_LID = [249, 390, 373, 374, 380, 381, 382]
+
+
+def bridges(t):
+    """True when a triangle joins the upper and the lower rim of the mouth or of an eye."""
+    s = set(int(v) for v in t)
+    return any(s & set(up) and s & set(lo) for up, lo in
+               ((UPPER_LIP, LOWER_LIP), (RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID)))
+
+
 def build_triangles(uv):
     tri = Delaunay(uv).simplices
     holes = [RIGHT_EYE, LEFT_EYE, INNER_LIPS]
@@ -117,8 +134,8 @@ def build_triangles(uv):
     keep = []
     for t, longest in zip(tri, lengths):
         c = uv[t].mean(0)
-        if any(point_in_polygon(c, uv[h]) for h in holes):
-            continue                            # inside an eye opening or the mouth
+        if any(point_in_polygon(c, uv[h]) for h in holes) or bridges(t):
+            continue                            # inside or across an eye opening or the mouth
         if longest > limit:
             continue                            # sliver across the concave outline
         # orient counter-clockwise in UV (u right, v down => front-facing normals point out of the face)

@@ -38,13 +38,13 @@ internal static class ReenactCommand
         var report = new Option<string?>("--report") { Description = "Write a JSON report (counts, median ms per stage, fps, expression fidelity)" };
         var width = new Option<int>("--width") { Description = "Avatar frame width, pixels", DefaultValueFactory = _ => 512 };
         var height = new Option<int>("--height") { Description = "Avatar frame height, pixels", DefaultValueFactory = _ => 512 };
-        var renderThreads = new Option<int?>("--render-threads") { Description = "Threads splatting each frame (default: 1; the other stages keep the other cores busy)" };
+        var renderThreads = new Option<int?>("--render-threads") { Description = "Threads splatting each frame, the render stage's own included (default: every core)" };
         var noCnn = new Option<bool>("--no-cnn") { Description = "Skip the avatar's screen-space CNN" };
         var cmd = new Command("reenact", "Drive an avatar with a video of a face and write the result as a video")
             { avatar, driving, output, sideBySide, report, width, height, renderThreads, noCnn };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(new Settings(
             r.GetValue(avatar)!, r.GetValue(driving)!, r.GetValue(output)!, r.GetValue(sideBySide), r.GetValue(report),
-            r.GetValue(width), r.GetValue(height), r.GetValue(renderThreads) ?? 1, !r.GetValue(noCnn)), ct)));
+            r.GetValue(width), r.GetValue(height), r.GetValue(renderThreads) ?? Environment.ProcessorCount, !r.GetValue(noCnn)), ct)));
         return cmd;
     }
 

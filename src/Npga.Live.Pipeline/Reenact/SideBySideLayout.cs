@@ -69,6 +69,7 @@ public sealed class SideBySideLayout
     {
         private readonly Axis _x, _y;
         private readonly float[] _tmp; // SrcHeight rows × DstWidth × 3
+        private readonly float[] _acc; // one output row
 
         public Resampler(int srcWidth, int srcHeight, int dstWidth, int dstHeight)
         {
@@ -76,6 +77,7 @@ public sealed class SideBySideLayout
             _x = new Axis(srcWidth, dstWidth);
             _y = new Axis(srcHeight, dstHeight);
             _tmp = new float[srcHeight * dstWidth * 3];
+            _acc = new float[dstWidth * 3];
         }
 
         public int SrcWidth { get; }
@@ -85,34 +87,41 @@ public sealed class SideBySideLayout
 
         public void Resample(RgbImage src, RgbImage dst, int x0, int y0)
         {
+            int stride = DstWidth * 3;
+            // Horizontal pass: each source row to DstWidth pixels (floats).
             for (int y = 0; y < SrcHeight; y++)
             {
-                var row = src.Row(y);
-                var tmp = _tmp.AsSpan(y * DstWidth * 3, DstWidth * 3);
+                ReadOnlySpan<byte> row = src.Row(y);
+                var tmp = _tmp.AsSpan(y * stride, stride);
                 for (int x = 0; x < DstWidth; x++)
                 {
-                    int start = _x.Start[x], n = _x.Count[x], w0 = x * _x.Taps;
+                    int n = _x.Count[x];
+                    var weights = _x.Weights.AsSpan(x * _x.Taps, n);
+                    var px = row.Slice(3 * _x.Start[x], 3 * n);
                     float r = 0, g = 0, b = 0;
-                    for (int k = 0; k < n; k++)
+                    for (int k = 0; k < weights.Length; k++)
                     {
-                        float w = _x.Weights[w0 + k];
-                        int o = 3 * (start + k);
-                        r += w * row[o]; g += w * row[o + 1]; b += w * row[o + 2];
+                        float w = weights[k];
+                        r += w * px[3 * k]; g += w * px[3 * k + 1]; b += w * px[3 * k + 2];
                     }
                     tmp[3 * x] = r; tmp[3 * x + 1] = g; tmp[3 * x + 2] = b;
                 }
             }
-            int stride = DstWidth * 3;
+            // Vertical pass: whole rows at a time (contiguous, vectorised by the JIT's span loops).
+            var acc = _acc.AsSpan(0, stride);
             for (int y = 0; y < DstHeight; y++)
             {
-                var outRow = dst.Row(y0 + y).Slice(3 * x0, stride);
-                int start = _y.Start[y], n = _y.Count[y], w0 = y * _y.Taps;
-                for (int i = 0; i < stride; i++)
+                acc.Clear();
+                int start = _y.Start[y], n = _y.Count[y];
+                for (int k = 0; k < n; k++)
                 {
-                    float v = 0;
-                    for (int k = 0; k < n; k++) v += _y.Weights[w0 + k] * _tmp[(start + k) * stride + i];
-                    outRow[i] = (byte)Math.Clamp((int)(v + 0.5f), 0, 255);
+                    float w = _y.Weights[y * _y.Taps + k];
+                    var line = _tmp.AsSpan((start + k) * stride, stride);
+                    for (int i = 0; i < acc.Length; i++) acc[i] += w * line[i];
                 }
+                var outRow = dst.Row(y0 + y).Slice(3 * x0, stride);
+                // The weights are non-negative and sum to 1, so every value is a convex mix of bytes: no clamp needed.
+                for (int i = 0; i < outRow.Length; i++) outRow[i] = (byte)(int)(acc[i] + 0.5f);
             }
         }
     }

@@ -1,0 +1,49 @@
+using Npga.Live.Avatar;
+using Npga.Live.Core;
+using Npga.Live.Media;
+using Npga.Live.Pipeline;
+using Xunit.Abstractions;
+
+namespace Npga.Live.AvatarBuilder.Tests;
+
+/// <summary>The shipped default avatar (models/avatars/default, the Mona Lisa): fidelity to its painting and expression transfer.</summary>
+public class DefaultAvatarTests(ITestOutputHelper output)
+{
+    private static string DefaultDir => Path.Combine(RepoPaths.Models, "avatars", "default");
+
+    [Fact]
+    public void IsShipped_AndNamesItsSourceAndLicence()
+    {
+        var p = AvatarPackage.Load(DefaultDir, "mp468-pca-v1");
+        Assert.Contains("Mona Lisa", p.Manifest.Name);
+        Assert.Contains("s9.jpg", p.Manifest.Source.Files);
+        Assert.Contains("public domain", p.Manifest.Source.Licence, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(p.Manifest.RestCode);
+        Assert.InRange(p.Canonical.Count, 15_000, 60_000);
+    }
+
+    [Fact]
+    public void ReproducesThePaintingInTheFaceRegion()
+    {
+        var photo = RepoPaths.SharedData is { } d ? Path.Combine(d, "photos", "s9.jpg") : null;
+        if (photo is null || !File.Exists(photo)) { output.WriteLine("SKIPPED: ../shared/data is absent"); return; }
+        var r = PhotoFidelity.Measure(AvatarPackage.Load(DefaultDir), ImageFile.Read(photo));
+        output.WriteLine($"face-region PSNR {r.FacePsnr:F2} dB over {r.FacePixels} px");
+        Assert.True(r.FacePsnr >= 24, $"face-region PSNR {r.FacePsnr:F2} dB");
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task DrivenByD6_OpensItsMouthWithTheDriver()
+    {
+        var clip = RepoPaths.SharedData is { } d ? Path.Combine(d, "driving", "d6.mp4") : null;
+        if (clip is null || !File.Exists(clip)) { output.WriteLine("SKIPPED: ../shared/data is absent"); return; }
+        await Task.Yield();
+        using var reader = VideoReader.Open(clip);
+        // Every second frame at 384x384 keeps the test short; the tracker's smoothing sees 15 fps.
+        var r = ExpressionTransfer.Measure(AvatarPackage.Load(DefaultDir), reader.ReadAll().Where(f => f.Index % 2 == 0), 384, 384);
+        output.WriteLine($"{r.Frames} frames, avatar re-tracked in {r.AvatarFaces}: mouth {r.MouthCorrelation:F3}, eyes {r.EyeCorrelation:F3}, brows {r.BrowCorrelation:F3}");
+        Assert.True(r.AvatarFaces >= 0.95 * r.Frames, "the avatar's face should be found in the renders");
+        Assert.True(r.MouthCorrelation >= 0.8, $"mouth correlation {r.MouthCorrelation:F3}");
+        Assert.True(r.BrowCorrelation >= 0.5, $"brow correlation {r.BrowCorrelation:F3}");
+    }
+}
