@@ -39,8 +39,9 @@ public class DefaultAvatarTests(ITestOutputHelper output)
         if (clip is null || !File.Exists(clip)) { output.WriteLine("SKIPPED: ../shared/data is absent"); return; }
         await Task.Yield();
         using var reader = VideoReader.Open(clip);
-        // Every second frame at 384x384 keeps the test short; the tracker's smoothing sees 15 fps.
-        var r = ExpressionTransfer.Measure(AvatarPackage.Load(DefaultDir), reader.ReadAll().Where(f => f.Index % 2 == 0), 384, 384);
+        // The whole clip at 512x512, the size the live server streams (subsampling frames or a smaller render lowers the
+        // re-tracker's precision and with it the measure: every 2nd frame at 384x384 gave 0.72 where this gives 0.83).
+        var r = ExpressionTransfer.Measure(AvatarPackage.Load(DefaultDir), reader.ReadAll(), 512, 512);
         output.WriteLine($"{r.Frames} frames, avatar re-tracked in {r.AvatarFaces}: mouth {r.MouthCorrelation:F3}, eyes {r.EyeCorrelation:F3}, brows {r.BrowCorrelation:F3}");
         Assert.True(r.AvatarFaces >= 0.95 * r.Frames, "the avatar's face should be found in the renders");
         Assert.True(r.MouthCorrelation >= 0.8, $"mouth correlation {r.MouthCorrelation:F3}");

@@ -96,6 +96,15 @@ public class PoseExpressionFitTests
         // Eye and mouth openings are holes: no triangle has all three corners on one opening's contour.
         foreach (var hole in new[] { FaceLandmarks.RightEye, FaceLandmarks.LeftEye, FaceLandmarks.InnerLips })
             Assert.DoesNotContain(Model.Triangles, t => t.All(hole.Contains));
+        // Nor does any triangle join the upper and the lower rim of the mouth or an eye (it would stretch across an opened mouth).
+        int[][][] rims =
+        [
+            [[191, 80, 81, 82, 13, 312, 311, 310, 415], [95, 88, 178, 87, 14, 317, 402, 318, 324]],
+            [[246, 161, 160, 159, 158, 157, 173], [7, 163, 144, 145, 153, 154, 155]],
+            [[466, 388, 387, 386, 385, 384, 398], [249, 390, 373, 374, 380, 381, 382]],
+        ];
+        foreach (var rim in rims)
+            Assert.DoesNotContain(Model.Triangles, t => t.Any(rim[0].Contains) && t.Any(rim[1].Contains));
         // Canonical frame: outer eye corners 89 mm apart along +x, forehead above chin, nose tip in front.
         var c = Model.Canonical;
         Assert.Equal(0.089, c[3 * FaceLandmarks.LeftEyeOuter] - c[3 * FaceLandmarks.RightEyeOuter], 3);
