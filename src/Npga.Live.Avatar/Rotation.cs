@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Npga.Live.Avatar;
 
 /// <summary>Rotation matrices and quaternions (w, x, y, z; Hamilton convention) for posing Gaussians.</summary>
-internal static class Rotation
+public static class Rotation
 {
     /// <summary>Whether the row-major 3×3 <paramref name="r"/> is a proper rotation: |RᵀR − I| ≤ tol entrywise and |det R − 1| ≤ tol.</summary>
     public static bool IsRotation(ReadOnlySpan<double> r, double tolerance)

@@ -32,7 +32,7 @@ internal sealed class GaussianBuffer
         if (double.IsNaN(tx.X)) tx = Normalize(Math.Abs(nz.X) < 0.9 ? Cross(nz, (1, 0, 0)) : Cross(nz, (0, 1, 0)));
         var ty = Cross(nz, tx);
         // Rotation with columns (tx, ty, nz): local axis 0 → tx, 1 → ty, 2 → normal.
-        var q = Quaternion(tx.X, ty.X, nz.X, tx.Y, ty.Y, nz.Y, tx.Z, ty.Z, nz.Z);
+        var q = Npga.Live.Avatar.Rotation.QuaternionFromMatrix([tx.X, ty.X, nz.X, tx.Y, ty.Y, nz.Y, tx.Z, ty.Z, nz.Z]);
         _means.AddRange([(float)p.X, (float)p.Y, (float)p.Z]);
         _rots.AddRange([(float)q.W, (float)q.X, (float)q.Y, (float)q.Z]);
         _scales.AddRange([(float)Math.Log(sigmaT), (float)Math.Log(sigmaB), (float)Math.Log(normalSigma)]);
@@ -62,28 +62,5 @@ internal sealed class GaussianBuffer
     {
         double l = Math.Sqrt(Dot(a, a));
         return (a.X / l, a.Y / l, a.Z / l);
-    }
-
-    /// <summary>Quaternion (w, x, y, z) of a rotation matrix given row-major (Shepperd's method).</summary>
-    private static (double W, double X, double Y, double Z) Quaternion(double m00, double m01, double m02, double m10, double m11, double m12, double m20, double m21, double m22)
-    {
-        double tr = m00 + m11 + m22;
-        if (tr > 0)
-        {
-            double s = Math.Sqrt(tr + 1) * 2;
-            return (0.25 * s, (m21 - m12) / s, (m02 - m20) / s, (m10 - m01) / s);
-        }
-        if (m00 > m11 && m00 > m22)
-        {
-            double s = Math.Sqrt(1 + m00 - m11 - m22) * 2;
-            return ((m21 - m12) / s, 0.25 * s, (m01 + m10) / s, (m02 + m20) / s);
-        }
-        if (m11 > m22)
-        {
-            double s = Math.Sqrt(1 + m11 - m00 - m22) * 2;
-            return ((m02 - m20) / s, (m01 + m10) / s, 0.25 * s, (m12 + m21) / s);
-        }
-        double s2 = Math.Sqrt(1 + m22 - m00 - m11) * 2;
-        return ((m10 - m01) / s2, (m02 + m20) / s2, (m12 + m21) / s2, 0.25 * s2);
     }
 }

@@ -1,3 +1,4 @@
+using Npga.Live.Media.Tests.Support;
 using System.Diagnostics;
 using Xunit.Abstractions;
 using static Npga.Live.Cli.Tests.ReenactTestKit;
@@ -88,7 +89,7 @@ public sealed class ReenactBadInputTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void FullDisk_IsAClearError_ThePartialOutputIsRemoved_AndNothingHangs()
     {
-        using var disk = ReenactTmpfs.TryMount("size=300k", output);
+        using var disk = TmpfsMount.TryCreate("size=300k", output);
         if (disk is null) return;
         // Noise shown side by side does not compress: a few dozen frames overflow 300 KiB.
         var rng = new Random(7);

@@ -113,6 +113,18 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SinkFailingWhileDrainingAfterASourceFailure_IsReported_AndNothingHangs()
+    {
+        // The source fails at frame 12 while the slow sink is still at about frame 4; the sink then fails at its 8th frame.
+        var sink = new RecordingSink(delayMs: 20, throwAt: 8);
+        var pipeline = new ReenactPipeline(new FakeTracker(), new FakeAvatar());
+        var e = await Assert.ThrowsAsync<ReenactException>(() => pipeline.RunAsync(ReenactFakes.Frames(100, throwAfter: 12), sink).WaitAsync(Limit));
+        Assert.Equal(ReenactStage.Encode, e.Stage); // the failure that decides the output's fate
+        Assert.False(e.SinkCompleted);
+        Assert.Equal(0, sink.Completions);
+    }
+
+    [Fact]
     public async Task FailingTracker_IsReportedAsTheTrackStage()
     {
         var pipeline = new ReenactPipeline(new FakeTracker(throwAt: 3), new FakeAvatar());

@@ -54,7 +54,7 @@ public sealed class FaceLossEasing
             if (tracked.ZExp.Length != _k) throw new ArgumentException($"the tracked code has {tracked.ZExp.Length} values, the avatar takes K = {_k}", nameof(tracked));
             if (tracked.Rotation.Length != 9) throw new ArgumentException("the tracked rotation must hold 9 values", nameof(tracked));
             tracked.ZExp.CopyTo(_z, 0);
-            (_qw, _qx, _qy, _qz) = QuaternionFromMatrix(tracked.Rotation);
+            (_qw, _qx, _qy, _qz) = Npga.Live.Avatar.Rotation.QuaternionFromMatrix(tracked.Rotation);
             _anyFace = true;
             _lostFor = 0;
             return new AvatarDrive((float[])_z.Clone(), (double[])tracked.Rotation.Clone(), AvatarDriveSource.Tracked, 0);
@@ -88,36 +88,6 @@ public sealed class FaceLossEasing
         (_qw, _qx, _qy, _qz) = (Math.Cos(half), _qx * k, _qy * k, _qz * k);
     }
 
-    /// <summary>Unit quaternion (w ≥ 0) of a row-major rotation matrix (Shepperd's method).</summary>
-    internal static (double W, double X, double Y, double Z) QuaternionFromMatrix(ReadOnlySpan<double> r)
-    {
-        double m00 = r[0], m01 = r[1], m02 = r[2], m10 = r[3], m11 = r[4], m12 = r[5], m20 = r[6], m21 = r[7], m22 = r[8];
-        double trace = m00 + m11 + m22, w, x, y, z;
-        if (trace >= m00 && trace >= m11 && trace >= m22)
-        {
-            double s = 2 * Math.Sqrt(1 + trace);
-            w = 0.25 * s; x = (m21 - m12) / s; y = (m02 - m20) / s; z = (m10 - m01) / s;
-        }
-        else if (m00 >= m11 && m00 >= m22)
-        {
-            double s = 2 * Math.Sqrt(1 + m00 - m11 - m22);
-            w = (m21 - m12) / s; x = 0.25 * s; y = (m01 + m10) / s; z = (m02 + m20) / s;
-        }
-        else if (m11 >= m22)
-        {
-            double s = 2 * Math.Sqrt(1 + m11 - m00 - m22);
-            w = (m02 - m20) / s; x = (m01 + m10) / s; y = 0.25 * s; z = (m12 + m21) / s;
-        }
-        else
-        {
-            double s = 2 * Math.Sqrt(1 + m22 - m00 - m11);
-            w = (m10 - m01) / s; x = (m02 + m20) / s; y = (m12 + m21) / s; z = 0.25 * s;
-        }
-        double n = Math.Sqrt(w * w + x * x + y * y + z * z);
-        if (!(n > 0) || !double.IsFinite(n)) return (1, 0, 0, 0);
-        if (w < 0) n = -n;
-        return (w / n, x / n, y / n, z / n);
-    }
 
     /// <summary>Row-major rotation matrix of a unit quaternion.</summary>
     internal static double[] MatrixFromQuaternion(double w, double x, double y, double z) =>

@@ -175,14 +175,19 @@ public sealed class ReenactPipeline
         else done.SetException(new ReenactException(stage, failure, sinkCompleted));
     }
 
-    /// <summary>Records the first failure. A source failure only stops reading (drain, then complete the sink); any other stops everything.</summary>
+    /// <summary>
+    /// Records a failure. A source failure only stops reading (the rest drains, then the sink is completed); any other stops
+    /// every stage at once, and is the one reported even when the source had failed first (the sink's state depends on it).
+    /// </summary>
     private void Fail(ReenactStage stage, Exception e)
     {
         lock (_lock)
         {
-            if (_failure is not null) return;
-            _failure = e;
-            _failedStage = stage;
+            if (_failure is null || (_failedStage == ReenactStage.Decode && stage != ReenactStage.Decode))
+            {
+                _failure = e;
+                _failedStage = stage;
+            }
         }
         if (stage != ReenactStage.Decode) _abort.Cancel();
     }

@@ -3,7 +3,8 @@ using Xunit.Abstractions;
 
 namespace Npga.Live.Media.Tests.Support;
 
-/// <summary>A small tmpfs mounted for one test (needs root); null with a message when mounting is not possible.</summary>
+/// <summary>A small tmpfs mounted for one test (needs root); null with a message when mounting is not possible.
+/// Also compiled into tests/Npga.Live.Cli.Tests (full-disk cases of `npga reenact`).</summary>
 public sealed class TmpfsMount : IDisposable
 {
     private TmpfsMount(string dir) => Dir = dir;
@@ -12,11 +13,10 @@ public sealed class TmpfsMount : IDisposable
 
     public static TmpfsMount? TryCreate(string options, ITestOutputHelper output)
     {
-        var dir = Path.Combine(TestMedia.Dir, $"tmpfs-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
+        var dir = Directory.CreateTempSubdirectory("npga-tmpfs-").FullName;
         var (code, err) = Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir);
         if (code == 0) return new TmpfsMount(dir);
-        output.WriteLine($"skipped: cannot mount a tmpfs ({options}) at {dir}: {err.Trim()}");
+        output.WriteLine($"SKIPPED: cannot mount a tmpfs ({options}) at {dir}: {err.Trim()}");
         Directory.Delete(dir);
         return null;
     }
