@@ -6,20 +6,6 @@ public class AvatarFrameRendererTests
 {
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
-    /// <summary>Centroid (x, y) of the pixels where channel <paramref name="c"/> dominates, or null.</summary>
-    private static (double X, double Y)? Centroid(RgbImage img, int c)
-    {
-        double sx = 0, sy = 0, n = 0;
-        for (int y = 0; y < img.Height; y++)
-            for (int x = 0; x < img.Width; x++)
-            {
-                int o = (y * img.Width + x) * 3;
-                int v = img.Pixels[o + c], other = Math.Max(img.Pixels[o + (c + 1) % 3], img.Pixels[o + (c + 2) % 3]);
-                if (v > 100 && v > 2 * other) { sx += x + 0.5; sy += y + 0.5; n++; }
-            }
-        return n > 0 ? (sx / n, sy / n) : null;
-    }
-
     [Fact]
     public void FrontView_ShowsTheHeadFrameAxesWhereTheyBelong()
     {
@@ -27,7 +13,7 @@ public class AvatarFrameRendererTests
         using var r = new AvatarFrameRenderer(scene.Package, 128, 128);
         var img = new RgbImage(128, 128);
         r.Render(new float[15], [], [], r.BaseCamera, img);
-        var red = Centroid(img, 0)!.Value; var green = Centroid(img, 1)!.Value; var blue = Centroid(img, 2)!.Value;
+        var red = AxesScene.Centroid(img, 0)!.Value; var green = AxesScene.Centroid(img, 1)!.Value; var blue = AxesScene.Centroid(img, 2)!.Value;
         Assert.True(red.X > 64 + 5, $"+x (the face's left) appears on the image's right: red at {red}");
         Assert.True(green.Y < 64 - 5, $"+y appears up: green at {green}");
         Assert.InRange(blue.X, 60, 68); // +z points at the camera: at the centre
@@ -41,11 +27,11 @@ public class AvatarFrameRendererTests
         using var r = new AvatarFrameRenderer(scene.Package, 128, 128);
         var img = new RgbImage(128, 128);
         r.Render(new float[15], [], [], r.BaseCamera.Orbited(90, 0), img);
-        var red = Centroid(img, 0)!.Value; var blue = Centroid(img, 2)!.Value;
+        var red = AxesScene.Centroid(img, 0)!.Value; var blue = AxesScene.Centroid(img, 2)!.Value;
         Assert.InRange(red.X, 60, 68);                 // +x now faces the camera
         Assert.True(blue.X < 64 - 5, $"+z appears on the left seen from +x: blue at {blue}");
         r.Render(new float[15], [], [], r.BaseCamera.Orbited(0, 60), img);
-        var green = Centroid(img, 1)!.Value;
+        var green = AxesScene.Centroid(img, 1)!.Value;
         Assert.True(green.Y < 64 && Math.Abs(green.Y - 64) < 0.6 * Math.Abs(red.X - 64) + 30, $"seen from above, +y is foreshortened: green at {green}");
     }
 
@@ -58,11 +44,11 @@ public class AvatarFrameRendererTests
         // Head turned 90° about +y: its +z (blue) swings to world +x, which the front camera sees on the right.
         double[] ry90 = [0, 0, 1, 0, 1, 0, -1, 0, 0];
         r.Render(new float[15], ry90, [0, 0, 0], r.BaseCamera, img);
-        var blue = Centroid(img, 2)!.Value;
+        var blue = AxesScene.Centroid(img, 2)!.Value;
         Assert.True(blue.X > 64 + 5, $"blue at {blue}");
         // A head translation moves it in the image: 5 cm up.
         r.Render(new float[15], Identity, [0, 0.05, 0], r.BaseCamera, img);
-        var blueUp = Centroid(img, 2)!.Value;
+        var blueUp = AxesScene.Centroid(img, 2)!.Value;
         Assert.True(blueUp.Y < 64 - 5, $"blue at {blueUp}");
     }
 

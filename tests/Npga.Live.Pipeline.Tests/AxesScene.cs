@@ -56,4 +56,18 @@ internal sealed class AxesScene : IDisposable
     public AvatarPackage Package { get; }
 
     public void Dispose() => Directory.Delete(Dir, true);
+
+    /// <summary>Centroid (x, y) of the pixels where channel <paramref name="c"/> dominates (the red, green or blue axis Gaussian), or null.</summary>
+    public static (double X, double Y)? Centroid(Npga.Live.Core.Imaging.RgbImage img, int c)
+    {
+        double sx = 0, sy = 0, n = 0;
+        for (int y = 0; y < img.Height; y++)
+            for (int x = 0; x < img.Width; x++)
+            {
+                int o = (y * img.Width + x) * 3;
+                int v = img.Pixels[o + c], other = Math.Max(img.Pixels[o + (c + 1) % 3], img.Pixels[o + (c + 2) % 3]);
+                if (v > 100 && v > 2 * other) { sx += x + 0.5; sy += y + 0.5; n++; }
+            }
+        return n > 0 ? (sx / n, sy / n) : null;
+    }
 }

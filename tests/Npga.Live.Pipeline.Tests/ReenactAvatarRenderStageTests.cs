@@ -9,19 +9,6 @@ namespace Npga.Live.Pipeline.Tests;
 /// </summary>
 public sealed class ReenactAvatarRenderStageTests
 {
-    private static (double X, double Y)? Centroid(RgbImage img, int c)
-    {
-        double sx = 0, sy = 0, n = 0;
-        for (int y = 0; y < img.Height; y++)
-            for (int x = 0; x < img.Width; x++)
-            {
-                int o = (y * img.Width + x) * 3;
-                int v = img.Pixels[o + c], other = Math.Max(img.Pixels[o + (c + 1) % 3], img.Pixels[o + (c + 2) % 3]);
-                if (v > 100 && v > 2 * other) { sx += x + 0.5; sy += y + 0.5; n++; }
-            }
-        return n > 0 ? (sx / n, sy / n) : null;
-    }
-
     [Fact]
     public async Task TrackedRotationTurnsTheHead_TranslationIsIgnored_LostFaceReturnsToNeutral()
     {
@@ -37,14 +24,14 @@ public sealed class ReenactAvatarRenderStageTests
         Assert.Equal(100, summary.FramesOut);
         Assert.True(summary.Median.Render > 0);
 
-        var turned = Centroid(kept[5], 2)!.Value;
+        var turned = AxesScene.Centroid(kept[5], 2)!.Value;
         Assert.True(turned.X > 64 + 5, $"blue at {turned}: the head should be turned to the image's right");
         Assert.InRange(turned.Y, 58, 70); // the tracked translation (10 cm right, 5 cm up) is not applied
 
-        var neutral = Centroid(kept[99], 2)!.Value;
+        var neutral = AxesScene.Centroid(kept[99], 2)!.Value;
         Assert.InRange(neutral.X, 60, 68); // +z faces the camera again
         Assert.InRange(neutral.Y, 60, 68);
-        var red = Centroid(kept[99], 0)!.Value;
+        var red = AxesScene.Centroid(kept[99], 0)!.Value;
         Assert.True(red.X > 64 + 5, $"red (+x) back on the image's right: {red}");
     }
 }
