@@ -8,7 +8,7 @@ namespace Npga.Live.Avatar.Tests;
 
 /// <summary>
 /// Runs scripts/testdata/make_avatar_fixture.py (Debian's /usr/bin/python3 with python3-onnx and python3-numpy) and
-/// builds damaged copies of its packages.
+/// builds damaged copies of its packages. Also compiled into tests/Npga.Live.Pipeline.Tests and tests/Npga.Live.Cli.Tests.
 /// </summary>
 internal static class Fixtures
 {

@@ -1,3 +1,4 @@
+using Npga.Live.Avatar.Tests;
 using System.Diagnostics;
 using System.Text.Json;
 using Npga.Live.Core;
@@ -22,13 +23,7 @@ internal static class ReenactTestKit
     {
         var dir = Directory.CreateTempSubdirectory("npga-reenact-avatar-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["scripts/testdata/make_avatar_fixture.py", "--out", Path.Combine(dir, "a"), "--n", "2000", "--no-cnn", "--seed", "5"])
-            { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(60))) { p.Kill(true); throw new TimeoutException("fixture script hung"); }
-        if (p.ExitCode != 0) throw new InvalidOperationException("fixture script failed: " + err.Result);
+        Fixtures.Make(Path.Combine(dir, "a"), "--n", "2000", "--no-cnn", "--seed", "5");
         return Path.Combine(dir, "a");
     }
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Npga.Live.Avatar.Tests;
 using Npga.Live.Core;
 using Npga.Live.Media;
 using Xunit.Abstractions;
@@ -15,18 +15,7 @@ public sealed class RenderCommandTests(ITestOutputHelper output) : IDisposable
 
     private string Tmp(string name) => Path.Combine(_dir, name);
 
-    private string Fixture(string name, params string[] extra)
-    {
-        var dir = Tmp(name);
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["scripts/testdata/make_avatar_fixture.py", "--out", dir, "--n", "800", .. extra])
-            { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        p.StandardOutput.ReadToEnd();
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, err);
-        return dir;
-    }
+    private string Fixture(string name, params string[] extra) => Fixtures.Make(Tmp(name), ["--n", "800", .. extra]);
 
     [Fact]
     public void Neutral_Expr_AndTurntable_WritePngsOfTheRequestedSize()

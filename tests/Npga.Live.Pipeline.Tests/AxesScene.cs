@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Npga.Live.Avatar.Tests;
 using Npga.Live.Avatar;
 using Npga.Live.Core;
 using Npga.Live.Core.Gaussians;
@@ -19,17 +19,10 @@ internal sealed class AxesScene : IDisposable
     public AxesScene(bool cnn = false, int count = 3)
     {
         Dir = Directory.CreateTempSubdirectory("npga-axes-").FullName;
-        var args = new List<string> { "scripts/testdata/make_avatar_fixture.py", "--out", Dir, "--n", count.ToString(), "--seed", "3" };
+        var args = new List<string> { "--n", count.ToString(), "--seed", "3" };
         if (count == 3) args.Add("--zero-offsets");
         if (!cnn) args.Add("--no-cnn");
-        var psi = new ProcessStartInfo("/usr/bin/python3", args) { WorkingDirectory = RepoPaths.RequireRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
-        using (var p = Process.Start(psi)!)
-        {
-            var err = p.StandardError.ReadToEndAsync();
-            p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException("fixture script failed: " + err.Result);
-        }
+        Fixtures.Make(Dir, [.. args]);
         if (count != 3)
         {
             Package = AvatarPackage.Load(Dir);
