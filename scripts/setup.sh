@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Npga.Live needs on a Debian bookworm machine, idempotently:
-# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion, Node.js),
+# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion, Node.js, iproute2 for the
+# tests' network namespace, Chromium and ChromeDriver for the browser tests),
 # npm packages (ONNX Runtime's native library, the MediaPipe face models, TF.js for parity checks;
 # install scripts disabled), the tracker's ONNX models (converted when missing), and the .NET build.
 # The .NET 10 SDK itself is not in Debian's archive: it must already be on PATH.
@@ -14,6 +15,7 @@ apt_packages=(
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
   python3 python3-numpy python3-onnx python3-scipy
   nodejs npm
+  iproute2 chromium chromium-driver
 )
 missing=()
 for p in "${apt_packages[@]}"; do
