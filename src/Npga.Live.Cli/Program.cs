@@ -7,6 +7,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
     TrackCommand.Create(),
     RenderCommand.Create(),
     ReenactCommand.Create(),
+    ServeCommand.Create(),
     new Command("avatar", "Build avatars")
     {
         AvatarCreateCommand.Create(),
@@ -17,6 +18,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
         BenchTrackerCommand.Create(),
         BenchRenderCommand.Create(),
         BenchExpressionCommand.Create(),
+        BenchLiveCommand.Create(),
     },
 };
 return await root.Parse(args).InvokeAsync();

@@ -110,9 +110,18 @@ public sealed class VideoWriter : IDisposable
             ".mp4" or ".m4v" or ".mov" => "mp4",
             ".webm" => "webm",
             ".mkv" => "matroska",
-            _ => throw new ArgumentException($"cannot tell the container from '{ext}': use .mp4, .webm or .mkv", nameof(path)),
+            ".y4m" => "y4m",
+            _ => throw new ArgumentException($"cannot tell the container from '{ext}': use .mp4, .webm, .mkv or .y4m", nameof(path)),
         };
         Gst.Init();
+        if ((codec == VideoCodec.RawY4m) != (container == "y4m") && !(codec == VideoCodec.Auto && container == "y4m"))
+            throw new ArgumentException("uncompressed YUV4MPEG2 goes in a .y4m file, and a .y4m file holds only that", nameof(codec));
+        if (container == "y4m")
+        {
+            codec = VideoCodec.RawY4m;
+            if (width % 2 != 0 || height % 2 != 0)
+                throw new ArgumentException($"YUV4MPEG2 4:2:0 needs an even width and height, got {width}x{height}", nameof(width));
+        }
         if (codec == VideoCodec.Auto)
         {
             codec = container == "webm" ? VideoCodec.Vp8 : VideoCodec.H264;
@@ -129,7 +138,7 @@ public sealed class VideoWriter : IDisposable
         if (codec == VideoCodec.H264 && (width % 2 != 0 || height % 2 != 0))
             throw new ArgumentException($"H.264 (4:2:0) needs an even width and height, got {width}x{height}: crop or pad by one pixel, or use VP8 (.webm), which takes any size", nameof(width));
 
-        var encoder = codec == VideoCodec.H264 ? "x264enc" : "vp8enc";
+        var encoder = codec switch { VideoCodec.H264 => "x264enc", VideoCodec.RawY4m => "y4menc", _ => "vp8enc" };
         if (!Gst.HasElement(encoder))
             throw new MediaException(path, $"cannot write video '{path}': the GStreamer encoder '{encoder}' is not installed");
 
@@ -140,15 +149,16 @@ public sealed class VideoWriter : IDisposable
 
         var rate = FrameRateFraction.From(fps);
         var keyInterval = Math.Max(1, (int)Math.Round(rate.Value * 2));
-        var encode = codec == VideoCodec.H264
+        var encode = codec == VideoCodec.RawY4m ? "y4menc"
+            : codec == VideoCodec.H264
             ? $"x264enc speed-preset=veryfast pass=qual quantizer=20 bframes=0 key-int-max={keyInterval} ! video/x-h264,profile=high ! h264parse"
             : $"vp8enc deadline=1 cpu-used=4 end-usage=vbr target-bitrate={Vp8Bitrate(width, height, rate.Value)} "
               + $"keyframe-max-dist={keyInterval} threads={Math.Clamp(Environment.ProcessorCount, 1, 8)}";
-        var mux = container switch { "mp4" => "mp4mux", "webm" => "webmmux", _ => "matroskamux" };
+        var mux = container switch { "mp4" => "mp4mux ! ", "webm" => "webmmux ! ", "y4m" => "", _ => "matroskamux ! " };
         var description =
             "appsrc name=src format=time is-live=false block=false ! "
             + "videoconvert ! video/x-raw,format=I420 ! "
-            + $"{encode} ! {mux} ! filesink name=sink";
+            + $"{encode} ! {mux}filesink name=sink";
 
         VideoWriter writer;
         try

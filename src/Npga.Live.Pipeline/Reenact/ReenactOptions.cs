@@ -15,6 +15,12 @@ public sealed class ReenactOptions
     /// </summary>
     public double NeutralTimeConstantS { get; init; } = 0.3;
 
+    /// <summary>
+    /// Whether the run keeps every frame's stage timings for <see cref="ReenactSummary.Frames"/> (default true). A live
+    /// session runs for hours and keeps its own rolling figures: it turns this off so memory stays flat.
+    /// </summary>
+    public bool RecordFrameTimings { get; init; } = true;
+
     /// <summary>Validates the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Capacity is not 1 or 2, or the time constant is not positive and finite.</exception>
     public void Validate()

@@ -316,6 +316,7 @@ public sealed class ReenactPipeline
 
     private void Record(ReenactFrame frame)
     {
+        if (!_options.RecordFrameTimings) return;
         lock (_lock) _frames.Add(frame.Timings);
     }
 

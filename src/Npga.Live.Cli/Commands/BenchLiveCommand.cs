@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Npga.Live.Browser;
+using Npga.Live.Core;
+using Npga.Live.Server;
+using Npga.Live.Server.Sessions;
+
+namespace Npga.Live.Cli.Commands;
+
+/// <summary>
+/// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default]</c>: the whole live loop on this machine, inside
+/// a loopback-only network namespace (the command re-runs itself under <c>unshare -n</c> when it is not in one): the
+/// server in-process, headless Chromium whose fake webcam plays the clip, the page in probe mode. It prints the frame
+/// rate the page receives and the glass-to-glass latency: the page stamps <c>performance.now()</c> as a frame code into
+/// a canvas it sends instead of the raw webcam, the server copies each webcam frame's code into the avatar frame made
+/// from it, and the page reads the code back from each avatar frame it is about to show
+/// (<c>requestVideoFrameCallback</c>): latency = now − code, covering the browser's encode, the network, the server's
+/// decode, track, render and encode, and the browser's decode. Medians and p95 over the run, after a warm-up.
+/// </summary>
+internal static class BenchLiveCommand
+{
+    public static Command Create()
+    {
+        var driving = new Option<string?>("--driving") { Description = "Clip the fake webcam plays (default ../shared/data/driving/d3.mp4)" };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds", DefaultValueFactory = _ => 60 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds after the first frame before measuring", DefaultValueFactory = _ => 5 };
+        var avatar = new Option<string>("--avatar") { Description = "Avatar id", DefaultValueFactory = _ => "default" };
+        var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
+        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), ct)));
+        return cmd;
+    }
+
+    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, CancellationToken ct)
+    {
+        if (!LoopbackNamespace.IsInside())
+        {
+            var code = LoopbackNamespace.RunSelfInside(Environment.GetCommandLineArgs().Skip(1));
+            if (code is { } c) return c;
+            Console.Error.WriteLine("error: bench live runs only inside a loopback-only network namespace, and unshare -n is not allowed here");
+            return 2;
+        }
+        driving ??= RepoPaths.SharedData is { } data ? Path.Combine(data, "driving", "d3.mp4") : null;
+        if (driving is null || !File.Exists(driving))
+        {
+            Console.Error.WriteLine($"error: driving clip not found: {driving ?? "../shared/data/driving/d3.mp4"}");
+            return 2;
+        }
+        if (!LiveBrowser.IsAvailable)
+        {
+            Console.Error.WriteLine($"error: needs {LiveBrowser.ChromiumPath} and {LiveBrowser.ChromeDriverPath} (run scripts/setup.sh)");
+            return 2;
+        }
+        var tmp = Directory.CreateTempSubdirectory("npga-bench-live-").FullName;
+        try
+        {
+            var clip = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(driving, clip);
+            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0"], o => o.DefaultAvatar = avatar);
+            app.StartAsync(ct).GetAwaiter().GetResult();
+            var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            using var browser = new LiveBrowser(clip);
+            var tab = browser.Open(new Uri(url, "/?probe=1&stats=1"));
+            tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");
+            Thread.Sleep(TimeSpan.FromSeconds(warmup));
+            var start = tab.State!.Value;
+            long framesAt0 = start.GetProperty("framesReceived").GetInt64();
+            int latAt0 = start.GetProperty("latencies").GetArrayLength();
+            var clock = Stopwatch.StartNew();
+            var serverSide = new List<SessionStatsSample>();
+            var sessions = app.Services.GetRequiredService<SessionManager>();
+            while (clock.Elapsed.TotalSeconds < seconds && !ct.IsCancellationRequested)
+            {
+                Thread.Sleep(1000);
+                foreach (var s in sessions.Sessions) serverSide.Add(new SessionStatsSample(s.Stats.FpsIn, s.Stats.FpsOut, s.Stats.TrackMs, s.Stats.RenderMs, s.Stats.EncodeMs, s.Stats.LatencyMs));
+            }
+            var end = tab.State!.Value;
+            double elapsed = clock.Elapsed.TotalSeconds;
+            double fps = (end.GetProperty("framesReceived").GetInt64() - framesAt0) / elapsed;
+            var lat = end.GetProperty("latencies").EnumerateArray().Skip(latAt0).Select(e => e.GetDouble()).ToList();
+            var result = new
+            {
+                machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                driving = Path.GetFileName(driving), avatar, seconds = Math.Round(elapsed, 1),
+                received_fps = Math.Round(fps, 2),
+                latency_ms_median = Math.Round(Stats.Median(lat), 1),
+                latency_ms_p95 = Math.Round(Stats.Percentile(lat, 95), 1),
+                latency_samples = lat.Count,
+                server_fps_in = Math.Round(Stats.Median(serverSide.Select(s => s.FpsIn)), 1),
+                server_fps_out = Math.Round(Stats.Median(serverSide.Select(s => s.FpsOut)), 1),
+                server_track_ms = Math.Round(Stats.Median(serverSide.Select(s => s.TrackMs)), 2),
+                server_render_ms = Math.Round(Stats.Median(serverSide.Select(s => s.RenderMs)), 2),
+                server_encode_ms = Math.Round(Stats.Median(serverSide.Select(s => s.EncodeMs)), 2),
+                server_latency_ms = Math.Round(Stats.Median(serverSide.Select(s => s.LatencyMs)), 1),
+            };
+            Console.WriteLine($"npga bench live: {result.driving} -> {avatar}, {result.seconds} s measured, {result.machine}");
+            Console.WriteLine($"  received            {result.received_fps,8:F1} fps (page, requestVideoFrameCallback)");
+            Console.WriteLine($"  glass-to-glass      {result.latency_ms_median,8:F1} ms median, {result.latency_ms_p95:F1} ms p95 ({lat.Count} frame codes)");
+            Console.WriteLine($"  server in / out     {result.server_fps_in,8:F1} / {result.server_fps_out:F1} fps");
+            Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
+            if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            app.StopAsync().GetAwaiter().GetResult();
+            return lat.Count == 0 || fps <= 0 ? 1 : 0;
+        }
+        catch (Exception e) when (e is TimeoutException or OpenQA.Selenium.WebDriverException or Npga.Live.Media.MediaException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
+    private sealed record SessionStatsSample(double FpsIn, double FpsOut, double TrackMs, double RenderMs, double EncodeMs, double LatencyMs);
+}

@@ -1,0 +1,136 @@
+using Npga.Live.Avatar;
+using Npga.Live.Core.Gaussians;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Pipeline.Reenact;
+using Npga.Live.Rendering;
+
+namespace Npga.Live.Pipeline.Live;
+
+/// <summary>
+/// The deform + render + refine stage of a live session: <see cref="AvatarRenderStage"/>'s work plus what the viewer
+/// controls (<see cref="LiveControls"/>), applied between frames on the render thread: the view orbits round the head
+/// centre (the package's default camera, <see cref="Camera.Orbited"/>), the expression pad's code
+/// (<see cref="ExpressionPresets.Blend"/>) is mixed into the tracked z_exp, z = (1 − mix)·z_tracked + mix·Σ w_i z_i, and
+/// the avatar can be switched to another of the same expression model. Owns its renderer.
+/// </summary>
+public sealed class LiveAvatarStage : IAvatarStage, IDisposable
+{
+    private readonly LiveControls _controls;
+    private readonly ExpressionPresets? _presets;
+    private readonly Func<string, AvatarPackage> _resolve;
+    private readonly int? _renderThreads;
+    private readonly int _networkThreads;
+    private readonly float[] _z, _pad;
+    private AvatarFrameRenderer _renderer;
+    private Camera _camera;
+    private (double Yaw, double Pitch) _view;
+
+    /// <summary>Prepares the first avatar at <paramref name="width"/>×<paramref name="height"/>.</summary>
+    /// <param name="package">The first avatar.</param>
+    /// <param name="avatarId">Its id (the name <paramref name="resolve"/> knows it by).</param>
+    /// <param name="width">Output width, pixels.</param>
+    /// <param name="height">Output height, pixels.</param>
+    /// <param name="controls">The session's controls.</param>
+    /// <param name="presets">The pad's corner expressions, or null when there are none (the pad is then ignored).</param>
+    /// <param name="resolve">Loads an avatar by id when the viewer switches (called on the render thread; may throw).</param>
+    /// <param name="renderThreads">Threads splatting each frame (default: every core).</param>
+    /// <param name="networkThreads">ORT intra-op threads of F, G and the CNN.</param>
+    /// <exception cref="ArgumentException">The presets are codes of another expression model than the avatar's.</exception>
+    public LiveAvatarStage(AvatarPackage package, string avatarId, int width, int height, LiveControls controls, ExpressionPresets? presets,
+        Func<string, AvatarPackage> resolve, int? renderThreads = null, int networkThreads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        ArgumentNullException.ThrowIfNull(resolve);
+        var model = package.Manifest.ExpressionModel;
+        if (presets is not null && (presets.ExpressionModelId != model.Id || presets.K != model.K))
+            throw new ArgumentException($"the expression presets are codes of {presets.ExpressionModelId}; avatar {avatarId} is driven by {model.Id}");
+        _controls = controls;
+        _presets = presets;
+        _resolve = resolve;
+        _renderThreads = renderThreads;
+        _networkThreads = networkThreads;
+        _renderer = Create(package, width, height);
+        AvatarId = avatarId;
+        _camera = _renderer.BaseCamera;
+        _z = new float[model.K];
+        _pad = new float[model.K];
+    }
+
+    /// <summary>The avatar being rendered.</summary>
+    public string AvatarId { get; private set; }
+
+    /// <summary>Why the last avatar switch failed (the previous avatar stays), or null.</summary>
+    public string? LastSwitchError { get; private set; }
+
+    /// <inheritdoc />
+    public int Width => _renderer.Target.Width;
+
+    /// <inheritdoc />
+    public int Height => _renderer.Target.Height;
+
+    /// <inheritdoc />
+    public int ExpressionDim => _z.Length;
+
+    /// <inheritdoc />
+    public AvatarFrameTimings Render(AvatarDrive drive, RgbImage output)
+    {
+        var state = _controls.Snapshot;
+        if (state.AvatarId is { } id && id != AvatarId && id != _failedId) Switch(id);
+        if ((state.YawDeg, state.PitchDeg) != _view)
+        {
+            _view = (state.YawDeg, state.PitchDeg);
+            _camera = _renderer.BaseCamera.Orbited(state.YawDeg, state.PitchDeg);
+        }
+        ReadOnlySpan<float> z = drive.ZExp;
+        if (state.PadWeights is { } w && _presets is not null)
+        {
+            _presets.Blend(w, _pad);
+            float mix = (float)state.PadMix;
+            for (int k = 0; k < _z.Length; k++) _z[k] = (1 - mix) * drive.ZExp[k] + mix * _pad[k];
+            z = _z;
+        }
+        _renderer.Render(z, drive.Rotation, [], _camera, output);
+        return _renderer.LastTimings;
+    }
+
+    private string? _failedId;
+
+    private void Switch(string id)
+    {
+        try
+        {
+            var package = _resolve(id);
+            var model = package.Manifest.ExpressionModel;
+            if (model.K != _z.Length) throw new InvalidDataException($"avatar {id} takes codes of K = {model.K}, this session's tracker gives K = {_z.Length}");
+            var next = Create(package, Width, Height);
+            _renderer.Dispose();
+            _renderer = next;
+            AvatarId = id;
+            _camera = _renderer.BaseCamera.Orbited(_view.Yaw, _view.Pitch);
+            LastSwitchError = null;
+            _failedId = null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LastSwitchError = $"avatar {id}: {e.Message}";
+            _failedId = id;
+        }
+    }
+
+    private AvatarFrameRenderer Create(AvatarPackage package, int width, int height)
+    {
+        var splatter = new CpuGaussianRenderer(_renderThreads);
+        try
+        {
+            return new AvatarFrameRenderer(package, width, height, splatter, useCnn: true, _networkThreads);
+        }
+        catch
+        {
+            splatter.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _renderer.Dispose();
+}

@@ -1,0 +1,63 @@
+namespace Npga.Live.Server;
+
+/// <summary>
+/// Settings of <c>npga serve</c>, bound from the configuration section <c>Live</c> (appsettings.json, environment
+/// variables <c>Live__MaxSessions=…</c>, command line <c>--Live:MaxSessions=…</c> or the serve command's switches).
+/// </summary>
+public sealed class LiveOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Live";
+
+    /// <summary>Folder of avatar packages, one sub-folder each (default <c>models/avatars</c> of the repository).</summary>
+    public string? AvatarsDir { get; set; }
+
+    /// <summary>The avatar a session starts with when it asks for none (default <c>default</c>).</summary>
+    public string DefaultAvatar { get; set; } = "default";
+
+    /// <summary>Folder served at <c>/</c> (default <c>web/</c> of the repository).</summary>
+    public string? WebRoot { get; set; }
+
+    /// <summary>Most concurrent sessions; a further Join is refused with a <c>busy:</c> message (default 3).</summary>
+    public int MaxSessions { get; set; } = 3;
+
+    /// <summary>Largest hub message, bytes (default 64 KiB; an SDP offer is 5–10 KiB).</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Seconds a session may take from Join to ICE connected before it is ended (default 15).</summary>
+    public double ConnectTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Avatar video width, pixels (default 512).</summary>
+    public int Width { get; set; } = 512;
+
+    /// <summary>Avatar video height, pixels (default 512).</summary>
+    public int Height { get; set; } = 512;
+
+    /// <summary>Avatar video frame rate the encoder is set up for, frames per second (default 30).</summary>
+    public int Fps { get; set; } = 30;
+
+    /// <summary>Video bitrate of the avatar track, kbit/s (default 1500).</summary>
+    public int BitrateKbps { get; set; } = 1500;
+
+    /// <summary>STUN servers for real networks, <c>stun://host:port</c> (none by default: host candidates on loopback and LAN).</summary>
+    public List<string> StunServers { get; set; } = [];
+
+    /// <summary>TURN servers for real networks, <c>turn://user:password@host:port</c>.</summary>
+    public List<string> TurnServers { get; set; } = [];
+
+    /// <summary>Threads splatting each frame per session (default: every core).</summary>
+    public int? RenderThreads { get; set; }
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside its range (the message names it).</exception>
+    public void Validate()
+    {
+        if (MaxSessions < 1) throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, "at least 1 session");
+        if (MaxMessageBytes < 16 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), MaxMessageBytes, "at least 16 KiB (an SDP offer must fit)");
+        if (!(ConnectTimeoutSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutSeconds), ConnectTimeoutSeconds, "must be positive");
+        if (Width is < 64 or > 2048 || Height is < 64 or > 2048) throw new ArgumentOutOfRangeException(nameof(Width), $"{Width}x{Height}", "64 to 2048 pixels a side");
+        if (Fps is < 1 or > 120) throw new ArgumentOutOfRangeException(nameof(Fps), Fps, "1 to 120");
+        if (BitrateKbps is < 100 or > 50_000) throw new ArgumentOutOfRangeException(nameof(BitrateKbps), BitrateKbps, "100 to 50000 kbit/s");
+        if (RenderThreads is < 1) throw new ArgumentOutOfRangeException(nameof(RenderThreads), RenderThreads, "at least 1");
+    }
+}

@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npga.Live.Core;
+using Npga.Live.Media.GStreamer;
+using Npga.Live.Pipeline.Live;
+using Npga.Live.Server.Avatars;
+using Npga.Live.Server.Metrics;
+using Npga.Live.Server.Sessions;
+using Npga.Live.Server.Signaling;
+using Npga.Live.Tracking;
+
+namespace Npga.Live.Server;
+
+/// <summary>
+/// The composition root of <c>npga serve</c>: an ASP.NET Core host (Kestrel) serving <c>web/</c> at <c>/</c>, the
+/// SignalR browser client at <c>/lib/</c> (from npm, no CDN), the hub at <c>/hub</c>, <c>/healthz</c> and
+/// <c>/metrics</c>. Settings come from the <c>Live</c> section (<see cref="LiveOptions"/>): the shipped
+/// <c>appsettings.json</c> beside the program, environment variables (<c>Live__MaxSessions</c>) and the command line
+/// (<c>--Live:MaxSessions=2</c>, <c>--urls</c>), later sources winning.
+/// </summary>
+public static class LiveServer
+{
+    /// <summary>GStreamer elements a session needs; start-up fails naming the missing ones.</summary>
+    public static readonly string[] RequiredElements = ["webrtcbin", "nicesrc", "rtpvp8depay", "rtpvp8pay", "vp8dec", "vp8enc", "videoconvert", "videoscale", "appsrc", "appsink"];
+
+    /// <summary>Builds the server (not started).</summary>
+    /// <param name="args">Command-line configuration (<c>--urls</c>, <c>--Live:…</c>).</param>
+    /// <param name="configure">Further settings applied last (the serve command's switches, tests).</param>
+    /// <exception cref="InvalidOperationException">A GStreamer element is missing, or the settings are invalid.</exception>
+    /// <exception cref="DirectoryNotFoundException">The avatars or web folder does not exist.</exception>
+    public static WebApplication Build(string[] args, Action<LiveOptions>? configure = null)
+    {
+        Gst.Init();
+        var missing = RequiredElements.Where(e => !Gst.HasElement(e)).ToList();
+        if (missing.Count > 0) throw new InvalidOperationException($"GStreamer elements missing: {string.Join(", ", missing)} (run scripts/setup.sh)");
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+        {
+            Path = "appsettings.json", Optional = true, ReloadOnChange = false,
+        });
+        var options = new LiveOptions();
+        builder.Configuration.GetSection(LiveOptions.Section).Bind(options);
+        configure?.Invoke(options);
+        options.AvatarsDir ??= Path.Combine(RepoPaths.Models, "avatars");
+        options.WebRoot ??= Path.Combine(RepoPaths.RequireRoot(), "web");
+        options.Validate();
+        if (!Directory.Exists(options.WebRoot)) throw new DirectoryNotFoundException($"web folder not found: {options.WebRoot}");
+        SessionManager.BuildIceServers(options); // fail at start on a malformed STUN/TURN url
+
+        string modelId = TrackerOptions.DefaultExpressionModelId;
+        var catalog = new AvatarCatalog(options.AvatarsDir, modelId);
+        if (!catalog.Contains(options.DefaultAvatar))
+            throw new InvalidOperationException($"the default avatar '{options.DefaultAvatar}' is not in {catalog.Directory} (offered: {string.Join(", ", catalog.Entries.Select(e => e.Id))})");
+        var presetsPath = Path.Combine(RepoPaths.Models, "expression", modelId, "presets.json");
+        var presets = File.Exists(presetsPath) ? ExpressionPresets.Load(presetsPath) : null;
+
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(new LiveAssets(catalog, presets));
+        builder.Services.AddSingleton<SessionManager>();
+        builder.Services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = options.MaxMessageBytes;
+            o.EnableDetailedErrors = false;
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(15);
+            o.KeepAliveInterval = TimeSpan.FromSeconds(5);
+        });
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Npga.Live.Server");
+        foreach (var s in catalog.Skipped) log.LogWarning("avatar folder not offered: {Reason}", s);
+        if (presets is null) log.LogWarning("no expression presets at {Path}: the expression pad is off", presetsPath);
+
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
+        var signalrClient = Path.Combine(RepoPaths.RequireRoot(), "node_modules", "@microsoft", "signalr", "dist", "browser");
+        if (Directory.Exists(signalrClient))
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(signalrClient), RequestPath = "/lib" });
+        else log.LogWarning("the SignalR browser client is missing ({Path}); run scripts/setup.sh", signalrClient);
+
+        var sessions = app.Services.GetRequiredService<SessionManager>();
+        app.MapHub<LiveHub>("/hub");
+        app.MapGet("/healthz", () => Results.Json(new HealthReport("ok", sessions.SlotsInUse, options.MaxSessions, catalog.Entries.Count, Gst.Version)));
+        app.MapGet("/metrics", () => Results.Text(MetricsEndpoint.Render(sessions, options), "text/plain; version=0.0.4"));
+        app.MapGet("/api/avatars", () => Results.Json(catalog.Entries));
+        app.Lifetime.ApplicationStopping.Register(sessions.Dispose);
+        return app;
+    }
+}
+
+/// <summary>The body of <c>/healthz</c>.</summary>
+/// <param name="Status">"ok" while the server answers.</param>
+/// <param name="Sessions">Slots in use.</param>
+/// <param name="MaxSessions">The slot limit.</param>
+/// <param name="Avatars">Avatars offered.</param>
+/// <param name="GStreamer">The GStreamer version in use.</param>
+public sealed record HealthReport(string Status, int Sessions, int MaxSessions, int Avatars, string GStreamer);

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+using Npga.Live.Server.Sessions;
+
+namespace Npga.Live.Server.Metrics;
+
+/// <summary>
+/// <c>GET /metrics</c>: the server's figures in the Prometheus text exposition format (version 0.0.4): sessions in use,
+/// started and ended, the slot limit, and per session the frame rates in and out, the last second's median stage times
+/// (track, deform + render + refine, encode; ms) and server latency (ms), and dropped frames.
+/// </summary>
+public static class MetricsEndpoint
+{
+    /// <summary>Renders the figures of <paramref name="sessions"/> now.</summary>
+    public static string Render(SessionManager sessions, LiveOptions options)
+    {
+        var sb = new StringBuilder();
+        Gauge(sb, "npga_sessions", "Live sessions holding a slot", sessions.SlotsInUse);
+        Gauge(sb, "npga_sessions_max", "Most concurrent sessions", options.MaxSessions);
+        Counter(sb, "npga_sessions_started_total", "Sessions started", sessions.SessionsStarted);
+        Counter(sb, "npga_sessions_ended_total", "Sessions ended", sessions.SessionsEnded);
+        var all = sessions.Sessions.Select(s => (s.Id, Stats: s.Stats)).ToList();
+        void PerSession(string name, string help, Func<Signaling.SessionStats, double> value)
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(" gauge\n");
+            foreach (var (id, st) in all) sb.Append(name).Append("{session=\"").Append(id).Append("\"} ").Append(Num(value(st))).Append('\n');
+        }
+        PerSession("npga_session_fps_in", "Webcam frames decoded per second", s => s.FpsIn);
+        PerSession("npga_session_fps_out", "Avatar frames sent per second", s => s.FpsOut);
+        PerSession("npga_session_face", "1 when the last frame had a face", s => s.Face ? 1 : 0);
+        PerSession("npga_session_track_ms", "Median tracking time over the last second, ms", s => s.TrackMs);
+        PerSession("npga_session_render_ms", "Median deform + render + refine time over the last second, ms", s => s.RenderMs);
+        PerSession("npga_session_encode_ms", "Median encoder hand-off time over the last second, ms", s => s.EncodeMs);
+        PerSession("npga_session_latency_ms", "Median server latency (webcam frame decoded to avatar frame encoded) over the last second, ms", s => s.LatencyMs);
+        PerSession("npga_session_dropped_frames", "Frames dropped by the pipeline (newest frame wins)", s => s.Dropped);
+        return sb.ToString();
+    }
+
+    private static void Gauge(StringBuilder sb, string name, string help, double value) =>
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" gauge\n").Append(name).Append(' ').Append(Num(value)).Append('\n');
+
+    private static void Counter(StringBuilder sb, string name, string help, double value) =>
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" counter\n").Append(name).Append(' ').Append(Num(value)).Append('\n');
+
+    private static string Num(double v) => double.IsNaN(v) ? "NaN" : v.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npga.Live.Media.WebRtc;
+using Npga.Live.Pipeline.Live;
+using Npga.Live.Pipeline.Reenact;
+using Npga.Live.Server.Avatars;
+using Npga.Live.Server.Signaling;
+
+namespace Npga.Live.Server.Sessions;
+
+/// <summary>
+/// One viewer's live reenactment: a <see cref="WebRtcPeer"/> (webcam in, avatar out), the shared frame pipeline
+/// (<see cref="ReenactPipeline"/> with newest-frame-wins hand-offs: <see cref="FaceTrackStage"/> →
+/// <see cref="LiveAvatarStage"/> → <see cref="PeerFrameSink"/>), the viewer's <see cref="LiveControls"/>, a stats timer
+/// and a connect timeout. It ends exactly once (<see cref="End"/>): when the viewer leaves, the hub connection drops, the
+/// peer fails or closes, the peer does not connect in time, or the pipeline fails; ending stops the pipeline, frees the
+/// stages and the peer, tells the page why (<c>Ended</c>) and hands the slot back.
+/// </summary>
+public sealed class LiveSession
+{
+    private readonly LiveOptions _options;
+    private readonly ILiveClient _client;
+    private readonly ILogger _log;
+    private readonly Action<LiveSession> _onEnded;
+    private readonly WebRtcPeer _peer;
+    private readonly FaceTrackStage _tracker;
+    private readonly LiveAvatarStage _avatar;
+    private readonly ReenactPipeline _pipeline;
+    private readonly StageWindow _window = new();
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly Timer _statsTimer, _connectTimer;
+    private PeerFrameSink? _sink;
+    private Task<ReenactSummary>? _run;
+    private int _offered, _ending;
+    private long _lastIn, _lastOut, _lastStatsAt;
+    private volatile WebRtcPeerState _state = WebRtcPeerState.New;
+
+    /// <summary>Sets a session up (no network traffic until <see cref="AcceptOffer"/>).</summary>
+    /// <param name="id">Session id.</param>
+    /// <param name="connectionId">The hub connection it belongs to.</param>
+    /// <param name="options">Server settings (size, codec rate, STUN/TURN, timeouts).</param>
+    /// <param name="catalog">Where avatars come from (also when the viewer switches).</param>
+    /// <param name="avatarId">The first avatar.</param>
+    /// <param name="probe">Copy frame codes from webcam frames into avatar frames.</param>
+    /// <param name="presets">The expression pad's corners, or null.</param>
+    /// <param name="client">The page, for answers, candidates, stats and the end notice.</param>
+    /// <param name="log">Where the session's events are logged.</param>
+    /// <param name="onEnded">Called once when the session has ended and freed what it held.</param>
+    /// <exception cref="KeyNotFoundException">No such avatar.</exception>
+    /// <exception cref="Npga.Live.Avatar.AvatarFormatException">The avatar package is damaged.</exception>
+    /// <exception cref="Npga.Live.Media.MediaException">The WebRTC peer cannot be built (GStreamer plugins missing).</exception>
+    public LiveSession(string id, string connectionId, LiveOptions options, AvatarCatalog catalog, string avatarId, bool probe,
+        ExpressionPresets? presets, ILiveClient client, ILogger log, Action<LiveSession> onEnded)
+    {
+        Id = id;
+        ConnectionId = connectionId;
+        Probe = probe;
+        _options = options;
+        _client = client;
+        _log = log;
+        _onEnded = onEnded;
+        var package = catalog.Get(avatarId);
+        var disposables = new List<IDisposable>();
+        try
+        {
+            _tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
+            disposables.Add(_tracker);
+            _avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, Controls, presets, catalog.Get, options.RenderThreads);
+            disposables.Add(_avatar);
+            _peer = new WebRtcPeer(new WebRtcPeerOptions
+            {
+                OutputWidth = options.Width, OutputHeight = options.Height, OutputFps = options.Fps, BitrateKbps = options.BitrateKbps,
+                StunServers = options.StunServers, TurnServers = options.TurnServers,
+            });
+        }
+        catch
+        {
+            foreach (var d in disposables) d.Dispose();
+            throw;
+        }
+        _pipeline = new ReenactPipeline(_tracker, _avatar, new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
+        _peer.AnswerCreated += sdp => Send(() => _client.Answer(sdp));
+        _peer.LocalCandidate += (mline, candidate) => Send(() => _client.Candidate(new IceCandidateMessage(candidate, mline)));
+        _peer.StateChanged += OnPeerState;
+        _statsTimer = new Timer(_ => SendStats(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _connectTimer = new Timer(_ =>
+        {
+            if (_state != WebRtcPeerState.Connected) End($"the peer did not connect within {_options.ConnectTimeoutSeconds:0.#} s");
+        }, null, TimeSpan.FromSeconds(options.ConnectTimeoutSeconds), Timeout.InfiniteTimeSpan);
+        _log.LogInformation("session {Session} joined (connection {Connection}, avatar {Avatar}, probe {Probe})", id, connectionId, avatarId, probe);
+    }
+
+    /// <summary>Session id.</summary>
+    public string Id { get; }
+
+    /// <summary>The hub connection the session belongs to.</summary>
+    public string ConnectionId { get; }
+
+    /// <summary>Whether frame codes are copied.</summary>
+    public bool Probe { get; }
+
+    /// <summary>What the viewer controls.</summary>
+    public LiveControls Controls { get; } = new();
+
+    /// <summary>Completes with the reason once the session has ended and freed everything.</summary>
+    public Task<string> Ended => _ended.Task;
+
+    /// <summary>The session's figures now (the last second's medians).</summary>
+    public SessionStats Stats
+    {
+        get
+        {
+            var m = _window.Medians(TimeSpan.FromSeconds(1));
+            return new SessionStats(_fpsIn, _fpsOut, _sink?.LastFace ?? false, m.Track, m.Render, m.Encode, m.Latency,
+                _pipeline.Progress.Dropped, _avatar.AvatarId, _state.ToString());
+        }
+    }
+
+    private double _fpsIn, _fpsOut;
+
+    /// <summary>Answers the page's offer and starts the pipeline (the answer and candidates go to the page as they come).</summary>
+    /// <exception cref="InvalidOperationException">An offer was already accepted, or the session has ended.</exception>
+    /// <exception cref="WebRtcException">The offer is malformed or has no video the server can decode; the session is then ended.</exception>
+    public void AcceptOffer(string sdp)
+    {
+        lock (_gate) Accept(sdp);
+    }
+
+    private void Accept(string sdp)
+    {
+        if (Volatile.Read(ref _ending) != 0) throw new InvalidOperationException("the session has ended");
+        if (Interlocked.Exchange(ref _offered, 1) != 0) throw new InvalidOperationException("this session already has an offer; join again to renegotiate");
+        try
+        {
+            _peer.AcceptOffer(sdp);
+        }
+        catch (WebRtcException e)
+        {
+            End($"bad offer: {e.Message}");
+            throw;
+        }
+        _sink = new PeerFrameSink(_peer, Probe, _startedAt, _window);
+        _run = _pipeline.RunAsync(new PeerFrameSource(_peer, _startedAt, _stop.Token), _sink, null, _stop.Token);
+        _run.ContinueWith(t =>
+        {
+            if (t.IsFaulted) End($"pipeline failed: {t.Exception!.InnerException?.Message}");
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>Adds one of the page's ICE candidates.</summary>
+    /// <exception cref="ArgumentException">A malformed candidate or m-line index.</exception>
+    public void AddCandidate(IceCandidateMessage candidate)
+    {
+        if (Volatile.Read(ref _ending) != 0) return;
+        _peer.AddRemoteCandidate(candidate.SdpMLineIndex, candidate.Candidate);
+    }
+
+    /// <summary>
+    /// Ends the session (idempotent; returns at once, the work runs on the thread pool): stops the pipeline (what is in
+    /// flight drains), frees the stages and the peer, sends <c>Ended(reason)</c> to the page, then calls the owner back.
+    /// </summary>
+    public void End(string reason)
+    {
+        lock (_gate)
+        {
+            if (Interlocked.Exchange(ref _ending, 1) != 0) return;
+        }
+        _ = Task.Run(() => Teardown(reason));
+    }
+
+    private async Task Teardown(string reason)
+    {
+        _log.LogInformation("session {Session} ending: {Reason}", Id, reason);
+        _statsTimer.Dispose();
+        _connectTimer.Dispose();
+        _stop.Cancel();
+        bool stopped = true;
+        if (_run is not null)
+        {
+            var finished = await Task.WhenAny(_run, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            stopped = finished == _run;
+        }
+        if (stopped)
+        {
+            _avatar.Dispose();
+            _tracker.Dispose();
+        }
+        else
+        {
+            _log.LogError("session {Session}: the pipeline did not stop within 5 s; its stages are left to the finaliser", Id);
+        }
+        try
+        {
+            _peer.Dispose();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "session {Session}: freeing the WebRTC peer failed", Id);
+        }
+        _stop.Dispose();
+        try
+        {
+            await _client.Ended(reason).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the page may be gone: nothing to tell
+        }
+        _onEnded(this);
+        _ended.TrySetResult(reason);
+    }
+
+    private void OnPeerState(WebRtcPeerState state, string? reason)
+    {
+        _state = state;
+        _log.LogInformation("session {Session}: peer {State}{Reason}", Id, state, reason is null ? "" : $" ({reason})");
+        if (state is WebRtcPeerState.Failed or WebRtcPeerState.Closed) End(reason is null ? $"peer {state.ToString().ToLowerInvariant()}" : $"peer {state.ToString().ToLowerInvariant()}: {reason}");
+    }
+
+    private void SendStats()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long inNow = _peer.FramesReceived, outNow = _peer.FramesSent;
+        if (_lastStatsAt != 0)
+        {
+            double s = Stopwatch.GetElapsedTime(_lastStatsAt, now).TotalSeconds;
+            _fpsIn = (inNow - _lastIn) / s;
+            _fpsOut = (outNow - _lastOut) / s;
+        }
+        (_lastIn, _lastOut, _lastStatsAt) = (inNow, outNow, now);
+        if (Volatile.Read(ref _ending) == 0) Send(() => _client.Stats(Stats));
+    }
+
+    /// <summary>Sends to the page without blocking the caller (GLib and timer threads); failures are logged.</summary>
+    private void Send(Func<Task> call)
+    {
+        Task.Run(async () =>
+        {
+            try
+            {
+                await call().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _log.LogDebug(e, "session {Session}: a message to the page was not delivered", Id);
+            }
+        });
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using Npga.Live.Media.WebRtc;
+using Npga.Live.Pipeline.Live;
+using Npga.Live.Pipeline.Reenact;
+
+namespace Npga.Live.Server.Sessions;
+
+/// <summary>
+/// The encode stage of a live session: each avatar frame goes to the <see cref="WebRtcPeer"/>'s encoder (appsrc →
+/// VP8/H.264 → webrtcbin). In probe mode the driver frame's <see cref="FrameCode"/> is copied into the avatar frame
+/// first. Records stage times and the server latency (the frame's session time to now) in a <see cref="StageWindow"/>.
+/// </summary>
+internal sealed class PeerFrameSink(WebRtcPeer peer, bool probe, long startedAt, StageWindow window) : IReenactSink
+{
+    private volatile bool _lastFace;
+
+    /// <summary>Whether the last frame written had a face.</summary>
+    public bool LastFace => _lastFace;
+
+    public void Write(ReenactFrame frame)
+    {
+        var image = frame.Avatar ?? throw new InvalidOperationException("a frame reached the encoder without an avatar image");
+        if (probe) FrameCode.Copy(frame.Driver.Image, image);
+        long t0 = Stopwatch.GetTimestamp();
+        peer.SendFrame(image);
+        double encodeMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        double latencyMs = (Stopwatch.GetElapsedTime(startedAt) - frame.Driver.Time).TotalMilliseconds;
+        _lastFace = frame.FaceFound;
+        window.Add(frame.Timings, encodeMs, latencyMs);
+    }
+
+    public void Complete()
+    {
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npga.Live.Pipeline.Live;
+using Npga.Live.Server.Avatars;
+using Npga.Live.Server.Signaling;
+
+namespace Npga.Live.Server.Sessions;
+
+/// <summary>
+/// The server's live sessions, one per hub connection, at most <see cref="LiveOptions.MaxSessions"/> at once: a slot is
+/// taken on Join and handed back when the session has ended and freed what it held.
+/// </summary>
+public sealed class SessionManager : IDisposable
+{
+    private readonly LiveOptions _options;
+    private readonly AvatarCatalog _catalog;
+    private readonly ExpressionPresets? _presets;
+    private readonly IHubContext<LiveHub, ILiveClient> _hub;
+    private readonly ILoggerFactory _logs;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, LiveSession> _byConnection = new();
+    private readonly object _slots = new();
+    private int _taken;
+    private long _started, _endedCount;
+
+    /// <summary>Built by the host's dependency injection.</summary>
+    public SessionManager(IOptions<LiveOptions> options, LiveAssets assets, IHubContext<LiveHub, ILiveClient> hub, ILoggerFactory logs)
+    {
+        _options = options.Value;
+        _catalog = assets.Catalog;
+        _presets = assets.Presets;
+        _hub = hub;
+        _logs = logs;
+        _log = logs.CreateLogger<SessionManager>();
+    }
+
+    /// <summary>Sessions now.</summary>
+    public IReadOnlyCollection<LiveSession> Sessions => _byConnection.Values.ToList();
+
+    /// <summary>Slots in use (sessions running or still freeing what they held).</summary>
+    public int SlotsInUse
+    {
+        get { lock (_slots) return _taken; }
+    }
+
+    /// <summary>Sessions started since the server started.</summary>
+    public long SessionsStarted => Interlocked.Read(ref _started);
+
+    /// <summary>Sessions ended since the server started.</summary>
+    public long SessionsEnded => Interlocked.Read(ref _endedCount);
+
+    /// <summary>The avatars and presets sessions use.</summary>
+    public AvatarCatalog Catalog => _catalog;
+
+    /// <summary>The expression pad's corners, or null.</summary>
+    public ExpressionPresets? Presets => _presets;
+
+    /// <summary>The avatar a session starts with when it names none.</summary>
+    public string DefaultAvatar => _options.DefaultAvatar;
+
+    /// <summary>The STUN/TURN servers of the settings in the browser's <c>RTCIceServer</c> shape.</summary>
+    /// <exception cref="FormatException">A TURN url without user and password (checked at start-up).</exception>
+    public IReadOnlyList<IceServerInfo> IceServers => _iceServers ??= BuildIceServers(_options);
+
+    private IReadOnlyList<IceServerInfo>? _iceServers;
+
+    /// <summary>Turns <c>stun://host:port</c> and <c>turn://user:password@host:port</c> into RTCIceServer entries.</summary>
+    /// <exception cref="FormatException">A url that is neither, or a TURN url without credentials.</exception>
+    public static IReadOnlyList<IceServerInfo> BuildIceServers(LiveOptions options)
+    {
+        var list = new List<IceServerInfo>();
+        foreach (var s in options.StunServers)
+        {
+            if (!Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Scheme != "stun") throw new FormatException($"not a stun://host:port url: {s}");
+            list.Add(new IceServerInfo([$"stun:{u.Host}:{(u.Port > 0 ? u.Port : 3478)}"]));
+        }
+        foreach (var s in options.TurnServers)
+        {
+            if (!Uri.TryCreate(s, UriKind.Absolute, out var u) || u.Scheme != "turn") throw new FormatException($"not a turn://user:password@host:port url: {s}");
+            var cred = Uri.UnescapeDataString(u.UserInfo).Split(':', 2);
+            if (cred.Length != 2 || cred[0].Length == 0) throw new FormatException($"a TURN url needs user:password@: {u.Host}");
+            list.Add(new IceServerInfo([$"turn:{u.Host}:{(u.Port > 0 ? u.Port : 3478)}"], cred[0], cred[1]));
+        }
+        return list;
+    }
+
+    /// <summary>The session of a hub connection, or null.</summary>
+    public LiveSession? Find(string connectionId) => _byConnection.TryGetValue(connectionId, out var s) ? s : null;
+
+    /// <summary>Starts a session for <paramref name="connectionId"/>.</summary>
+    /// <exception cref="ServerBusyException">Every slot is taken.</exception>
+    /// <exception cref="InvalidOperationException">The connection already has a session.</exception>
+    /// <exception cref="KeyNotFoundException">No such avatar.</exception>
+    public LiveSession Start(string connectionId, string avatarId, bool probe)
+    {
+        if (_byConnection.ContainsKey(connectionId)) throw new InvalidOperationException("this connection already has a session; call Leave first");
+        lock (_slots)
+        {
+            if (_taken >= _options.MaxSessions) throw new ServerBusyException(_taken, _options.MaxSessions);
+            _taken++;
+        }
+        try
+        {
+            var id = Guid.NewGuid().ToString("n")[..12];
+            var session = new LiveSession(id, connectionId, _options, _catalog, avatarId, probe, _presets, _hub.Clients.Client(connectionId),
+                _logs.CreateLogger($"Npga.Live.Server.Session"), Release);
+            _byConnection[connectionId] = session;
+            Interlocked.Increment(ref _started);
+            return session;
+        }
+        catch
+        {
+            lock (_slots) _taken--;
+            throw;
+        }
+    }
+
+    /// <summary>Ends the session of <paramref name="connectionId"/>, if any (it frees itself in the background).</summary>
+    public void End(string connectionId, string reason) => Find(connectionId)?.End(reason);
+
+    private void Release(LiveSession session)
+    {
+        _byConnection.TryRemove(new KeyValuePair<string, LiveSession>(session.ConnectionId, session));
+        lock (_slots) _taken--;
+        Interlocked.Increment(ref _endedCount);
+        _log.LogInformation("session {Session} freed; {Used} of {Max} slots in use", session.Id, SlotsInUse, _options.MaxSessions);
+    }
+
+    /// <summary>Ends every session and waits (up to 10 s) until they have freed what they held.</summary>
+    public void Dispose()
+    {
+        var all = _byConnection.Values.ToList();
+        foreach (var s in all) s.End("the server is shutting down");
+        Task.WhenAll(all.Select(s => s.Ended)).Wait(TimeSpan.FromSeconds(10));
+    }
+}
+
+/// <summary>Every session slot is taken; the message starts with <c>busy:</c> as the page expects.</summary>
+public sealed class ServerBusyException(int used, int max)
+    : Exception($"busy: {used} of {max} sessions in use; try again shortly");
+
+/// <summary>What every session draws on: the avatars offered and the expression pad's corners (null when the expression
+/// model has no <c>presets.json</c>).</summary>
+public sealed record LiveAssets(AvatarCatalog Catalog, ExpressionPresets? Presets);

@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
+using Npga.Live.Media.WebRtc;
+using Npga.Live.Server.Avatars;
+using Npga.Live.Server.Sessions;
+
+namespace Npga.Live.Server.Signaling;
+
+/// <summary>
+/// The SignalR hub at <c>/hub</c>: signaling (offer/answer/ICE) and control (avatar, view, expression pad) of one live
+/// session per connection (protocol: docs/LIVE.md). Every bad request becomes a <see cref="HubException"/> with a clear
+/// message for that caller only; nothing a page sends can take down another session or the server. A dropped connection
+/// ends its session.
+/// </summary>
+public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub<ILiveClient>
+{
+    /// <summary>Starts this connection's session.</summary>
+    /// <exception cref="HubException"><c>busy:</c> when every slot is taken; an unknown avatar; a second Join; a session that cannot be built.</exception>
+    public JoinResult Join(JoinRequest? request)
+    {
+        request ??= new JoinRequest();
+        var catalog = sessions.Catalog;
+        var avatar = request.Avatar ?? sessions.DefaultAvatar;
+        if (!AvatarCatalog.IsValidId(avatar) || !catalog.Contains(avatar)) throw new HubException($"no avatar '{Trim(avatar)}'");
+        LiveSession session;
+        try
+        {
+            session = sessions.Start(Context.ConnectionId, avatar, request.Probe);
+        }
+        catch (ServerBusyException e)
+        {
+            log.LogInformation("connection {Connection} refused: {Reason}", Context.ConnectionId, e.Message);
+            throw new HubException(e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or Npga.Live.Avatar.AvatarFormatException or Npga.Live.Media.MediaException)
+        {
+            log.LogWarning("connection {Connection}: session not started: {Reason}", Context.ConnectionId, e.Message);
+            throw new HubException($"session not started: {e.Message}");
+        }
+        return new JoinResult(session.Id, avatar,
+            catalog.Entries.Select(a => new AvatarInfo(a.Id, a.Name, a.Credit)).ToList(),
+            sessions.Presets?.Names ?? [],
+            sessions.IceServers);
+    }
+
+    /// <summary>The page's SDP offer; the answer comes back as <c>Answer</c>.</summary>
+    /// <exception cref="HubException">No session, a second offer, or an offer the server cannot answer (the session then ends).</exception>
+    public void Offer(string sdp)
+    {
+        var session = Require();
+        if (string.IsNullOrWhiteSpace(sdp)) throw new HubException("the offer is empty");
+        try
+        {
+            session.AcceptOffer(sdp);
+        }
+        catch (Exception e) when (e is WebRtcException or InvalidOperationException)
+        {
+            throw new HubException(e.Message);
+        }
+    }
+
+    /// <summary>One of the page's ICE candidates.</summary>
+    /// <exception cref="HubException">No session, or a malformed candidate.</exception>
+    public void Candidate(IceCandidateMessage? candidate)
+    {
+        var session = Require();
+        if (candidate is null || candidate.Candidate is null) throw new HubException("the candidate is empty");
+        try
+        {
+            session.AddCandidate(candidate);
+        }
+        catch (Exception e) when (e is ArgumentException or WebRtcException)
+        {
+            throw new HubException($"bad candidate: {e.Message}");
+        }
+    }
+
+    /// <summary>Switches the avatar (from the next frame on).</summary>
+    /// <exception cref="HubException">No session, or no such avatar.</exception>
+    public void SetAvatar(string id)
+    {
+        var session = Require();
+        if (!AvatarCatalog.IsValidId(id) || !sessions.Catalog.Contains(id)) throw new HubException($"no avatar '{Trim(id)}'");
+        session.Controls.RequestAvatar(id);
+    }
+
+    /// <summary>Orbits the view round the head (clamped to ±60° yaw, ±40° pitch).</summary>
+    /// <exception cref="HubException">No session, or angles that are not numbers.</exception>
+    public void SetView(ViewRequest? view)
+    {
+        var session = Require();
+        if (view is null) throw new HubException("the view is empty");
+        try
+        {
+            session.Controls.SetView(view.YawDeg, view.PitchDeg);
+        }
+        catch (ArgumentException e)
+        {
+            throw new HubException(e.Message);
+        }
+    }
+
+    /// <summary>The expression pad: 4 weights (null = tracked only) and the pad's share.</summary>
+    /// <exception cref="HubException">No session, or weights/mix out of range.</exception>
+    public void SetExpression(ExpressionRequest? expression)
+    {
+        var session = Require();
+        if (expression is null) throw new HubException("the expression is empty");
+        if (expression.Weights is not null && sessions.Presets is null) throw new HubException("this server has no expression presets");
+        try
+        {
+            session.Controls.SetExpression(expression.Weights, expression.Mix);
+        }
+        catch (ArgumentException e)
+        {
+            throw new HubException(e.Message);
+        }
+    }
+
+    /// <summary>Ends this connection's session (the page may Join again).</summary>
+    public void Leave() => sessions.End(Context.ConnectionId, "left");
+
+    /// <inheritdoc />
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        sessions.End(Context.ConnectionId, exception is null ? "the page disconnected" : $"the connection dropped: {exception.Message}");
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private LiveSession Require() => sessions.Find(Context.ConnectionId) ?? throw new HubException("no session: call Join first");
+
+    private static string Trim(string? s) => s is null ? "" : s.Length <= 64 ? s : s[..64] + "…";
+}
