@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npga.Live.Browser;
+using Npga.Live.Core;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Media;
+using Npga.Live.Pipeline.Live;
+using Npga.Live.Tracking;
+using Npga.Live.Tracking.Landmarks;
+
+namespace Npga.Live.Server.Tests;
+
+/// <summary>
+/// Headless Chromium with a fake webcam playing a real face clip (d3.mp4, each frame stamped with its index as a frame
+/// code) against the in-process server, all inside a loopback-only network namespace.
+/// </summary>
+public class BrowserTests
+{
+    private static string? Prerequisites(out string clip)
+    {
+        clip = "";
+        if (!LoopbackNamespace.IsInside()) return "not in a loopback-only network namespace (scripts/test.sh runs the tests under unshare -n)";
+        if (!LiveBrowser.IsAvailable) return "Chromium/ChromeDriver not installed (scripts/setup.sh installs them)";
+        if (RepoPaths.SharedData is not { } data) return "../shared/data absent";
+        clip = Path.Combine(data, "driving", "d3.mp4");
+        return File.Exists(clip) ? null : $"{clip} absent";
+    }
+
+    private static bool Skip(out string clip)
+    {
+        if (Prerequisites(out clip) is not { } why) return false;
+        Console.WriteLine($"SKIPPED: {why}");
+        return true;
+    }
+
+    [Fact]
+    public async Task The_page_receives_the_avatar_and_its_mouth_follows_the_drivers()
+    {
+        if (Skip(out var clip)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            var driverFrames = FakeWebcamClip.Write(clip, y4m);
+            var driverMouth = MouthOpenings(driverFrames);
+
+            await using var server = await TestServer.Start();
+            using var browser = new LiveBrowser(y4m);
+            var tab = browser.Open(new Uri(server.Url, "/?probe=index&stats=1"));
+            tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");
+
+            // Grab avatar frames for two loops of the clip; each names its driver frame by its frame code.
+            var grabs = new List<(int Code, RgbImage Image)>();
+            var clock = Stopwatch.StartNew();
+            double loopSeconds = driverFrames.Count / 30.0;
+            while (clock.Elapsed.TotalSeconds < 2 * loopSeconds)
+            {
+                if (tab.GrabFrame() is { } png)
+                {
+                    var image = ReadPng(png, tmp);
+                    if (FrameCode.Read(image) is { } code) grabs.Add((code, image));
+                }
+                Thread.Sleep(60);
+            }
+            var repoArtifacts = Path.Combine(RepoPaths.RequireRoot(), "artifacts");
+            Directory.CreateDirectory(repoArtifacts);
+            File.WriteAllBytes(Path.Combine(repoArtifacts, "live-page.png"), tab.Screenshot());
+            var state = tab.State!.Value;
+            Console.WriteLine($"page state: {state.GetRawText()[..Math.Min(400, state.GetRawText().Length)]}");
+            Assert.True(grabs.Count >= 40, $"only {grabs.Count} avatar frames with a readable frame code were grabbed");
+
+            // Not blank, and changing over time.
+            Assert.All(grabs.Take(5), g => Assert.True(StdDev(g.Image) > 10, "an avatar frame is blank"));
+            double change = grabs.Zip(grabs.Skip(1)).Where(p => p.First.Code != p.Second.Code).Select(p => MeanAbsDiff(p.First.Image, p.Second.Image)).DefaultIfEmpty(0).Average();
+            Assert.True(change > 0.5, $"avatar frames do not change over time (mean abs difference {change:F2})");
+
+            // The avatar's mouth follows the driver's: the project's tracker on both.
+            var avatarMouth = MouthOpenings(grabs.Select(g => g.Image).ToList());
+            var pairs = grabs.Select((g, i) => (Driver: g.Code < driverMouth.Length ? driverMouth[g.Code] : double.NaN, Avatar: avatarMouth[i]))
+                .Where(p => double.IsFinite(p.Driver) && double.IsFinite(p.Avatar)).ToList();
+            double r = Correlation(pairs.Select(p => p.Driver).ToArray(), pairs.Select(p => p.Avatar).ToArray());
+            Console.WriteLine($"browser: {grabs.Count} frames grabbed ({grabs.Select(g => g.Code).Distinct().Count()} distinct driver frames), {pairs.Count} with faces on both sides; mouth correlation {r:F3}");
+            Assert.True(r >= 0.7, $"mouth correlation {r:F3} < 0.7 over {pairs.Count} frames");
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
+    [Fact]
+    public async Task Three_pages_get_video_a_fourth_is_told_busy_and_a_closed_tab_frees_its_slot()
+    {
+        if (Skip(out var clip)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(clip, y4m, maxFrames: 90);
+            await using var server = await TestServer.Start(o => o.MaxSessions = 3);
+            using var browser = new LiveBrowser(y4m);
+            var tabs = new List<LiveTab>();
+            for (int i = 0; i < 3; i++)
+            {
+                var tab = browser.Open(new Uri(server.Url, "/"));
+                tab.WaitFor(s => s.GetProperty("state").GetString() is "connected" or "busy" or "error" or "ended", TimeSpan.FromSeconds(60), "connected");
+                tabs.Add(tab);
+            }
+            foreach (var tab in tabs)
+                tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 5, TimeSpan.FromSeconds(60), "avatar video");
+            Assert.Equal(3, server.Sessions.SlotsInUse);
+
+            var fourth = browser.Open(new Uri(server.Url, "/"));
+            var busy = fourth.WaitFor(s => s.GetProperty("state").GetString() is "busy" or "connected", TimeSpan.FromSeconds(30), "busy");
+            Assert.Equal("busy", busy.GetProperty("state").GetString());
+            Assert.Contains("3 of 3", busy.GetProperty("error").GetString());
+
+            var closedAt = Stopwatch.StartNew();
+            tabs[0].Close();
+            Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 2, TimeSpan.FromSeconds(5)),
+                $"closing a tab did not free its slot within 5 s ({server.Sessions.SlotsInUse} in use)");
+            Console.WriteLine($"browser: slot freed {closedAt.Elapsed.TotalSeconds:F1} s after the tab closed");
+            foreach (var tab in tabs.Skip(1)) Assert.Equal("connected", tab.PageState);
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
+    [Fact]
+    public async Task Twenty_connect_disconnect_cycles_leave_memory_at_its_baseline()
+    {
+        if (Skip(out var clip)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(clip, y4m, maxFrames: 60);
+            await using var server = await TestServer.Start();
+            using var browser = new LiveBrowser(y4m);
+            var tab = browser.Open(new Uri("about:blank"));
+            long baseline = 0;
+            var rss = new List<long>();
+            for (int cycle = 1; cycle <= 20; cycle++)
+            {
+                tab.Eval($"location.href = '{new Uri(server.Url, "/")}'");
+                tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), $"avatar video, cycle {cycle}");
+                tab.Eval("location.href = 'about:blank'");
+                Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), $"cycle {cycle}: the session was not freed");
+                long now = Rss();
+                rss.Add(now);
+                if (cycle == 3) baseline = now; // after the first sessions have loaded the shared avatar and warmed the runtime
+            }
+            Console.WriteLine($"browser: RSS over 20 cycles (MB): {string.Join(", ", rss.Select(b => b >> 20))}");
+            long growth = rss[^1] - baseline;
+            Assert.True(growth < 80L << 20, $"RSS grew by {growth >> 20} MB from cycle 3 to cycle 20");
+            Assert.Equal(20, server.Sessions.SessionsEnded);
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
+    private static long Rss()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.WorkingSet64;
+    }
+
+    private static RgbImage ReadPng(byte[] png, string dir)
+    {
+        var path = Path.Combine(dir, "grab.png");
+        File.WriteAllBytes(path, png);
+        return ImageFile.Read(path);
+    }
+
+    /// <summary>Inner-lip distance / eye-corner distance per image (NaN where no face), by the project's tracker.</summary>
+    private static double[] MouthOpenings(IReadOnlyList<RgbImage> images)
+    {
+        using var tracker = new FaceTracker(new TrackerOptions { Smoothing = false });
+        var result = new double[images.Count];
+        for (int i = 0; i < images.Count; i++)
+        {
+            tracker.Reset();
+            var t = tracker.Track(images[i], i, i / 30.0);
+            result[i] = t is { Face: true, LandmarksPx: { } lm } ? FaceMeasures.From(lm).MouthOpen : double.NaN;
+        }
+        return result;
+    }
+
+    private static double StdDev(RgbImage img)
+    {
+        var px = img.Span;
+        double mean = 0;
+        foreach (var b in px) mean += b;
+        mean /= px.Length;
+        double v = 0;
+        foreach (var b in px) v += (b - mean) * (b - mean);
+        return Math.Sqrt(v / px.Length);
+    }
+
+    private static double MeanAbsDiff(RgbImage a, RgbImage b)
+    {
+        if (a.Width != b.Width || a.Height != b.Height) return 255;
+        var x = a.Span;
+        var y = b.Span;
+        long sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += Math.Abs(x[i] - y[i]);
+        return (double)sum / x.Length;
+    }
+
+    private static double Correlation(double[] a, double[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+        return sab / Math.Sqrt(saa * sbb);
+    }
+}
