@@ -73,6 +73,18 @@ public class GstElement : GstObject
         return new GstBus(new GstObjectHandle(bus));
     }
 
+    /// <summary>
+    /// Links pad <paramref name="srcPad"/> of this element to pad <paramref name="destPad"/> of
+    /// <paramref name="dest"/> (<c>gst_element_link_pads</c>); a name that matches no existing pad
+    /// requests one by that name (e.g. webrtcbin's "sink_0").
+    /// </summary>
+    /// <exception cref="GstException">The pads cannot be linked (missing pad, formats that do not match, different bins).</exception>
+    public void LinkPads(string srcPad, GstElement dest, string destPad)
+    {
+        if (LibGst.ElementLinkPads(Ptr, srcPad, dest.Ptr, destPad) == 0)
+            throw new GstException($"cannot link '{Name}.{srcPad}' to '{dest.Name}.{destPad}'");
+    }
+
     /// <summary>The always-present pad named <paramref name="name"/> ("sink", "src"), or null.</summary>
     public GstPad? GetStaticPad(string name)
     {

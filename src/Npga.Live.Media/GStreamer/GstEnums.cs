@@ -189,3 +189,35 @@ internal enum GstIteratorResult
     Resync = 2,
     Error = 3,
 }
+
+/// <summary><c>GstPadLinkReturn</c>: the result of linking two pads.</summary>
+public enum GstPadLinkReturn
+{
+    /// <summary>Linked.</summary>
+    Ok = 0,
+    /// <summary>The pads have no common grandparent.</summary>
+    WrongHierarchy = -1,
+    /// <summary>A pad was already linked.</summary>
+    WasLinked = -2,
+    /// <summary>The pads have the wrong direction.</summary>
+    WrongDirection = -3,
+    /// <summary>The pads have no common format.</summary>
+    NoFormat = -4,
+    /// <summary>The pads cannot cooperate in scheduling.</summary>
+    NoSched = -5,
+    /// <summary>Refused for some other reason.</summary>
+    Refused = -6,
+}
+
+/// <summary><c>GstPromiseResult</c>: how a promise ended.</summary>
+public enum GstPromiseResult
+{
+    /// <summary>Not answered yet.</summary>
+    Pending = 0,
+    /// <summary>Interrupted by the waiting side.</summary>
+    Interrupted = 1,
+    /// <summary>Answered: read the reply.</summary>
+    Replied = 2,
+    /// <summary>The answering side dropped it.</summary>
+    Expired = 3,
+}

@@ -127,6 +127,20 @@ public class GstObject : IDisposable
     }
 
     /// <summary>
+    /// Reads an object-typed property as a new reference (<c>g_value_dup_object</c>); 0 when unset.
+    /// The caller releases it (a <see cref="GstObjectHandle"/> for a <c>GstObject</c>, a
+    /// <see cref="GObjectHandle"/> for a plain <c>GObject</c>).
+    /// </summary>
+    /// <exception cref="GstException">No such property, or it does not hold an object.</exception>
+    public unsafe nint DupObjectProperty(string name)
+    {
+        GValue v = default;
+        LibGObject.ValueInit(&v, GTypes.Object);
+        try { GetValue(name, &v); return LibGObject.ValueDupObject(&v); }
+        finally { LibGObject.ValueUnset(&v); }
+    }
+
+    /// <summary>
     /// Connects a native handler to a GObject signal (<c>g_signal_connect_data</c>). The handler is an
     /// <c>[UnmanagedCallersOnly]</c> function with the signal's C signature whose last argument is
     /// the <c>user_data</c> made from <paramref name="state"/> (read it with

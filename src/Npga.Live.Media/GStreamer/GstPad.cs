@@ -13,6 +13,20 @@ public sealed class GstPad : GstObject
     /// <summary>Whether the pad is linked to a peer.</summary>
     public bool IsLinked => LibGst.PadIsLinked(Ptr) != 0;
 
+    /// <summary>Links this (source) pad to <paramref name="sink"/> (<c>gst_pad_link</c>).</summary>
+    /// <returns>Ok, or why not (already linked, no common format ...).</returns>
+    public GstPadLinkReturn Link(GstPad sink) => LibGst.PadLink(Ptr, sink.Ptr);
+
+    /// <summary>The element the pad belongs to (<c>gst_pad_get_parent_element</c>), or null.</summary>
+    public GstElement? ParentElement
+    {
+        get
+        {
+            var e = LibGst.PadGetParentElement(Ptr);
+            return e == 0 ? null : new GstElement(new GstObjectHandle(e));
+        }
+    }
+
     /// <summary>The state of the streaming thread this pad drives, if any (<c>gst_pad_get_task_state</c>; Stopped when none).</summary>
     public GstTaskState TaskState => LibGst.PadGetTaskState(Ptr);
 

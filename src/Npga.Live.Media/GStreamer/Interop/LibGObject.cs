@@ -49,6 +49,15 @@ internal static unsafe partial class LibGObject
     [LibraryImport(Name, EntryPoint = "g_value_get_object")]
     public static partial nint ValueGetObject(GValue* value);
 
+    [LibraryImport(Name, EntryPoint = "g_value_dup_object")]
+    public static partial nint ValueDupObject(GValue* value);
+
+    [LibraryImport(Name, EntryPoint = "g_value_get_boxed")]
+    public static partial nint ValueGetBoxed(GValue* value);
+
+    [LibraryImport(Name, EntryPoint = "g_object_unref")]
+    public static partial void ObjectUnref(nint gobject);
+
     [LibraryImport(Name, EntryPoint = "g_value_reset")]
     public static partial GValue* ValueReset(GValue* value);
 
@@ -69,4 +78,24 @@ internal static unsafe partial class LibGObject
 
     [LibraryImport(Name, EntryPoint = "g_signal_handler_is_connected")]
     public static partial int SignalHandlerIsConnected(nint instance, nuint handlerId);
+
+    // g_signal_emit_by_name is variadic: one fixed-argument declaration per argument list used. On
+    // LP64 SysV a variadic callee reads integer and pointer arguments from the same registers as a
+    // fixed-argument one; none of these passes a floating-point value.
+
+    /// <summary>Emits an action signal taking two pointers and returning nothing (e.g. "create-answer", "set-remote-description").</summary>
+    [LibraryImport(Name, EntryPoint = "g_signal_emit_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void SignalEmitByNamePtrPtr(nint instance, string detailedSignal, nint arg1, nint arg2);
+
+    /// <summary>Emits an action signal taking a guint and a string (e.g. "add-ice-candidate").</summary>
+    [LibraryImport(Name, EntryPoint = "g_signal_emit_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void SignalEmitByNameUIntString(nint instance, string detailedSignal, uint arg1, string arg2);
+
+    /// <summary>Emits an action signal taking a gint and returning a pointer (e.g. "get-transceiver").</summary>
+    [LibraryImport(Name, EntryPoint = "g_signal_emit_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void SignalEmitByNameIntRetPtr(nint instance, string detailedSignal, int arg1, out nint result);
+
+    /// <summary>Emits an action signal taking a string and returning a gboolean (e.g. "add-turn-server").</summary>
+    [LibraryImport(Name, EntryPoint = "g_signal_emit_by_name", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void SignalEmitByNameStringRetBool(nint instance, string detailedSignal, string arg1, out int result);
 }

@@ -112,6 +112,15 @@ internal static unsafe partial class LibGst
     [LibraryImport(Name, EntryPoint = "gst_pad_probe_info_get_buffer")]
     public static partial nint PadProbeInfoGetBuffer(nint info);
 
+    [LibraryImport(Name, EntryPoint = "gst_element_link_pads", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int ElementLinkPads(nint src, string? srcPadName, nint dest, string? destPadName);
+
+    [LibraryImport(Name, EntryPoint = "gst_pad_link")]
+    public static partial GstPadLinkReturn PadLink(nint src, nint sink);
+
+    [LibraryImport(Name, EntryPoint = "gst_pad_get_parent_element")]
+    public static partial nint PadGetParentElement(nint pad);
+
     [LibraryImport(Name, EntryPoint = "gst_event_parse_caps")]
     public static partial void EventParseCaps(nint gstEvent, out nint caps);
 
@@ -159,6 +168,25 @@ internal static unsafe partial class LibGst
 
     [LibraryImport(Name, EntryPoint = "gst_structure_get_string", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint StructureGetString(nint structure, string field);
+
+    [LibraryImport(Name, EntryPoint = "gst_structure_get_value", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial GValue* StructureGetValue(nint structure, string field);
+
+    [LibraryImport(Name, EntryPoint = "gst_structure_to_string")]
+    public static partial nint StructureToString(nint structure);
+
+    // ---- promises
+    [LibraryImport(Name, EntryPoint = "gst_promise_new_with_change_func")]
+    public static partial nint PromiseNewWithChangeFunc(nint func, nint userData, nint notify);
+
+    [LibraryImport(Name, EntryPoint = "gst_promise_wait")]
+    public static partial GstPromiseResult PromiseWait(nint promise);
+
+    [LibraryImport(Name, EntryPoint = "gst_promise_interrupt")]
+    public static partial void PromiseInterrupt(nint promise);
+
+    [LibraryImport(Name, EntryPoint = "gst_promise_get_reply")]
+    public static partial nint PromiseGetReply(nint promise);
 
     // ---- samples and buffers
     [LibraryImport(Name, EntryPoint = "gst_sample_get_buffer")]

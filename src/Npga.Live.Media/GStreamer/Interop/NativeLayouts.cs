@@ -55,6 +55,9 @@ internal static class Offsets
     /// <summary>GstEvent: mini_object, type, timestamp, seqnum.</summary>
     public const int EventType = MiniObjectSize;
 
+    /// <summary>GstWebRTCSessionDescription: type (enum, padded to 8), sdp.</summary>
+    public const int SessionDescriptionSdp = 8;
+
     /// <summary>GParamSpec: g_type_instance, name, flags, value_type, owner_type.</summary>
     public const int ParamSpecValueType = 24;
 }
@@ -68,4 +71,5 @@ internal static class GTypes
     public const nuint Int64 = 10 << 2;
     public const nuint UInt64 = 11 << 2;
     public const nuint String = 16 << 2;
+    public const nuint Object = 20 << 2;
 }

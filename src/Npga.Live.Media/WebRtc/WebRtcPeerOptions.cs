@@ -1,0 +1,49 @@
+namespace Npga.Live.Media.WebRtc;
+
+/// <summary>Settings of one <see cref="WebRtcPeer"/>.</summary>
+public sealed record WebRtcPeerOptions
+{
+    /// <summary>Width in pixels of the avatar frames given to <see cref="WebRtcPeer.SendFrame"/> (even, 16..4096; H.264 needs even sizes).</summary>
+    public int OutputWidth { get; init; } = 512;
+
+    /// <summary>Height in pixels of the avatar frames (even, 16..4096).</summary>
+    public int OutputHeight { get; init; } = 512;
+
+    /// <summary>Nominal frame rate of the avatar track, frames per second (1..120), told to the encoder for its rate control.</summary>
+    public int OutputFps { get; init; } = 30;
+
+    /// <summary>Received webcam frames wider than this are scaled down, aspect ratio kept (pixels, 16..4096).</summary>
+    public int DriverMaxWidth { get; init; } = 640;
+
+    /// <summary>Target bitrate of the avatar track in kbit/s (50..50000).</summary>
+    public int BitrateKbps { get; init; } = 1500;
+
+    /// <summary>
+    /// STUN servers, <c>stun://host:port</c>. webrtcbin 1.22 takes one: the first is used, the
+    /// others are ignored.
+    /// </summary>
+    public IReadOnlyList<string> StunServers { get; init; } = [];
+
+    /// <summary>TURN servers, <c>turn://user:password@host:port</c> (or <c>turns://</c>); all are added.</summary>
+    public IReadOnlyList<string> TurnServers { get; init; } = [];
+
+    /// <summary>
+    /// Add 127.0.0.1 to the ICE agent before negotiating, so that loopback host candidates are
+    /// gathered (libnice leaves loopback out); needed when the browser runs on the same host or
+    /// inside a loopback-only network namespace.
+    /// </summary>
+    public bool AddLoopbackAddress { get; init; } = true;
+
+    /// <summary>How long each negotiation step (set a description, create the answer) may take before <see cref="WebRtcPeer.AcceptOffer"/> gives up.</summary>
+    public TimeSpan NegotiationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Once connected, a peer that receives no video frame for this long is reported Failed ("no
+    /// video from the browser for N s"). Browsers send frames continuously (at least about one a
+    /// second for a still or disabled camera), so silence means the browser went away without
+    /// saying so. ICE does not notice that in time: with webrtcbin 1.22 and libnice 0.1.21 (no
+    /// consent-freshness checks), a peer whose browser vanished stayed "connected" for over 75 s
+    /// (measured on loopback). Zero or <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan MediaTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

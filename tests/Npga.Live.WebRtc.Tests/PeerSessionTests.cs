@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Media.GStreamer;
+using Npga.Live.Media.Tests.Support;
+using Npga.Live.Media.WebRtc;
+using Npga.Live.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace Npga.Live.WebRtc.Tests;
+
+/// <summary>
+/// Real WebRTC sessions over 127.0.0.1 between a <see cref="WebRtcPeer"/> and an in-process
+/// webrtcbin offerer: ICE, DTLS-SRTP, RTP and the codecs all run for real. Each test skips outside
+/// a loopback-only network namespace.
+/// </summary>
+public class PeerSessionTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>An avatar frame that is easy to recognise after lossy coding: left half red, right half blue.</summary>
+    internal static RgbImage RedBlue(int width, int height)
+    {
+        var image = new RgbImage(width, height);
+        for (int y = 0; y < height; y++)
+        {
+            var row = image.Row(y);
+            for (int x = 0; x < width; x++)
+            {
+                var (r, g, b) = x < width / 2 ? (220, 30, 30) : (30, 30, 220);
+                row[3 * x] = (byte)r;
+                row[3 * x + 1] = (byte)g;
+                row[3 * x + 2] = (byte)b;
+            }
+        }
+        return image;
+    }
+
+    /// <summary>Mean R, G, B over columns [x0, x1) of the middle half of the rows.</summary>
+    internal static (double R, double G, double B) Mean(RgbImage image, double x0, double x1)
+    {
+        long r = 0, g = 0, b = 0, n = 0;
+        for (int y = image.Height / 4; y < image.Height * 3 / 4; y++)
+        {
+            var row = image.Row(y);
+            for (int x = (int)(x0 * image.Width); x < (int)(x1 * image.Width); x++)
+            {
+                r += row[3 * x];
+                g += row[3 * x + 1];
+                b += row[3 * x + 2];
+                n++;
+            }
+        }
+        return (r / (double)n, g / (double)n, b / (double)n);
+    }
+
+    [Fact(Timeout = 40_000)]
+    public Task Peer_receives_the_webcam_track_scaled_to_the_driver_width() => Bounded.Run(30, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        using var session = Session.Start(new WebRtcPeerOptions { DriverMaxWidth = 320 });
+        Assert.Equal("VP8", session.Peer.Codec);
+        session.WaitConnected(ConnectTimeout);
+        output.WriteLine($"states: {session.Describe()}");
+
+        // The offerer sends 640x480 (4:3); the peer scales to 320 wide, aspect kept.
+        var frames = new List<VideoFrame>();
+        var clock = Stopwatch.StartNew();
+        while (frames.Count < 10 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            if (session.Peer.TryReadFrame(TimeSpan.FromSeconds(1), out var f)) frames.Add(f);
+        Assert.True(frames.Count >= 10, $"only {frames.Count} frames within 10 s; {session.Describe()}");
+        foreach (var f in frames)
+        {
+            Assert.Equal(320, f.Image.Width);
+            Assert.Equal(240, f.Image.Height);
+        }
+        Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Index));
+        Assert.True(frames[^1].Time > frames[0].Time, "frame times do not advance");
+        // videotestsrc's ball: a white disc on black.
+        var last = frames[^1].Image.Span;
+        int bright = 0, dark = 0;
+        foreach (var v in last)
+        {
+            if (v > 200) bright++;
+            if (v < 40) dark++;
+        }
+        output.WriteLine($"{frames.Count} frames read in {clock.Elapsed.TotalSeconds:0.0} s, {session.Peer.FramesReceived} decoded; last: {bright} bright, {dark} dark bytes");
+        Assert.True(bright > 300 && dark > last.Length / 2, $"the frame is not the test ball ({bright} bright, {dark} dark bytes)");
+        Assert.True(session.Peer.FramesReceived >= frames.Count);
+        Assert.Equal(WebRtcPeerState.Connected, session.Peer.State);
+    });
+
+    [Fact(Timeout = 40_000)]
+    public Task Frames_the_peer_sends_arrive_at_the_browser_side() => Bounded.Run(30, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        SendAndCheck("VP8", output);
+    });
+
+    [Fact(Timeout = 40_000)]
+    public Task H264_is_negotiated_when_only_H264_is_offered() => Bounded.Run(30, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        foreach (var e in (string[])["x264enc", "avdec_h264", "rtph264pay", "rtph264depay"])
+            if (!Gst.HasElement(e))
+            {
+                output.WriteLine($"SKIPPED: {e} is not installed");
+                return;
+            }
+        using var session = SendAndCheck("H264", output);
+        Assert.Equal(102, session.Peer.PayloadType);
+        Assert.True(session.Peer.TryReadFrame(TimeSpan.FromSeconds(5), out var frame), "no webcam frame over H.264");
+        Assert.Equal(640, frame.Image.Width);
+        Assert.Equal(480, frame.Image.Height);
+    });
+
+    /// <summary>Sends red|blue frames at 30 fps and checks what the offerer decodes; returns the still-open session.</summary>
+    private static Session SendAndCheck(string codec, ITestOutputHelper output)
+    {
+        var options = new WebRtcPeerOptions { OutputWidth = 320, OutputHeight = 240 };
+        var session = Session.Start(options, codec);
+        try
+        {
+            Assert.Equal(codec, session.Peer.Codec);
+            session.WaitConnected(ConnectTimeout);
+            var image = RedBlue(options.OutputWidth, options.OutputHeight);
+            using var stop = new CancellationTokenSource();
+            var sender = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    session.Peer.SendFrame(image);
+                    Thread.Sleep(33);
+                }
+            });
+            RgbImage? received = null;
+            int count = 0;
+            var clock = Stopwatch.StartNew();
+            while (count < 10 && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                var f = session.Offerer.TryPull(TimeSpan.FromSeconds(1));
+                if (f is null) continue;
+                received = f;
+                count++;
+            }
+            stop.Cancel();
+            sender.Wait();
+            Assert.True(received is not null && count >= 10,
+                $"the offerer decoded {count} frames within 10 s ({session.Peer.FramesSent} sent); {session.Describe()}");
+            Assert.Equal(options.OutputWidth, received.Width);
+            Assert.Equal(options.OutputHeight, received.Height);
+            var left = Mean(received, 0.1, 0.4);
+            var right = Mean(received, 0.6, 0.9);
+            output.WriteLine($"{codec}: {session.Peer.FramesSent} frames sent, {count} pulled by the offerer in {clock.Elapsed.TotalSeconds:0.0} s; "
+                             + $"left mean {left.R:0},{left.G:0},{left.B:0}, right mean {right.R:0},{right.G:0},{right.B:0}");
+            Assert.True(left.R > 170 && left.B < 80 && left.G < 80, $"the left half is not red: {left}");
+            Assert.True(right.B > 170 && right.R < 80 && right.G < 80, $"the right half is not blue: {right}");
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    [Fact(Timeout = 40_000)]
+    public Task A_vanished_browser_is_reported_and_the_peer_disposes() => Bounded.Run(30, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        var session = Session.Start(new WebRtcPeerOptions());
+        try
+        {
+            session.WaitConnected(ConnectTimeout);
+            Assert.True(session.Peer.TryReadFrame(TimeSpan.FromSeconds(5), out _), "no frame before the browser vanished");
+            var gone = session.Elapsed;
+            session.Offerer.Vanish();
+            var failed = session.WaitFor(TimeSpan.FromSeconds(10), WebRtcPeerState.Failed, WebRtcPeerState.Closed);
+            output.WriteLine($"states: {session.Describe()}");
+            Assert.True(failed is not null, $"no Failed/Closed within 10 s of the browser vanishing; {session.Describe()}");
+            output.WriteLine($"reported {(failed.Value.At - gone).TotalSeconds:0.0} s after the browser vanished: {failed.Value.Reason}");
+            Assert.False(session.Peer.TryReadFrame(TimeSpan.FromMilliseconds(200), out _), "frames still arrive from a vanished browser");
+
+            var dispose = Stopwatch.StartNew();
+            session.Peer.Dispose();
+            output.WriteLine($"Dispose took {dispose.ElapsedMilliseconds} ms");
+            Assert.True(dispose.Elapsed < TimeSpan.FromSeconds(5), $"Dispose took {dispose.Elapsed}");
+            Assert.NotNull(session.WaitFor(TimeSpan.FromSeconds(2), WebRtcPeerState.Closed));
+            Assert.Equal(WebRtcPeerState.Closed, session.Peer.State);
+            session.Peer.Dispose(); // idempotent
+            Assert.Throws<ObjectDisposedException>(() => session.Peer.SendFrame(new RgbImage(512, 512)));
+        }
+        finally
+        {
+            session.Dispose();
+        }
+    });
+}
