@@ -6,7 +6,8 @@ namespace Npga.Live.Browser;
 
 /// <summary>
 /// A clip for Chromium's fake webcam (<c>--use-file-for-fake-video-capture</c>): a real face video decoded at its own
-/// size (cropped by a pixel where odd), each frame stamped with its index as a <see cref="FrameCode"/> (so an avatar frame the server makes
+/// size, padded left and right with grey to (about) the 4:3 shape of a webcam, its width a multiple of 8 (so that a page asking for 640×480 gets the whole
+/// frame scaled, not its top and bottom cropped away), each frame stamped with its index as a <see cref="FrameCode"/> (so an avatar frame the server makes
 /// from it names its driver frame), written as YUV4MPEG2 4:2:0. Chromium plays it in a loop at the file's frame rate.
 /// </summary>
 public static class FakeWebcamClip
@@ -21,11 +22,12 @@ public static class FakeWebcamClip
     {
         var frames = new List<RgbImage>();
         using var reader = VideoReader.Open(input);
-        int width = reader.Width & ~1, height = reader.Height & ~1;
+        int height = reader.Height & ~1;
+        int width = (Math.Max(reader.Width, (int)Math.Round(height * 4 / 3.0)) + 7) & ~7; // y4m: a multiple of 8
         using var writer = VideoWriter.Create(output, width, height, reader.FrameRate);
         foreach (var frame in reader.ReadAll().Take(maxFrames))
         {
-            var image = Crop(frame.Image, width, height);
+            var image = Pad(frame.Image, width, height);
             FrameCode.Write(image, (int)(frame.Index & 0xFFFF));
             writer.Write(image);
             frames.Add(image);
@@ -34,11 +36,13 @@ public static class FakeWebcamClip
         return frames;
     }
 
-    private static RgbImage Crop(RgbImage src, int width, int height)
+    /// <summary>The source centred on a grey canvas of <paramref name="width"/>×<paramref name="height"/> (cropped where larger).</summary>
+    private static RgbImage Pad(RgbImage src, int width, int height)
     {
-        if (src.Width == width && src.Height == height) return src.Clone();
         var dst = new RgbImage(width, height);
-        for (int y = 0; y < height; y++) src.Row(y)[..(3 * width)].CopyTo(dst.Row(y));
+        dst.Span.Fill(48);
+        int w = Math.Min(src.Width, width), x0 = (width - w) / 2;
+        for (int y = 0; y < height; y++) src.Row(y)[..(3 * w)].CopyTo(dst.Row(y)[(3 * x0)..]);
         return dst;
     }
 }

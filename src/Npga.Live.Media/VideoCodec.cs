@@ -16,7 +16,7 @@ public enum VideoCodec
     Vp8 = 2,
 
     /// <summary>
-    /// Uncompressed 4:2:0 in a YUV4MPEG2 (.y4m) file (GStreamer's y4menc; width and height must be even): what Chromium's
+    /// Uncompressed 4:2:0 in a YUV4MPEG2 (.y4m) file (GStreamer's y4menc; the width must be a multiple of 8, the height even): what Chromium's
     /// fake webcam plays (<c>--use-file-for-fake-video-capture</c>). Chosen by the .y4m extension.
     /// </summary>
     RawY4m = 3,

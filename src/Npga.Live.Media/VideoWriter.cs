@@ -119,8 +119,10 @@ public sealed class VideoWriter : IDisposable
         if (container == "y4m")
         {
             codec = VideoCodec.RawY4m;
-            if (width % 2 != 0 || height % 2 != 0)
-                throw new ArgumentException($"YUV4MPEG2 4:2:0 needs an even width and height, got {width}x{height}", nameof(width));
+            // y4menc writes GStreamer's planes as they are laid out in memory, rows padded to 4 bytes: only a width that
+            // is a multiple of 8 (and an even height) gives the unpadded planes the format requires.
+            if (width % 8 != 0 || height % 2 != 0)
+                throw new ArgumentException($"YUV4MPEG2 4:2:0 here needs a width that is a multiple of 8 and an even height, got {width}x{height}", nameof(width));
         }
         if (codec == VideoCodec.Auto)
         {

@@ -3,6 +3,7 @@ using Npga.Live.Pipeline.Live;
 using Npga.Live.Server.Avatars;
 using Npga.Live.Server.Sessions;
 using Npga.Live.Tracking;
+using Npga.Live.Tracking.Expression;
 
 namespace Npga.Live.Server.Tests;
 
@@ -15,7 +16,7 @@ public class ControlsAndAssetsTests
         c.SetView(200, -90);
         Assert.Equal((LiveControls.MaxYawDeg, -LiveControls.MaxPitchDeg), (c.Snapshot.YawDeg, c.Snapshot.PitchDeg));
         c.SetExpression([1, 1, 0, 2], 0.5);
-        Assert.Equal([0.25f, 0.25f, 0f, 0.5f], c.Snapshot.PadWeights);
+        Assert.Equal([0.25f, 0.25f, 0f, 0.5f], c.Snapshot.PadWeights!);
         Assert.Equal(0.5, c.Snapshot.PadMix);
         c.SetExpression(null, 1);
         Assert.Null(c.Snapshot.PadWeights);

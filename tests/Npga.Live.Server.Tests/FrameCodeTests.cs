@@ -53,7 +53,7 @@ public class FrameCodeTests
         Assert.Null(FrameCode.Read(img)); // all black: sync cell 0 is not white
         FrameCode.Write(img, 0x1234);
         int s = FrameCode.CellSize(640);
-        for (int y = 480 - s; y < 480; y++) img.Row(y).Slice(3 * 5 * s, 3 * s).Fill(255); // force data bit 3 to 1 (it is 0 in 0x1234)
+        for (int y = 480 - s; y < 480; y++) img.Row(y).Slice(3 * 4 * s, 3 * s).Fill(255); // force the third data bit to 1 (it is 0 in 0x1234)
         Assert.Null(FrameCode.Read(img)); // parity catches it
         Assert.False(FrameCode.Copy(new RgbImage(640, 480), img));
         Assert.Null(FrameCode.Read(new RgbImage(100, 100))); // too small for a code: none, no throw
@@ -76,7 +76,7 @@ public class FrameCodeTests
             var script = """
                 import { readFrameCode, drawFrameCode } from './web/frame-code.js';
                 import { readFileSync, writeFileSync } from 'node:fs';
-                const [path, w, h] = [process.argv[2], 640, 480];
+                const [path, w, h] = [process.argv[1], 640, 480];
                 const rgb = readFileSync(path);
                 const data = new Uint8ClampedArray(w * h * 4);
                 for (let i = 0; i < w * h; i++) { data[4*i] = rgb[3*i]; data[4*i+1] = rgb[3*i+1]; data[4*i+2] = rgb[3*i+2]; data[4*i+3] = 255; }

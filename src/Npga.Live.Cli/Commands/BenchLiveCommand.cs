@@ -77,7 +77,7 @@ internal static class BenchLiveCommand
             while (clock.Elapsed.TotalSeconds < seconds && !ct.IsCancellationRequested)
             {
                 Thread.Sleep(1000);
-                foreach (var s in sessions.Sessions) serverSide.Add(new SessionStatsSample(s.Stats.FpsIn, s.Stats.FpsOut, s.Stats.TrackMs, s.Stats.RenderMs, s.Stats.EncodeMs, s.Stats.LatencyMs));
+                foreach (var s in sessions.Sessions) serverSide.Add(new SessionStatsSample(s.Stats.FpsIn, s.Stats.FpsOut, s.Stats.TrackMs ?? double.NaN, s.Stats.RenderMs ?? double.NaN, s.Stats.EncodeMs ?? double.NaN, s.Stats.LatencyMs ?? double.NaN));
             }
             var end = tab.State!.Value;
             double elapsed = clock.Elapsed.TotalSeconds;

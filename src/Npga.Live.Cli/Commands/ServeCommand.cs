@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Npga.Live.Server;
 
 namespace Npga.Live.Cli.Commands;
@@ -38,7 +39,9 @@ internal static class ServeCommand
             }
             try
             {
-                await app.RunAsync(ct);
+                await app.StartAsync(ct);
+                Console.WriteLine($"npga serve: listening on {string.Join(", ", app.Urls)} (Ctrl-C stops)");
+                await app.WaitForShutdownAsync(ct);
             }
             catch (IOException e)
             {

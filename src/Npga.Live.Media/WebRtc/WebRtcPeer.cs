@@ -74,7 +74,6 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private long _framesRead;
     private long _lastFrameTimestamp;
     private long _connectedTimestamp;
-    private nint _capsIdentity;
     private int _frameWidth;
     private int _frameHeight;
 
@@ -545,15 +544,13 @@ public sealed unsafe class WebRtcPeer : IDisposable
 
     private VideoFrame ToFrame(GstSample sample)
     {
-        if (sample.CapsIdentity != _capsIdentity)
-        {
-            var caps = sample.Caps;
-            if (caps.Format != "RGB" || caps.Width <= 0 || caps.Height <= 0)
-                throw new WebRtcException($"the decoder delivered {caps.MediaType} {caps.Format} {caps.Width}x{caps.Height}, not RGB");
-            _capsIdentity = sample.CapsIdentity;
-            _frameWidth = caps.Width;
-            _frameHeight = caps.Height;
-        }
+        // The caps are read on every sample: the browser changes its resolution under load, and a new caps object may
+        // sit at the address of the old one, so the caps pointer cannot tell that they changed.
+        var caps = sample.Caps;
+        if (caps.Format != "RGB" || caps.Width <= 0 || caps.Height <= 0)
+            throw new WebRtcException($"the decoder delivered {caps.MediaType} {caps.Format} {caps.Width}x{caps.Height}, not RGB");
+        _frameWidth = caps.Width;
+        _frameHeight = caps.Height;
         var image = new RgbImage(_frameWidth, _frameHeight, GC.AllocateUninitializedArray<byte>(_frameWidth * _frameHeight * 3));
         var stride = RgbRows.GstStride(_frameWidth);
         using (var map = sample.Map())

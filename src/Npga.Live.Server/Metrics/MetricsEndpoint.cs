@@ -20,11 +20,11 @@ public static class MetricsEndpoint
         Counter(sb, "npga_sessions_started_total", "Sessions started", sessions.SessionsStarted);
         Counter(sb, "npga_sessions_ended_total", "Sessions ended", sessions.SessionsEnded);
         var all = sessions.Sessions.Select(s => (s.Id, Stats: s.Stats)).ToList();
-        void PerSession(string name, string help, Func<Signaling.SessionStats, double> value)
+        void PerSession(string name, string help, Func<Signaling.SessionStats, double?> value)
         {
             sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
             sb.Append("# TYPE ").Append(name).Append(" gauge\n");
-            foreach (var (id, st) in all) sb.Append(name).Append("{session=\"").Append(id).Append("\"} ").Append(Num(value(st))).Append('\n');
+            foreach (var (id, st) in all) sb.Append(name).Append("{session=\"").Append(id).Append("\"} ").Append(Num(value(st) ?? double.NaN)).Append('\n');
         }
         PerSession("npga_session_fps_in", "Webcam frames decoded per second", s => s.FpsIn);
         PerSession("npga_session_fps_out", "Avatar frames sent per second", s => s.FpsOut);

@@ -114,12 +114,14 @@ public sealed class LiveSession
         get
         {
             var m = _window.Medians(TimeSpan.FromSeconds(1));
-            return new SessionStats(_fpsIn, _fpsOut, _sink?.LastFace ?? false, m.Track, m.Render, m.Encode, m.Latency,
+            return new SessionStats(_fpsIn, _fpsOut, _sink?.LastFace ?? false, Finite(m.Track), Finite(m.Render), Finite(m.Encode), Finite(m.Latency),
                 _pipeline.Progress.Dropped, _avatar.AvatarId, _state.ToString());
         }
     }
 
     private double _fpsIn, _fpsOut;
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>Answers the page's offer and starts the pipeline (the answer and candidates go to the page as they come).</summary>
     /// <exception cref="InvalidOperationException">An offer was already accepted, or the session has ended.</exception>

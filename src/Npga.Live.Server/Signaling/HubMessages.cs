@@ -34,11 +34,11 @@ public sealed record ExpressionRequest(float[]? Weights, double Mix);
 /// <param name="FpsIn">Webcam frames decoded per second.</param>
 /// <param name="FpsOut">Avatar frames sent per second.</param>
 /// <param name="Face">Whether the last frame had a face.</param>
-/// <param name="TrackMs">Median tracking time over the last second, ms.</param>
+/// <param name="TrackMs">Median tracking time over the last second, ms (null when no frame went through; likewise below).</param>
 /// <param name="RenderMs">Median deform + render + refine time, ms.</param>
 /// <param name="EncodeMs">Median time handing a frame to the encoder, ms.</param>
 /// <param name="LatencyMs">Median server latency, webcam frame decoded → avatar frame handed to the encoder, ms.</param>
 /// <param name="Dropped">Frames dropped in the pipeline so far (newest frame wins).</param>
 /// <param name="Avatar">The avatar being shown.</param>
 /// <param name="State">The WebRTC peer's state.</param>
-public sealed record SessionStats(double FpsIn, double FpsOut, bool Face, double TrackMs, double RenderMs, double EncodeMs, double LatencyMs, long Dropped, string Avatar, string State);
+public sealed record SessionStats(double FpsIn, double FpsOut, bool Face, double? TrackMs, double? RenderMs, double? EncodeMs, double? LatencyMs, long Dropped, string Avatar, string State);

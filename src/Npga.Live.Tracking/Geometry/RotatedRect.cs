@@ -27,7 +27,7 @@ public readonly record struct RotatedRect(double CenterX, double CenterY, double
     }
 
     /// <summary>
-    /// The rect enclosing <paramref name="points"/> (x, y pairs in image pixels) in the frame rotated by
+    /// The rect enclosing <paramref name="xy"/> (x, y pairs in image pixels) in the frame rotated by
     /// <paramref name="angle"/>, enlarged by <paramref name="scale"/> and made square on its long side
     /// (MediaPipe's RectTransformation with square_long).
     /// </summary>
