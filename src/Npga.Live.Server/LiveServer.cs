@@ -36,6 +36,7 @@ public static class LiveServer
     /// <exception cref="DirectoryNotFoundException">The avatars or web folder does not exist.</exception>
     public static WebApplication Build(string[] args, Action<LiveOptions>? configure = null)
     {
+        NativeHeap.LimitArenas();
         Gst.Init();
         var missing = RequiredElements.Where(e => !Gst.HasElement(e)).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"GStreamer elements missing: {string.Join(", ", missing)} (run scripts/setup.sh)");

@@ -140,21 +140,26 @@ public class BrowserTests
             await using var server = await TestServer.Start();
             using var browser = new LiveBrowser(y4m);
             var tab = browser.Open(new Uri("about:blank"));
-            long baseline = 0;
             var rss = new List<long>();
+            var managed = new List<long>();
             for (int cycle = 1; cycle <= 20; cycle++)
             {
                 tab.Eval($"location.href = '{new Uri(server.Url, "/")}'");
                 tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), $"avatar video, cycle {cycle}");
                 tab.Eval("location.href = 'about:blank'");
                 Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), $"cycle {cycle}: the session was not freed");
-                long now = Rss();
-                rss.Add(now);
-                if (cycle == 3) baseline = now; // after the first sessions have loaded the shared avatar and warmed the runtime
+                rss.Add(Rss());
+                managed.Add(GC.GetTotalMemory(true));
             }
             Console.WriteLine($"browser: RSS over 20 cycles (MB): {string.Join(", ", rss.Select(b => b >> 20))}");
-            long growth = rss[^1] - baseline;
-            Assert.True(growth < 80L << 20, $"RSS grew by {growth >> 20} MB from cycle 3 to cycle 20");
+            Console.WriteLine($"browser: managed heap over 20 cycles (MB): {string.Join(", ", managed.Select(b => (b >> 20).ToString()))}");
+            // The managed heap returns to where it was after the first session; the process's resident size (native
+            // heaps of ONNX Runtime, GStreamer and the renderer's threads) climbs while glibc's arenas fill, then levels
+            // off: the second half of the cycles adds (nearly) nothing.
+            long managedGrowth = managed[^1] - managed[0];
+            Assert.True(managedGrowth < 16L << 20, $"the managed heap grew by {managedGrowth >> 20} MB over 20 sessions");
+            long secondHalf = rss.Skip(15).Max() - rss.Skip(5).Take(5).Max();
+            Assert.True(secondHalf < 64L << 20, $"RSS still climbing: +{secondHalf >> 20} MB from cycles 6-10 to cycles 16-20");
             Assert.Equal(20, server.Sessions.SessionsEnded);
         }
         finally

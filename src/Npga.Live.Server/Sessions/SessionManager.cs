@@ -125,6 +125,7 @@ public sealed class SessionManager : IDisposable
         _byConnection.TryRemove(new KeyValuePair<string, LiveSession>(session.ConnectionId, session));
         lock (_slots) _taken--;
         Interlocked.Increment(ref _endedCount);
+        NativeHeap.Trim();
         _log.LogInformation("session {Session} freed; {Used} of {Max} slots in use", session.Id, SlotsInUse, _options.MaxSessions);
     }
 
