@@ -8,7 +8,8 @@ model.compose, splatted by rasterizer.render) and with `scripts/npga render`, an
 
 The camera is the package's default camera resized to W x H (Camera.Resized), no head pose, the code is z_exp +
 the manifest's rest_code (AvatarFrameRenderer). Both images are compared as the 8-bit PNGs they become (clamp to
-[0,1], x255, round). Prints one JSON line {psnr_db, max_abs_diff_255, ...}; exit 1 when below --min-psnr.
+[0,1], x255, round). Prints one JSON line {psnr_db (capped at 99: identical images), identical, max_abs_diff_255, ...};
+exit 1 when below --min-psnr.
 """
 import argparse
 import json
@@ -117,7 +118,7 @@ def main():
         os.makedirs(a.out_dir, exist_ok=True)
     r = compare(a.avatar, z, a.width, a.height, not a.no_cnn, torch.float64 if a.float64 else torch.float32, a.out_dir)
     lit = sum(1 for v in r["torch_u8"].reshape(-1, 3) if v.any())
-    rep = dict(psnr_db=r["psnr_db"], max_abs_diff_255=r["max_abs_diff_255"], mean_abs_diff_255=r["mean_abs_diff_255"],
+    rep = dict(psnr_db=min(r["psnr_db"], 99.0), identical=bool(r["max_abs_diff_255"] == 0), max_abs_diff_255=r["max_abs_diff_255"], mean_abs_diff_255=r["mean_abs_diff_255"],
                lit_pixels=lit, width=a.width, height=a.height, cnn=not a.no_cnn)
     print(json.dumps(rep))
     return 0 if r["psnr_db"] >= a.min_psnr else 1
