@@ -35,10 +35,12 @@ def photometric(pred, gt, lambda_ssim=0.2):
     return (1 - lambda_ssim) * (pred - gt).abs().mean() + lambda_ssim * (1 - ssim_map(pred, gt).mean())
 
 
-def knn_graph(x, k=8, chunk=4096):
-    """Indices [N,k] of the k nearest other points of x [N,3] (canonical centres, metres); chunked exact search."""
+def knn_graph(x, k=8, chunk=None):
+    """Indices [N,k] of the k nearest other points of x [N,3] (canonical centres, metres); chunked exact search
+    (chunk rows x N distances at a time, ~128 M by default)."""
     n = x.shape[0]
     k = min(k, n - 1)
+    chunk = chunk or max(64, (1 << 27) // max(1, n))
     out = []
     with torch.no_grad():
         for s in range(0, n, chunk):

@@ -13,7 +13,8 @@ tests/Npga.Live.Rendering.Tests/ReferenceRenderer.cs), i.e. the 3DGS reference r
      before T (1 - alpha) < 1e-4; colour += c alpha T; finally colour += T background.
 
 Tile-based: the (tile, Gaussian) pairs of every footprint are sorted by (tile, depth) and padded to [tiles, K]
-lists; a chunk of tiles is composited at a time as dense [tiles, K, 256] tensors (K = the chunk's longest list), and
+lists; a chunk of tiles of similar list length is composited at a time as dense [tiles, K, 256] tensors (K = the
+chunk's longest list), and
 with autograd each chunk is checkpointed (recomputed in backward), so memory is bounded by the chunk size, not by
 the image (GPU: whole 512x512 frames; CPU: the tests' 64x64). Gradients flow to means,
 quaternions, log-scales, opacity logits, SH, latents (not to the integer footprint or the sort).
@@ -201,28 +202,34 @@ def rasterize(proj, features, cam, background, max_elems=1 << 23):
         return img, tfin
 
     use_ckpt = torch.is_grad_enabled() and any(x.requires_grad for x in (uv, conic, opac, fts))
-    out_tiles, tfinal_tiles = [], []
-    cnt = counts.tolist()
+    # tiles in order of decreasing list length; a chunk holds tiles of similar length (>= 3/4 of its longest), so the
+    # padding to the chunk's K wastes little, and stays under max_elems
+    order = torch.argsort(counts, descending=True, stable=True)
+    cnt = counts[order].tolist()
+    out_tiles, tfinal_tiles, chunk_ids = [], [], []
     s = 0
-    while s < n_tiles:  # chunks of tiles whose [Tc, K_chunk, 256] stays under max_elems
-        e, kc = s, 0
-        while e < n_tiles and (e == s or (e - s + 1) * max(kc, cnt[e]) * TILE * TILE <= max_elems):
-            kc = max(kc, cnt[e])
+    while s < n_tiles:
+        kc, e = cnt[s], s + 1
+        while e < n_tiles and 4 * cnt[e] >= 3 * kc and (e - s + 1) * max(kc, 1) * TILE * TILE <= max_elems:
             e += 1
+        ids = order[s:e]
         if kc == 0:
             out_tiles.append(torch.zeros(e - s, TILE * TILE, C, dtype=dt, device=dev))
             tfinal_tiles.append(torch.ones(e - s, TILE * TILE, dtype=dt, device=dev))
         else:
-            args = (idx[s:e, :kc], pix_x[s:e], pix_y[s:e], uv, conic, opac, fts)
+            args = (idx[ids, :kc], pix_x[ids], pix_y[ids], uv, conic, opac, fts)
             if use_ckpt:  # keep only the chunk's inputs for backward; recompute its [Tc,K,P] tensors there
                 img, tfin = torch.utils.checkpoint.checkpoint(composite, *args, use_reentrant=False)
             else:
                 img, tfin = composite(*args)
             out_tiles.append(img)
             tfinal_tiles.append(tfin)
+        chunk_ids.append(ids)
         s = e
-    img = torch.cat(out_tiles, 0)  # [T,P,C]
-    tfin = torch.cat(tfinal_tiles, 0)  # [T,P]
+    inv = torch.empty_like(order)
+    inv[torch.cat(chunk_ids)] = torch.arange(n_tiles, device=dev)
+    img = torch.cat(out_tiles, 0)[inv]  # [T,P,C], back in tile order
+    tfin = torch.cat(tfinal_tiles, 0)[inv]  # [T,P]
     # tiles -> image
     img = img.reshape(tiles_y, tiles_x, TILE, TILE, C).permute(4, 0, 2, 1, 3).reshape(C, tiles_y * TILE, tiles_x * TILE)[:, :H, :Wd]
     tfin = tfin.reshape(tiles_y, tiles_x, TILE, TILE).permute(0, 2, 1, 3).reshape(tiles_y * TILE, tiles_x * TILE)[:H, :Wd]

@@ -92,6 +92,8 @@ def parse_args(argv=None):
     ap.add_argument("--lambda-scale", type=float, default=1e-2)
     ap.add_argument("--max-scale-mm", type=float, default=10.0)
     ap.add_argument("--knn", type=int, default=8)
+    ap.add_argument("--raster-chunk", type=int, default=0, help="elements of one [tiles, K, 256] compositing chunk "
+                    "(0: 2^23 on the CPU, 2^26 on CUDA); bounds the rasteriser's memory")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--log-every", type=int, default=100)
@@ -198,11 +200,15 @@ class Frames:
         self.frame = d["frame"]
 
 
+RASTER_CHUNK = [1 << 23]
+
+
 def forward(model, z, cam, background, with_cnn=True):
     """Posed avatar for code z rendered with cam -> (raw [3+L,H,W], cnn rgb [3,H,W] or None, proj, G outputs)."""
     posed, _, gout = model.pose(z)
     lat = posed["latent"] if (model.cnn is not None and with_cnn and model.latent_dim > 0) else None
-    raw, proj = render(posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, background, lat)
+    raw, proj = render(posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, background, lat,
+                       max_elems=RASTER_CHUNK[0])
     out = model.cnn(raw[None])[0] if (model.cnn is not None and with_cnn) else None
     return raw, out, proj, gout
 
@@ -265,6 +271,7 @@ def main(argv=None):
     if a.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no CUDA device")
     dev = torch.device(a.device)
+    RASTER_CHUNK[0] = a.raster_chunk or (1 << 26 if a.device == "cuda" else 1 << 23)
     work = os.path.join(a.out, "work")
     os.makedirs(work, exist_ok=True)
     log_f = open(os.path.join(work, "train.log"), "a")
