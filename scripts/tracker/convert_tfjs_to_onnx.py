@@ -10,7 +10,10 @@ semantics of the handful of ops these three graphs use (no TensorFlow, no tf2onn
 
   Const, Placeholder, Identity, _FusedConv2D (fused_ops BiasAdd / Relu / Relu6 / Prelu),
   Conv2D, DepthwiseConv2dNative, AddV2/Add, Relu, Relu6, Prelu, Sigmoid, MaxPool, Pad,
-  Reshape, ConcatV2.
+  Reshape, ConcatV2; and, for the Selfie Segmentation model (scripts/training): Mul, Add/Mul with a
+  constant operand (scalar or per channel) and 4-D broadcasting (squeeze-excite), AddN (Sum),
+  AvgPool (VALID), ResizeBilinear (Resize, linear, half_pixel/align_corners/asymmetric) and
+  Conv2DBackpropInput (ConvTranspose with the forward conv's SAME pads).
 
 Layout: the ONNX model keeps the TF.js NHWC input ([1,H,W,3]); a single Transpose turns
 it into NCHW, everything convolutional runs in NCHW, and tensors are transposed back to
@@ -26,6 +29,8 @@ Outputs (see models/tracker/README.md for the full contract):
   blazeface.onnx  input [1,256,256,3] -> regressors [1,896,16], classificators [1,896,1]
   facemesh.onnx   input [1,192,192,3] -> mesh [1,1404], face_flag [1,1], contours [1,266]
   iris.onnx       input [1,64,64,3]   -> eye_contours [1,213], iris [1,15]
+  selfie.onnx     input [1,256,256,3] -> mask [1,256,256,1] (not converted by default: `--models selfie
+                  --out DIR`; scripts/training/data.py converts it into each training run's work folder)
 
 Run from the repository root:
   /usr/bin/python3 scripts/tracker/convert_tfjs_to_onnx.py [--human DIR] [--out DIR]

@@ -5,6 +5,10 @@ model.compose, splatted by rasterizer.render) and with `scripts/npga render`, an
 
     /usr/bin/python3 scripts/training/bridge.py --avatar DIR [--expr codes.json] [--width 64 --height 64]
         [--no-cnn] [--float64] [--out-dir DIR] [--min-psnr 45]
+    /usr/bin/python3 scripts/training/bridge.py --avatar DIR --held-out DIR/work/data/frames.npz [--frames 5]
+
+The second form checks a trained package (e.g. one trained on a GPU machine with --parity-frames 0) on its held-out
+frames: each frame's camera (tracked head pose folded in) becomes the default camera of a temporary view of the package.
 
 The camera is the package's default camera resized to W x H (Camera.Resized), no head pose, the code is z_exp +
 the manifest's rest_code (AvatarFrameRenderer). Both images are compared as the 8-bit PNGs they become (clamp to
@@ -101,6 +105,35 @@ def compare(pkg, z, width, height, use_cnn=True, dtype=torch.float32, out_dir=No
                 torch_u8=a, csharp_u8=b)
 
 
+def held_out_parity(pkg, npz, n_frames, use_cnn=True):
+    """PyTorch forward of the package vs `npga render` on n_frames held-out frames of a prepared frames.npz."""
+    import shutil
+    with np.load(npz) as d:
+        test = np.nonzero(~d["train"])[0]
+        R, t, z, frame = d["R"], d["t"], d["z"], d["frame"]
+    meta = json.load(open(os.path.join(os.path.dirname(npz), "data.json")))
+    W, H = meta["size"]
+    intr = meta["intrinsics"]
+    ids = test[np.linspace(0, len(test) - 1, min(n_frames, len(test))).round().astype(int)]
+    tmp = tempfile.mkdtemp(prefix="npga-bridge-")
+    out = []
+    try:
+        for i in ids:
+            view = os.path.join(tmp, f"f{i}")
+            os.makedirs(view)
+            for f in os.listdir(pkg):
+                if f != "avatar.json" and os.path.isfile(os.path.join(pkg, f)):
+                    os.symlink(os.path.abspath(os.path.join(pkg, f)), os.path.join(view, f))
+            m = load_manifest(pkg)
+            m["default_camera"] = Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], R[i], t[i]).to_json()
+            json.dump(m, open(os.path.join(view, "avatar.json"), "w"))
+            r = compare(view, z[i], W, H, use_cnn)
+            out.append(dict(frame=int(frame[i]), psnr_db=min(r["psnr_db"], 99.0), max_abs_diff_255=r["max_abs_diff_255"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--avatar", required=True)
@@ -111,7 +144,14 @@ def main():
     ap.add_argument("--float64", action="store_true")
     ap.add_argument("--out-dir")
     ap.add_argument("--min-psnr", type=float, default=45.0)
+    ap.add_argument("--held-out", help="frames.npz of the package's training data: check its held-out frames instead")
+    ap.add_argument("--frames", type=int, default=5)
     a = ap.parse_args()
+    if a.held_out:
+        res = held_out_parity(a.avatar, a.held_out, a.frames, not a.no_cnn)
+        worst = min(r["psnr_db"] for r in res)
+        print(json.dumps(dict(frames=res, psnr_db_min=worst)))
+        return 0 if worst >= a.min_psnr else 1
     m = load_manifest(a.avatar)
     z = np.asarray(json.load(open(a.expr)), np.float32) if a.expr else np.zeros(m["expression_model"]["K"], np.float32)
     if a.out_dir:
