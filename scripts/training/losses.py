@@ -45,7 +45,8 @@ def knn_graph(x, k=8, chunk=None):
     with torch.no_grad():
         for s in range(0, n, chunk):
             d = torch.cdist(x[s:s + chunk], x)
-            d[torch.arange(d.shape[0]), torch.arange(s, s + d.shape[0])] = math.inf
+            r = torch.arange(d.shape[0], device=x.device)
+            d[r, r + s] = math.inf
             out.append(d.topk(k, largest=False).indices)
     return torch.cat(out, 0)
 
