@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Npga.Live needs on a Debian bookworm machine, idempotently:
-# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion, Node.js, iproute2 for the
+# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion and avatar training (CPU PyTorch), Node.js, iproute2 for the
 # tests' network namespace, Chromium and ChromeDriver for the browser tests),
 # npm packages (ONNX Runtime's native library, the MediaPipe face models, TF.js for parity checks;
 # install scripts disabled), the tracker's ONNX models (converted when missing), and the .NET build.
@@ -13,7 +13,7 @@ apt_packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
-  python3 python3-numpy python3-onnx python3-scipy
+  python3 python3-numpy python3-onnx python3-scipy python3-torch python3-pil
   nodejs npm
   iproute2 chromium chromium-driver
 )
