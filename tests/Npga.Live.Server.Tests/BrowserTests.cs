@@ -153,14 +153,17 @@ public class BrowserTests
             }
             Console.WriteLine($"browser: RSS over 20 cycles (MB): {string.Join(", ", rss.Select(b => b >> 20))}");
             Console.WriteLine($"browser: managed heap over 20 cycles (MB): {string.Join(", ", managed.Select(b => (b >> 20).ToString()))}");
-            // The managed heap returns to where it was after the first session; the process's resident size (native
-            // heaps of ONNX Runtime, GStreamer and the renderer's threads) climbs while glibc's arenas fill, then levels
-            // off: the second half of the cycles adds (nearly) nothing.
+            // Sessions reuse their stages (StagePool), so only the WebRTC peer is built per session; glibc's arenas are
+            // limited (NativeHeap). The managed heap stays where the first session left it; the resident size may creep
+            // while the native heaps settle, then levels off (measured: +1 to +45 MB over 20 cycles, flat at the end).
             long managedGrowth = managed[^1] - managed[0];
             Assert.True(managedGrowth < 16L << 20, $"the managed heap grew by {managedGrowth >> 20} MB over 20 sessions");
+            long total = rss[^1] - rss[0];
+            Assert.True(total < 96L << 20, $"RSS grew by {total >> 20} MB over 20 sessions");
             long secondHalf = rss.Skip(15).Max() - rss.Skip(5).Take(5).Max();
-            Assert.True(secondHalf < 64L << 20, $"RSS still climbing: +{secondHalf >> 20} MB from cycles 6-10 to cycles 16-20");
+            Assert.True(secondHalf < 32L << 20, $"RSS still climbing: +{secondHalf >> 20} MB from cycles 6-10 to cycles 16-20");
             Assert.Equal(20, server.Sessions.SessionsEnded);
+            Assert.Equal(1, server.Sessions.StagesBuilt); // one session at a time: its stages are reused, not rebuilt
         }
         finally
         {

@@ -15,7 +15,7 @@ namespace Npga.Live.Pipeline.Live;
 /// </summary>
 public sealed class LiveAvatarStage : IAvatarStage, IDisposable
 {
-    private readonly LiveControls _controls;
+    private LiveControls _controls;
     private readonly ExpressionPresets? _presets;
     private readonly Func<string, AvatarPackage> _resolve;
     private readonly int? _renderThreads;
@@ -54,6 +54,19 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         _camera = _renderer.BaseCamera;
         _z = new float[model.K];
         _pad = new float[model.K];
+    }
+
+    /// <summary>
+    /// Hands the stage to another session (a server reuses stages rather than loading networks per session): its controls
+    /// from now on, and the avatar it starts with (switched to before the next frame when it differs). Call between runs.
+    /// </summary>
+    public void Attach(LiveControls controls, string avatarId)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        _controls = controls;
+        _failedId = null;
+        LastSwitchError = null;
+        if (avatarId != AvatarId) controls.RequestAvatar(avatarId);
     }
 
     /// <summary>The avatar being rendered.</summary>

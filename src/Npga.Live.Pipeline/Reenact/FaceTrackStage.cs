@@ -33,6 +33,9 @@ public sealed class FaceTrackStage : ITrackStage, IDisposable
     /// <summary>The tracker's timings of the last frame.</summary>
     public TrackerTimings LastTimings => _tracker.LastTimings;
 
+    /// <summary>Forgets the stream (tracked face, smoothing, neutral estimate), for a new stream on the same models.</summary>
+    public void Reset() => _tracker.Reset();
+
     /// <inheritdoc />
     public TrackResult Track(VideoFrame frame) => _tracker.Track(frame.Image, frame.Index, frame.Time.TotalSeconds);
 

@@ -13,8 +13,8 @@ namespace Npga.Live.Server.Sessions;
 /// (<see cref="ReenactPipeline"/> with newest-frame-wins hand-offs: <see cref="FaceTrackStage"/> →
 /// <see cref="LiveAvatarStage"/> → <see cref="PeerFrameSink"/>), the viewer's <see cref="LiveControls"/>, a stats timer
 /// and a connect timeout. It ends exactly once (<see cref="End"/>): when the viewer leaves, the hub connection drops, the
-/// peer fails or closes, the peer does not connect in time, or the pipeline fails; ending stops the pipeline, frees the
-/// stages and the peer, tells the page why (<c>Ended</c>) and hands the slot back.
+/// peer fails or closes, the peer does not connect in time, or the pipeline fails; ending stops the pipeline, hands the
+/// stages back to the <see cref="StagePool"/>, frees the peer, tells the page why (<c>Ended</c>) and hands the slot back.
 /// </summary>
 public sealed class LiveSession
 {
@@ -23,7 +23,8 @@ public sealed class LiveSession
     private readonly ILogger _log;
     private readonly Action<LiveSession> _onEnded;
     private readonly WebRtcPeer _peer;
-    private readonly FaceTrackStage _tracker;
+    private readonly StagePool _pool;
+    private readonly SessionStages _stages;
     private readonly LiveAvatarStage _avatar;
     private readonly ReenactPipeline _pipeline;
     private readonly StageWindow _window = new();
@@ -42,18 +43,17 @@ public sealed class LiveSession
     /// <param name="id">Session id.</param>
     /// <param name="connectionId">The hub connection it belongs to.</param>
     /// <param name="options">Server settings (size, codec rate, STUN/TURN, timeouts).</param>
-    /// <param name="catalog">Where avatars come from (also when the viewer switches).</param>
+    /// <param name="pool">Where the session's tracker and avatar stages come from (and go back to when it ends).</param>
     /// <param name="avatarId">The first avatar.</param>
     /// <param name="probe">Copy frame codes from webcam frames into avatar frames.</param>
-    /// <param name="presets">The expression pad's corners, or null.</param>
     /// <param name="client">The page, for answers, candidates, stats and the end notice.</param>
     /// <param name="log">Where the session's events are logged.</param>
     /// <param name="onEnded">Called once when the session has ended and freed what it held.</param>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
     /// <exception cref="Npga.Live.Avatar.AvatarFormatException">The avatar package is damaged.</exception>
     /// <exception cref="Npga.Live.Media.MediaException">The WebRTC peer cannot be built (GStreamer plugins missing).</exception>
-    public LiveSession(string id, string connectionId, LiveOptions options, AvatarCatalog catalog, string avatarId, bool probe,
-        ExpressionPresets? presets, ILiveClient client, ILogger log, Action<LiveSession> onEnded)
+    public LiveSession(string id, string connectionId, LiveOptions options, StagePool pool, string avatarId, bool probe,
+        ILiveClient client, ILogger log, Action<LiveSession> onEnded)
     {
         Id = id;
         ConnectionId = connectionId;
@@ -62,14 +62,10 @@ public sealed class LiveSession
         _client = client;
         _log = log;
         _onEnded = onEnded;
-        var package = catalog.Get(avatarId);
-        var disposables = new List<IDisposable>();
+        _pool = pool;
+        _stages = pool.Rent(avatarId, Controls);
         try
         {
-            _tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
-            disposables.Add(_tracker);
-            _avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, Controls, presets, catalog.Get, options.RenderThreads);
-            disposables.Add(_avatar);
             _peer = new WebRtcPeer(new WebRtcPeerOptions
             {
                 OutputWidth = options.Width, OutputHeight = options.Height, OutputFps = options.Fps, BitrateKbps = options.BitrateKbps,
@@ -78,10 +74,11 @@ public sealed class LiveSession
         }
         catch
         {
-            foreach (var d in disposables) d.Dispose();
+            pool.Return(_stages);
             throw;
         }
-        _pipeline = new ReenactPipeline(_tracker, _avatar, new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
+        _avatar = _stages.Avatar;
+        _pipeline = new ReenactPipeline(_stages.Tracker, _avatar, new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
         _peer.AnswerCreated += sdp => Send(() => _client.Answer(sdp));
         _peer.LocalCandidate += (mline, candidate) => Send(() => _client.Candidate(new IceCandidateMessage(candidate, mline)));
         _peer.StateChanged += OnPeerState;
@@ -185,14 +182,10 @@ public sealed class LiveSession
             var finished = await Task.WhenAny(_run, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
             stopped = finished == _run;
         }
-        if (stopped)
-        {
-            _avatar.Dispose();
-            _tracker.Dispose();
-        }
+        if (stopped) _pool.Return(_stages);
         else
         {
-            _log.LogError("session {Session}: the pipeline did not stop within 5 s; its stages are left to the finaliser", Id);
+            _log.LogError("session {Session}: the pipeline did not stop within 5 s; its stages are not reused", Id);
         }
         try
         {

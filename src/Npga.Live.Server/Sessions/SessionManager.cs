@@ -19,6 +19,7 @@ public sealed class SessionManager : IDisposable
     private readonly ExpressionPresets? _presets;
     private readonly IHubContext<LiveHub, ILiveClient> _hub;
     private readonly ILoggerFactory _logs;
+    private readonly StagePool _stages;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, LiveSession> _byConnection = new();
     private readonly object _slots = new();
@@ -31,6 +32,7 @@ public sealed class SessionManager : IDisposable
         _options = options.Value;
         _catalog = assets.Catalog;
         _presets = assets.Presets;
+        _stages = new StagePool(_options, _catalog, _presets);
         _hub = hub;
         _logs = logs;
         _log = logs.CreateLogger<SessionManager>();
@@ -44,6 +46,9 @@ public sealed class SessionManager : IDisposable
     {
         get { lock (_slots) return _taken; }
     }
+
+    /// <summary>Tracker/avatar stage pairs built so far (at most the most sessions that ever ran at once).</summary>
+    public int StagesBuilt => _stages.Created;
 
     /// <summary>Sessions started since the server started.</summary>
     public long SessionsStarted => Interlocked.Read(ref _started);
@@ -104,7 +109,7 @@ public sealed class SessionManager : IDisposable
         try
         {
             var id = Guid.NewGuid().ToString("n")[..12];
-            var session = new LiveSession(id, connectionId, _options, _catalog, avatarId, probe, _presets, _hub.Clients.Client(connectionId),
+            var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, _hub.Clients.Client(connectionId),
                 _logs.CreateLogger($"Npga.Live.Server.Session"), Release);
             _byConnection[connectionId] = session;
             Interlocked.Increment(ref _started);
@@ -135,6 +140,7 @@ public sealed class SessionManager : IDisposable
         var all = _byConnection.Values.ToList();
         foreach (var s in all) s.End("the server is shutting down");
         Task.WhenAll(all.Select(s => s.Ended)).Wait(TimeSpan.FromSeconds(10));
+        _stages.Dispose();
     }
 }
 
