@@ -367,6 +367,8 @@ export async function connect(o = {}) {
     pc = new RTCPeerConnection({ iceServers: session.iceServers });
     pc.addTransceiver(track, { direction: 'sendrecv', streams: [outStream] });
     pc.ontrack = (e) => {
+      // A live avatar wants the frame now, not a smooth buffer: ask for the smallest jitter buffer the browser allows.
+      try { if ('jitterBufferTarget' in e.receiver) e.receiver.jitterBufferTarget = 0; else e.receiver.playoutDelayHint = 0; } catch { /* not supported */ }
       video.srcObject = e.streams && e.streams[0] ? e.streams[0] : new MediaStream([e.track]);
       video.play().catch(() => {});
     };

@@ -61,7 +61,7 @@ internal static class BenchLiveCommand
         {
             var clip = Path.Combine(tmp, "webcam.y4m");
             FakeWebcamClip.Write(driving, clip);
-            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0"], o => o.DefaultAvatar = avatar);
+            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o => o.DefaultAvatar = avatar);
             app.StartAsync(ct).GetAwaiter().GetResult();
             var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             using var browser = new LiveBrowser(clip);
