@@ -31,12 +31,13 @@ internal static class BenchLiveCommand
         var warmup = new Option<double>("--warmup") { Description = "Seconds after the first frame before measuring", DefaultValueFactory = _ => 5 };
         var avatar = new Option<string>("--avatar") { Description = "Avatar id", DefaultValueFactory = _ => "default" };
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
-        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report };
-        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), ct)));
+        var screenshot = new Option<string?>("--screenshot") { Description = "After the run, reload the page without the probe and save a PNG screenshot here" };
+        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), ct)));
         return cmd;
     }
 
-    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, CancellationToken ct)
+    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, CancellationToken ct)
     {
         if (!LoopbackNamespace.IsInside())
         {
@@ -104,6 +105,14 @@ internal static class BenchLiveCommand
             Console.WriteLine($"  server in / out     {result.server_fps_in,8:F1} / {result.server_fps_out:F1} fps");
             Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
             if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            if (screenshotPath is not null)
+            {
+                tab.Eval($"location.href = '{new Uri(url, "/?stats=1")}'");
+                Thread.Sleep(1000);
+                tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 60, TimeSpan.FromSeconds(60), "avatar video");
+                File.WriteAllBytes(screenshotPath, tab.Screenshot());
+                Console.WriteLine($"  screenshot          {screenshotPath}");
+            }
             app.StopAsync().GetAwaiter().GetResult();
             return lat.Count == 0 || fps <= 0 ? 1 : 0;
         }
