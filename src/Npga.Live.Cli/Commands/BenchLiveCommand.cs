@@ -65,7 +65,7 @@ internal static class BenchLiveCommand
             using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o => o.DefaultAvatar = avatar);
             app.StartAsync(ct).GetAwaiter().GetResult();
             var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            using var browser = new LiveBrowser(clip);
+            using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
             var tab = browser.Open(new Uri(url, "/?probe=1&stats=1"));
             tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");
             Thread.Sleep(TimeSpan.FromSeconds(warmup));
