@@ -171,6 +171,44 @@ public class BrowserTests
         }
     }
 
+    [Fact]
+    public async Task Kiosk_mode_starts_by_itself_and_reconnects_and_the_embed_page_plays()
+    {
+        if (Skip(out var clip)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(clip, y4m, maxFrames: 90);
+            await using var server = await TestServer.Start();
+            using var browser = new LiveBrowser(y4m);
+            var kiosk = browser.Open(new Uri(server.Url, "/?kiosk=1"));
+            var first = kiosk.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), "kiosk video without a click");
+            var firstSession = first.GetProperty("stats").GetProperty("sessionId").GetString();
+            Assert.Single(server.Sessions.Sessions).End("ended by the test");
+            var again = kiosk.WaitFor(s => s.GetProperty("state").GetString() == "connected"
+                && s.GetProperty("stats").GetProperty("sessionId").GetString() is { } id && id != firstSession, TimeSpan.FromSeconds(60), "reconnected");
+            Assert.Equal(1, server.Sessions.SlotsInUse);
+
+            var embed = browser.Open(new Uri(server.Url, "/embed.html?avatar=default"));
+            kiosk.Close(); // not the last tab: closing that one would end the browser
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            int width = 0;
+            while (DateTime.UtcNow < until && width == 0)
+            {
+                width = embed.Eval("document.getElementById('avatar').videoWidth")?.GetInt32() ?? 0;
+                Thread.Sleep(200);
+            }
+            Assert.Equal(512, width);
+            Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 1, TimeSpan.FromSeconds(5)), "the closed kiosk tab kept its slot");
+            Console.WriteLine($"browser: kiosk reconnected as a new session ({again.GetProperty("stats").GetProperty("sessionId").GetString()}); embed page plays {width} px video");
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
     private static long Rss()
     {
         GC.Collect();
