@@ -121,6 +121,19 @@ public class BrowserTests
                 $"closing a tab did not free its slot within 5 s ({server.Sessions.SlotsInUse} in use)");
             Console.WriteLine($"browser: slot freed {closedAt.Elapsed.TotalSeconds:F1} s after the tab closed");
             foreach (var tab in tabs.Skip(1)) Assert.Equal("connected", tab.PageState);
+
+            // A bad peer in the freed slot (a malformed offer, then garbage) fails alone: the other pages keep streaming.
+            var before = tabs.Skip(1).Select(t => t.State!.Value.GetProperty("framesReceived").GetInt64()).ToList();
+            await using (var bad = await HubWire.Connect(server.Url))
+            {
+                Assert.Null((await bad.Invoke("Join", new { })).Error);
+                Assert.NotNull((await bad.Invoke("Offer", "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF\r\n")).Error);
+                await bad.SendRaw("\u0000\u0001 not json \u001e");
+            }
+            Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 2, TimeSpan.FromSeconds(5)));
+            Thread.Sleep(2000);
+            var after = tabs.Skip(1).Select(t => t.State!.Value.GetProperty("framesReceived").GetInt64()).ToList();
+            for (int i = 0; i < before.Count; i++) Assert.True(after[i] > before[i] + 5, $"page {i + 2} stopped receiving video while a bad peer failed ({before[i]} -> {after[i]} frames)");
         }
         finally
         {
