@@ -19,12 +19,19 @@ public sealed class AllocationTests(ITestOutputHelper output)
         using var renderer = new CpuGaussianRenderer(threads);
         for (int i = 0; i < 3; i++) renderer.Render(cloud, camera, target);
 
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        long beforeHere = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) renderer.Render(cloud, camera, target);
-        long allocatedHere = GC.GetAllocatedBytesForCurrentThread() - beforeHere;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        output.WriteLine($"{threads} threads: {allocatedHere} bytes on the calling thread, {allocated} bytes process-wide over 10 frames");
+        // Five measurements of 10 frames each; the process-wide figure is the smallest of them: a renderer that
+        // allocated per frame would show in every one, the test host's sporadic background allocations (more of them
+        // when the machine is loaded) do not.
+        long allocatedHere = 0, allocated = long.MaxValue;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            long beforeHere = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++) renderer.Render(cloud, camera, target);
+            allocatedHere += GC.GetAllocatedBytesForCurrentThread() - beforeHere;
+            allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        output.WriteLine($"{threads} threads: {allocatedHere} bytes on the calling thread over 50 frames, {allocated} bytes process-wide over the quietest 10");
         // The calling thread does all the work with one thread and a share of it with two: nothing at all.
         Assert.Equal(0, allocatedHere);
         // Process-wide (the renderer's worker thread included) the test host's own background threads

@@ -131,9 +131,12 @@ public class BrowserTests
                 await bad.SendRaw("\u0000\u0001 not json \u001e");
             }
             Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 2, TimeSpan.FromSeconds(5)));
-            Thread.Sleep(2000);
-            var after = tabs.Skip(1).Select(t => t.State!.Value.GetProperty("framesReceived").GetInt64()).ToList();
-            for (int i = 0; i < before.Count; i++) Assert.True(after[i] > before[i] + 5, $"page {i + 2} stopped receiving video while a bad peer failed ({before[i]} -> {after[i]} frames)");
+            var live = tabs.Skip(1).ToList();
+            for (int i = 0; i < live.Count; i++)
+            {
+                long from = before[i];
+                live[i].WaitFor(st => st.GetProperty("framesReceived").GetInt64() >= from + 10, TimeSpan.FromSeconds(20), $"page {i + 2} still receiving video");
+            }
         }
         finally
         {
