@@ -63,6 +63,11 @@ public class HubTests
         Assert.Equal("left", (string?)ended[0]);
         Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(5)));
         Assert.Contains("no session", (await wire.Invoke("Offer", "v=0")).Error);
+        // Leave and join again at once on the same connection: the new session does not wait for the old one's teardown.
+        Assert.Null((await wire.Invoke("Join", new { })).Error);
+        Assert.Null((await wire.Invoke("Leave")).Error);
+        Assert.Null((await wire.Invoke("Join", new { })).Error);
+        Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 1, TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

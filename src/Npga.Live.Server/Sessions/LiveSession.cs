@@ -99,6 +99,9 @@ public sealed class LiveSession
     /// <summary>Whether frame codes are copied.</summary>
     public bool Probe { get; }
 
+    /// <summary>Whether the session is ending or has ended (<see cref="End"/> was called).</summary>
+    public bool IsEnding => Volatile.Read(ref _ending) != 0;
+
     /// <summary>What the viewer controls.</summary>
     public LiveControls Controls { get; } = new();
 

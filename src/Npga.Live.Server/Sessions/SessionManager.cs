@@ -100,7 +100,10 @@ public sealed class SessionManager : IDisposable
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
     public LiveSession Start(string connectionId, string avatarId, bool probe)
     {
-        if (_byConnection.ContainsKey(connectionId)) throw new InvalidOperationException("this connection already has a session; call Leave first");
+        // A session that is ending may still be freeing what it held: a new one may start beside it (its slot counts
+        // until it is free, and its removal from the map only removes itself).
+        if (_byConnection.TryGetValue(connectionId, out var current) && !current.IsEnding)
+            throw new InvalidOperationException("this connection already has a session; call Leave first");
         lock (_slots)
         {
             if (_taken >= _options.MaxSessions) throw new ServerBusyException(_taken, _options.MaxSessions);
