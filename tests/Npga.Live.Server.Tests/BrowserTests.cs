@@ -78,7 +78,7 @@ public class BrowserTests
             var avatarMouth = MouthOpenings(grabs.Select(g => g.Image).ToList());
             var pairs = grabs.Select((g, i) => (Driver: g.Code < driverMouth.Length ? driverMouth[g.Code] : double.NaN, Avatar: avatarMouth[i]))
                 .Where(p => double.IsFinite(p.Driver) && double.IsFinite(p.Avatar)).ToList();
-            double r = Correlation(pairs.Select(p => p.Driver).ToArray(), pairs.Select(p => p.Avatar).ToArray());
+            double r = Npga.Live.Pipeline.ExpressionTransfer.Pearson(pairs.Select(p => p.Driver), pairs.Select(p => p.Avatar));
             Console.WriteLine($"browser: {grabs.Count} frames grabbed ({grabs.Select(g => g.Code).Distinct().Count()} distinct driver frames), {pairs.Count} with faces on both sides; mouth correlation {r:F3}");
             Assert.True(r >= 0.7, $"mouth correlation {r:F3} < 0.7 over {pairs.Count} frames");
         }
@@ -275,17 +275,5 @@ public class BrowserTests
         long sum = 0;
         for (int i = 0; i < x.Length; i++) sum += Math.Abs(x[i] - y[i]);
         return (double)sum / x.Length;
-    }
-
-    private static double Correlation(double[] a, double[] b)
-    {
-        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return sab / Math.Sqrt(saa * sbb);
     }
 }
