@@ -42,7 +42,7 @@ public sealed class PoseExpressionFitter
     private long _adaptedFrames;
 
     /// <summary>Default <see cref="InnerLipWeight"/>.</summary>
-    public const float DefaultInnerLipWeight = 50;
+    public const float DefaultInnerLipWeight = 100;
 
     /// <summary>Prepares a fitter for <paramref name="model"/>.</summary>
     /// <param name="model">The expression model.</param>
