@@ -89,6 +89,40 @@ public class PoseExpressionFitTests
     }
 
     [Fact]
+    public void NeutralAdaptation_KeepsAnExpressionHeldAfterTheRestFrames()
+    {
+        // Half a second at rest, then the mouth opens (z0 = −2, about 11 mm) and stays open for three seconds: the warm-up
+        // must learn the identity offset without taking the open mouth for this person's neutral.
+        var rnd = new Random(5);
+        var offset = new float[FaceLandmarks.Count * 3];
+        for (int i = 0; i < offset.Length; i++) offset[i] = (float)((rnd.NextDouble() - 0.5) * 0.004);
+        var pose = new SimilarityTransform { S = 1200 };
+        pose.T[0] = 256; pose.T[1] = -256;
+        var adaptive = new PoseExpressionFitter(Model) { AdaptNeutral = true };
+        PoseExpression? a = null;
+        for (int frame = 0; frame < 105; frame++)
+        {
+            var z = new float[Model.K];
+            if (frame >= adaptive.RestFrames) z[0] = -2;
+            var shape = new float[offset.Length];
+            Model.Shape(z, shape);
+            for (int i = 0; i < shape.Length; i++) shape[i] += offset[i];
+            var px = new float[shape.Length];
+            pose.Apply(shape, px);
+            for (int i = 0; i < FaceLandmarks.Count; i++) { px[3 * i + 1] = -px[3 * i + 1]; px[3 * i + 2] = -px[3 * i + 2]; }
+            a = adaptive.Fit(px, 512, 256, 256, a?.ZExp);
+        }
+        Assert.InRange(a!.ZExp[0], -2.3, -1.5);
+    }
+
+    [Fact]
+    public void Fitter_RejectsABadLipWeight()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model, float.NaN));
+    }
+
+    [Fact]
     public void Model_IsWellFormed()
     {
         Assert.InRange(Model.K, 4, 64);

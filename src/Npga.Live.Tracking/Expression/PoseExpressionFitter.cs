@@ -16,12 +16,14 @@ public sealed record PoseExpression(double[] Rotation, double[] Translation, dou
 /// The landmarks (image pixels x→right, y→down, z into the screen) are first flipped to a right-handed
 /// frame (x, −y, −z), in which a frontal, upright head has R ≈ I. Then, alternating <see cref="Iterations"/> times:
 /// (1) the similarity y ≈ s·R·X(z) + t on the stable landmarks (Horn/Umeyama);
-/// (2) z_exp = argmin ‖(s⁻¹Rᵀ(y − t)) − N − B·z‖² + λ‖z‖² over all landmarks (ridge least squares,
-/// solved with a precomputed K×1404 matrix (BᵀB + λI)⁻¹Bᵀ).
+/// (2) z_exp = argmin ‖W^½((s⁻¹Rᵀ(y − t)) − N − B·z)‖² + λ‖z‖² over all landmarks (weighted ridge least squares,
+/// the inner lips weighing <see cref="InnerLipWeight"/>, solved with a precomputed K×1404 matrix (BᵀWB + λI)⁻¹BᵀW).
 /// N is the neutral shape: the model's canonical C, or, with <see cref="AdaptNeutral"/>, this person's
 /// own neutral estimated over the stream as a running per-landmark median of the pose-normalised
 /// landmarks (a sign-step stochastic approximation: N ← N + η·sign(x − N)), which is how the model's
 /// neutrals were defined when it was learned. Without it the driver's identity would leak into z_exp.
+/// Only the first <see cref="RestFrames"/> frames move all of N fast; for the rest of the warm-up only the part of the
+/// step outside the expression space does, so an expression held early (a smile from the first second) stays in z_exp.
 /// The camera is a pinhole with intrinsics fx = fy = f, cx, cy (pixels); under weak perspective the
 /// head origin lies at depth f/s, so t = ((tx − cx)/s, (ty + cy)/s, −f/s) in the camera frame
 /// (OpenGL convention: x right, y up, the camera looks along −z).
@@ -34,19 +36,38 @@ public sealed class PoseExpressionFitter
     private readonly float[] _shape = new float[FaceLandmarks.Count * 3];
     private readonly float[] _canon = new float[FaceLandmarks.Count * 3];
     private readonly float[] _neutral;
+    private readonly float[] _step = new float[FaceLandmarks.Count * 3];
+    private readonly float[] _stepCode;
     private readonly SimilarityTransform _sim = new();
     private long _adaptedFrames;
 
+    /// <summary>Default <see cref="InnerLipWeight"/>.</summary>
+    public const float DefaultInnerLipWeight = 100;
+
     /// <summary>Prepares a fitter for <paramref name="model"/>.</summary>
-    public PoseExpressionFitter(ExpressionModel model)
+    /// <param name="model">The expression model.</param>
+    /// <param name="innerLipWeight">Weight of each inner-lip landmark (<see cref="FaceLandmarks.InnerLips"/>) in the code
+    /// fit, every other landmark weighing 1 (see <see cref="InnerLipWeight"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="innerLipWeight"/> is not a positive finite number.</exception>
+    public PoseExpressionFitter(ExpressionModel model, float innerLipWeight = DefaultInnerLipWeight)
     {
+        if (!float.IsFinite(innerLipWeight) || innerLipWeight <= 0) throw new ArgumentOutOfRangeException(nameof(innerLipWeight), innerLipWeight, "must be a positive finite number");
         _model = model;
-        _solve = BuildSolver(model);
+        InnerLipWeight = innerLipWeight;
+        _solve = BuildSolver(model, LandmarkWeights(innerLipWeight));
         _neutral = (float[])model.Canonical.Clone();
+        _stepCode = new float[model.K];
     }
 
+    /// <summary>
+    /// Weight of each of the 20 inner-lip landmarks in the code fit (weighted ridge least squares; the others weigh 1).
+    /// The lip gap is carried by a handful of the 468 points, so with equal weights a small opening (lips parted over
+    /// closed teeth, a slightly open mouth) is drowned by the rest of the face and z_exp does not open the avatar's mouth.
+    /// </summary>
+    public float InnerLipWeight { get; }
+
     /// <summary>Pose/code alternations per frame.</summary>
-    public int Iterations { get; init; } = 3;
+    public int Iterations { get; init; } = 4;
 
     /// <summary>Whether <see cref="Fit"/> updates the per-person neutral estimate (per stream; see the class notes).</summary>
     public bool AdaptNeutral { get; init; }
@@ -56,6 +77,13 @@ public sealed class PoseExpressionFitter
 
     /// <summary>Median step η after warm-up, metres per frame.</summary>
     public float SteadyStep { get; init; } = 0.00002f;
+
+    /// <summary>
+    /// Frames at the start of a stream in which the whole neutral adapts at <see cref="WarmupStep"/>, the part inside the
+    /// expression space included (the face is taken to be mostly at rest in its first half second); from then on that
+    /// part moves at <see cref="SteadyStep"/> only.
+    /// </summary>
+    public int RestFrames { get; init; } = 15;
 
     /// <summary>Frames of fast adaptation.</summary>
     public int WarmupFrames { get; init; } = 60;
@@ -106,12 +134,53 @@ public sealed class PoseExpressionFitter
         double s = _sim.S;
         var t = new[] { (_sim.T[0] - cx) / s, (_sim.T[1] + cy) / s, -fx / s };
         var result = new PoseExpression((double[])_sim.R.Clone(), t, s, z, 1000 * Math.Sqrt(sse / FaceLandmarks.Count));
-        if (AdaptNeutral)
-        {
-            float eta = _adaptedFrames++ < WarmupFrames ? WarmupStep : SteadyStep;
-            for (int i = 0; i < n; i++) _neutral[i] += eta * MathF.Sign(_canon[i] - _neutral[i]);
-        }
+        if (AdaptNeutral) AdaptNeutralStep();
         return result;
+    }
+
+    /// <summary>
+    /// One step of the neutral estimate from this frame's pose-normalised landmarks: the sign step u = sign(x − N) is
+    /// split into its part inside the expression space, B·(S·u) (S the ridge solver, so ≈ the projection onto span B), and
+    /// the rest. The rest (identity: shape the expressions cannot explain) moves at <see cref="WarmupStep"/> during warm-up;
+    /// the part inside the expression space always moves at <see cref="SteadyStep"/> only, so an expression held from the
+    /// first frames (a smile, an open mouth) is not taken for the person's neutral within a second.
+    /// </summary>
+    private void AdaptNeutralStep()
+    {
+        int n = FaceLandmarks.Count * 3;
+        var u = _step;
+        for (int i = 0; i < n; i++) u[i] = MathF.Sign(_canon[i] - _neutral[i]);
+        long frame = _adaptedFrames++;
+        bool warm = frame < WarmupFrames;
+        if (frame < RestFrames)
+        {
+            for (int i = 0; i < n; i++) _neutral[i] += WarmupStep * u[i];
+            return;
+        }
+        if (!warm || WarmupStep <= SteadyStep)
+        {
+            for (int i = 0; i < n; i++) _neutral[i] += SteadyStep * u[i];
+            return;
+        }
+        // c = S·u: the expression-space coordinates of the step.
+        int k = _model.K;
+        for (int a = 0; a < k; a++)
+        {
+            var row = _solve.AsSpan(a * n, n);
+            double acc = 0;
+            for (int i = 0; i < n; i++) acc += row[i] * u[i];
+            _stepCode[a] = (float)acc;
+        }
+        // Δ = η_steady·u + (η_warm − η_steady)·(u − B·c).
+        float extra = WarmupStep - SteadyStep;
+        for (int i = 0; i < n; i++) _neutral[i] += WarmupStep * u[i];
+        for (int a = 0; a < k; a++)
+        {
+            float ca = extra * _stepCode[a];
+            if (ca == 0) continue;
+            var b = _model.Basis.AsSpan(a * n, n);
+            for (int i = 0; i < n; i++) _neutral[i] -= ca * b[i];
+        }
     }
 
     private void ShapeOnNeutral(ReadOnlySpan<float> z, Span<float> dst)
@@ -134,8 +203,16 @@ public sealed class PoseExpressionFitter
         }
     }
 
-    /// <summary>(BᵀB + λI)⁻¹Bᵀ as a K×1404 row-major matrix (Cholesky solve of the K×K normal matrix).</summary>
-    private static float[] BuildSolver(ExpressionModel m)
+    /// <summary>(BᵀWB + λI)⁻¹BᵀW as a K×1404 row-major matrix (Cholesky solve of the K×K normal matrix), W the per-landmark weights.</summary>
+    private static float[] LandmarkWeights(float lips)
+    {
+        var w = new float[FaceLandmarks.Count];
+        Array.Fill(w, 1f);
+        foreach (var i in FaceLandmarks.InnerLips) w[i] = lips;
+        return w;
+    }
+
+    private static float[] BuildSolver(ExpressionModel m, float[] weights)
     {
         int n = FaceLandmarks.Count * 3, k = m.K;
         var g = new double[k * k];
@@ -143,7 +220,7 @@ public sealed class PoseExpressionFitter
             for (int b = a; b < k; b++)
             {
                 double acc = 0;
-                for (int i = 0; i < n; i++) acc += (double)m.Basis[a * n + i] * m.Basis[b * n + i];
+                for (int i = 0; i < n; i++) acc += (double)weights[i / 3] * m.Basis[a * n + i] * m.Basis[b * n + i];
                 g[a * k + b] = g[b * k + a] = acc;
             }
         for (int a = 0; a < k; a++) g[a * k + a] += m.Regularization;
@@ -165,7 +242,7 @@ public sealed class PoseExpressionFitter
         var col = new double[k];
         for (int i = 0; i < n; i++)
         {
-            for (int a = 0; a < k; a++) col[a] = m.Basis[a * n + i];
+            for (int a = 0; a < k; a++) col[a] = weights[i / 3] * m.Basis[a * n + i];
             for (int a = 0; a < k; a++) { double s = col[a]; for (int p = 0; p < a; p++) s -= l[a * k + p] * col[p]; col[a] = s / l[a * k + a]; }
             for (int a = k - 1; a >= 0; a--) { double s = col[a]; for (int p = a + 1; p < k; p++) s -= l[p * k + a] * col[p]; col[a] = s / l[a * k + a]; }
             for (int a = 0; a < k; a++) solver[a * n + i] = (float)col[a];
