@@ -45,6 +45,13 @@ public sealed class LiveOptions
     /// <summary>TURN servers for real networks, <c>turn://user:password@host:port</c>.</summary>
     public List<string> TurnServers { get; set; } = [];
 
+    /// <summary>
+    /// Origins of other sites whose pages may use the JS API (<c>npga-live.js</c>) against this server: CORS for
+    /// <c>/hub</c> and the static files, e.g. <c>https://example.org</c>. Empty (the default): the page's own origin only;
+    /// the iframe embed (<c>embed.js</c>) needs none.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     /// <summary>Threads splatting each frame per session (default: every core).</summary>
     public int? RenderThreads { get; set; }
 
@@ -58,6 +65,9 @@ public sealed class LiveOptions
         if (Width is < 64 or > 2048 || Height is < 64 or > 2048) throw new ArgumentOutOfRangeException(nameof(Width), $"{Width}x{Height}", "64 to 2048 pixels a side");
         if (Fps is < 1 or > 120) throw new ArgumentOutOfRangeException(nameof(Fps), Fps, "1 to 120");
         if (BitrateKbps is < 100 or > 50_000) throw new ArgumentOutOfRangeException(nameof(BitrateKbps), BitrateKbps, "100 to 50000 kbit/s");
+        foreach (var o in AllowedOrigins)
+            if (!Uri.TryCreate(o, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || u.AbsolutePath != "/")
+                throw new ArgumentOutOfRangeException(nameof(AllowedOrigins), o, "an origin is scheme://host[:port], nothing more");
         if (RenderThreads is < 1) throw new ArgumentOutOfRangeException(nameof(RenderThreads), RenderThreads, "at least 1");
     }
 }

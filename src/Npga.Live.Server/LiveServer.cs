@@ -65,6 +65,9 @@ public static class LiveServer
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new LiveAssets(catalog, presets));
         builder.Services.AddSingleton<SessionManager>();
+        if (options.AllowedOrigins.Count > 0)
+            builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.WithOrigins([.. options.AllowedOrigins.Select(o => o.TrimEnd('/'))])
+                .AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
@@ -78,6 +81,7 @@ public static class LiveServer
         foreach (var s in catalog.Skipped) log.LogWarning("avatar folder not offered: {Reason}", s);
         if (presets is null) log.LogWarning("no expression presets at {Path}: the expression pad is off", presetsPath);
 
+        if (options.AllowedOrigins.Count > 0) app.UseCors();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
         var signalrClient = Path.Combine(RepoPaths.RequireRoot(), "node_modules", "@microsoft", "signalr", "dist", "browser");

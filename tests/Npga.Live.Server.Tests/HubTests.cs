@@ -42,6 +42,27 @@ public class HubTests
     }
 
     [Fact]
+    public async Task Other_origins_get_cors_only_when_allowed()
+    {
+        if (Skip()) return;
+        async Task<string?> AllowedOrigin(TestServer server, string origin)
+        {
+            using var http = new HttpClient { BaseAddress = server.Url };
+            using var req = new HttpRequestMessage(HttpMethod.Options, "/hub/negotiate?negotiateVersion=1");
+            req.Headers.Add("Origin", origin);
+            req.Headers.Add("Access-Control-Request-Method", "POST");
+            using var res = await http.SendAsync(req);
+            return res.Headers.TryGetValues("Access-Control-Allow-Origin", out var v) ? v.Single() : null;
+        }
+        await using (var closed = await TestServer.Start())
+            Assert.Null(await AllowedOrigin(closed, "https://example.org"));
+        await using var open = await TestServer.Start(o => o.AllowedOrigins = ["https://example.org"]);
+        Assert.Equal("https://example.org", await AllowedOrigin(open, "https://example.org"));
+        Assert.Null(await AllowedOrigin(open, "https://evil.example"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LiveOptions { AllowedOrigins = ["https://example.org/path"] }.Validate());
+    }
+
+    [Fact]
     public async Task Join_lists_avatars_and_expressions_and_leave_frees_the_slot()
     {
         if (Skip()) return;
