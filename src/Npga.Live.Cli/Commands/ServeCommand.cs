@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npga.Live.Server;
 
@@ -40,7 +43,8 @@ internal static class ServeCommand
             try
             {
                 await app.StartAsync(ct);
-                Console.WriteLine($"npga serve: listening on {string.Join(", ", app.Urls)} (Ctrl-C stops)");
+                var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? app.Urls;
+                Console.WriteLine($"npga serve: listening on {string.Join(", ", bound)} (Ctrl-C stops)");
                 await app.WaitForShutdownAsync(ct);
             }
             catch (IOException e)
