@@ -225,6 +225,45 @@ public class BrowserTests
         }
     }
 
+    [Fact]
+    public async Task Kiosk_mode_shows_its_idle_screen_when_nobody_is_in_front_of_the_camera()
+    {
+        if (Skip(out _)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            // An empty booth: two seconds of a grey wall, looped by the fake webcam.
+            var grey = Path.Combine(tmp, "grey.mp4");
+            using (var w = VideoWriter.Create(grey, 640, 480, 30))
+            {
+                var frame = new RgbImage(640, 480);
+                frame.Span.Fill(128);
+                for (int i = 0; i < 60; i++) w.Write(frame);
+                w.Complete();
+            }
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(grey, y4m);
+            await using var server = await TestServer.Start();
+            using var browser = new LiveBrowser(y4m);
+            var kiosk = browser.Open(new Uri(server.Url, "/?kiosk=1"));
+            kiosk.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), "kiosk video");
+            Assert.Equal(JsonValueKind.True, kiosk.Eval("document.getElementById('idle').hidden")?.ValueKind); // not before 5 s without a face
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            bool idle = false;
+            while (!idle && DateTime.UtcNow < until)
+            {
+                idle = kiosk.Eval("!document.getElementById('idle').hidden")?.ValueKind == JsonValueKind.True;
+                Thread.Sleep(250);
+            }
+            Assert.True(idle, "the kiosk never showed its idle screen with nobody in front of the camera");
+            Assert.Equal("connected", kiosk.PageState); // idle, not disconnected: it comes back when someone steps in
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
     private static long Rss()
     {
         GC.Collect();
