@@ -7,7 +7,7 @@ differentiable in x_p.
 
 Definition
 ----------
-Posed mesh V_p(z) = C + sum_k z_k B_k, canonical mesh V_c = C, same 864 triangles (eyes and mouth
+Posed mesh V_p(z) = C + sum_k z_k B_k, canonical mesh V_c = C, same triangles (eyes and mouth
 left open; the mesh is an open surface covering the face only).
 
 For a posed-space point x_p:
@@ -153,7 +153,11 @@ class ExpressionMesh:
         W = torch.zeros(self.nV, self.nF, dtype=dtype)
         for k in range(3):
             W[self.T[:, k], torch.arange(self.nF)] = self.area_c
-        self.vt_weight = W / W.sum(1, keepdim=True)
+        # vertices in no triangle (the triangulation without lip/eyelid bridges leaves 5 inner-lip
+        # vertices unused) get zero weights and the identity rotation; no closest point uses them
+        wsum = W.sum(1, keepdim=True)
+        self.isolated = (wsum[:, 0] == 0)
+        self.vt_weight = W / wsum.clamp_min(torch.finfo(dtype).tiny)
 
     # ---- forward of the expression model -------------------------------------------------------
     def posed_vertices(self, z):
@@ -168,6 +172,8 @@ class ExpressionMesh:
         if frame == "triangle":
             return Rt
         Rv = torch.einsum("vf,...fij->...vij", self.vt_weight, Rt)
+        if bool(self.isolated.any()):
+            Rv = Rv + self.isolated.to(Rv.dtype)[:, None, None] * torch.eye(3, dtype=Rv.dtype)
         U, _, Vh = torch.linalg.svd(Rv)
         Rv = U @ Vh
         return Rv

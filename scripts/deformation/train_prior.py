@@ -178,6 +178,9 @@ def main():
                               forward_vertices_mean_mm=ev["forward_vertices"]["mean"], forward_lips_mean_mm=ev["forward_lips"]["mean"]))
             print(f"  eval (64 held-out codes): cycle all {ev['cycle_all']['mean']:.3f} mm, surface {ev['cycle_surface']['mean']:.3f} mm; "
                   f"forward at vertices {ev['forward_vertices']['mean']:.3f} mm, lips {ev['forward_lips']['mean']:.3f} mm", flush=True)
+            # partial checkpoint (lets a long run on a busy machine be exported before it ends)
+            torch.save(dict(field=field.state_dict(), net=net.state_dict(), args=vars(args), step=step),
+                       os.path.join(args.work, "checkpoint_partial.pt"))
     train_s = time.time() - t_start
     torch.save(dict(field=field.state_dict(), net=net.state_dict(), args=vars(args)), os.path.join(args.work, "checkpoint.pt"))
     print(f"training done in {train_s:.0f} s; final evaluation ...", flush=True)
