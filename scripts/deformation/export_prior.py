@@ -1,6 +1,6 @@
 """Export a trained deformation prior (train_prior.py's work dir) to models/deformation/<id>/.
 
-  /usr/bin/python3 scripts/deformation/export_prior.py --work /tmp/prior/run [--out models/deformation/mp468-prior-v2]
+  /usr/bin/python3 scripts/deformation/export_prior.py --work /tmp/prior/run [--out models/deformation/mp468-prior-v1]
 
 Writes F.onnx, F_pre.onnx, F_post.onnx, feature_field.bin, prior.json, training_record.json,
 checkpoint.pt, and verification data for verify_onnx.mjs under <work>/verify/.
@@ -31,7 +31,7 @@ def r3(s):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="/tmp/prior/run")
-    ap.add_argument("--out", default=os.path.join(ROOT, "models", "deformation", "mp468-prior-v2"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "deformation", "mp468-prior-v1"))
     ap.add_argument("--tracks", default="/tmp/prior")
     args = ap.parse_args()
     ck = torch.load(os.path.join(args.work, "checkpoint.pt"))
@@ -120,7 +120,7 @@ def main():
                           "activation": a["act"], "parameters": rec["sizes"]["F_parameters"], "opset": 17,
                           "F_pre": "mu, feat -> h0 [N,H] = first layer's pre-activation without the z_exp term (bias included)",
                           "F_post": "h0 [N,H], z_exp [1,15] -> d_mu (adds z_exp @ W_z, activation, remaining layers)"},
-        "backward_deformation": {"definition": "closest point on the posed face mesh (C + Bz, "+str(mesh.nF)+" triangles), barycentrics and "
+        "backward_deformation": {"definition": "closest point on the posed face mesh (C + Bz, 864 triangles), barycentrics and "
                                                "offset re-applied on the canonical mesh C; offset rotated by the barycentric blend "
                                                "of per-vertex rotations (polar parts of the triangles' posed->canonical maps)",
                                  "script": "scripts/deformation/backward.py"},
