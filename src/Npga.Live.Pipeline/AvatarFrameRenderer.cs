@@ -52,6 +52,34 @@ public sealed class AvatarFrameRenderer : IDisposable
         if (cnn) _cnn = new CnnRefiner(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
     }
 
+    /// <summary>
+    /// A renderer on the CPU splatter (<see cref="CpuGaussianRenderer"/>) with <paramref name="renderThreads"/> threads; the
+    /// splatter is owned by the renderer, and freed at once when building the renderer fails.
+    /// </summary>
+    /// <param name="package">A loaded avatar.</param>
+    /// <param name="width">Output width, pixels.</param>
+    /// <param name="height">Output height, pixels.</param>
+    /// <param name="renderThreads">Threads splatting each frame, the calling thread included (default: every core).</param>
+    /// <param name="useCnn">Run the package's CNN when it has one.</param>
+    /// <param name="networkThreads">ORT intra-op threads for F, G and the CNN.</param>
+    /// <exception cref="Npga.Live.Onnx.OrtException">A network cannot be loaded.</exception>
+    public static AvatarFrameRenderer OnCpu(AvatarPackage package, int width, int height, int? renderThreads = null, bool useCnn = true, int networkThreads = 1)
+    {
+        var splatter = new CpuGaussianRenderer(renderThreads);
+        try
+        {
+            return new AvatarFrameRenderer(package, width, height, splatter, useCnn, networkThreads) { RenderThreads = splatter.Threads };
+        }
+        catch
+        {
+            splatter.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Threads of the CPU splatter when built by <see cref="OnCpu"/>; 0 for another backend.</summary>
+    public int RenderThreads { get; private init; }
+
     /// <summary>The avatar.</summary>
     public AvatarPackage Package { get; }
 

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +30,15 @@ public static class LiveServer
 {
     /// <summary>GStreamer elements a session needs; start-up fails naming the missing ones.</summary>
     public static readonly string[] RequiredElements = ["webrtcbin", "nicesrc", "rtpvp8depay", "rtpvp8pay", "vp8dec", "vp8enc", "videoconvert", "videoscale", "appsrc", "appsink"];
+
+    /// <summary>The addresses a started server listens on, as bound (a port 0 in <c>--urls</c> resolved).</summary>
+    /// <exception cref="InvalidOperationException">The server has no bound address (not started).</exception>
+    public static IReadOnlyList<Uri> BoundAddresses(WebApplication app)
+    {
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        if (bound is null || bound.Count == 0) throw new InvalidOperationException("the server has no bound address: start it first");
+        return bound.Select(a => new Uri(a)).ToList();
+    }
 
     /// <summary>Builds the server (not started).</summary>
     /// <param name="args">Command-line configuration (<c>--urls</c>, <c>--Live:…</c>).</param>

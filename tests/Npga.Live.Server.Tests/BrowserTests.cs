@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Npga.Live.Browser;
+using Npga.Live.Tests.Shared;
 using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Media;
@@ -19,7 +20,7 @@ public class BrowserTests
     private static string? Prerequisites(out string clip)
     {
         clip = "";
-        if (!LoopbackNamespace.IsInside()) return "not in a loopback-only network namespace (scripts/test.sh runs the tests under unshare -n)";
+        if (!LoopbackOnly.IsLoopbackOnly) return LoopbackOnly.SkipMessage["SKIPPED: ".Length..];
         if (!LiveBrowser.IsAvailable) return "Chromium/ChromeDriver not installed (scripts/setup.sh installs them)";
         if (RepoPaths.SharedData is not { } data) return "../shared/data absent";
         clip = Path.Combine(data, "driving", "d3.mp4");

@@ -1,19 +1,14 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
-using Npga.Live.Browser;
+using Npga.Live.Tests.Shared;
 
 namespace Npga.Live.Server.Tests;
 
 /// <summary>The hub and endpoints over real HTTP/WebSocket on 127.0.0.1, in a loopback-only network namespace.</summary>
 public class HubTests
 {
-    private static bool Skip()
-    {
-        if (LoopbackNamespace.IsInside()) return false;
-        Console.WriteLine("SKIPPED: not in a loopback-only network namespace (scripts/test.sh runs the tests under unshare -n)");
-        return true;
-    }
+    private static bool Skip() => LoopbackOnly.Skip(Console.WriteLine);
 
     private static readonly string AudioOnlyOffer = string.Join("\r\n",
         "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0",

@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Npga.Live.Server.Sessions;
 
@@ -25,8 +23,7 @@ internal sealed class TestServer : IAsyncDisposable
     {
         var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], configure);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, new Uri(address));
+        return new TestServer(app, LiveServer.BoundAddresses(app)[0]);
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, polling every 100 ms; false on timeout.</summary>

@@ -1,4 +1,4 @@
-using System.Net.NetworkInformation;
+using Npga.Live.Media.WebRtc;
 
 namespace Npga.Live.Tests.Shared;
 
@@ -15,9 +15,9 @@ public static class LoopbackOnly
     /// <summary>The line a skipped test prints.</summary>
     public const string SkipMessage = "SKIPPED: not in a loopback-only network namespace";
 
-    private static readonly Lazy<bool> Cached = new(Probe);
+    private static readonly Lazy<bool> Cached = new(LoopbackNamespace.IsInside);
 
-    /// <summary>Whether every network interface of this process's namespace is a loopback interface.</summary>
+    /// <summary>Whether every network interface of this process's namespace is a loopback interface, one of them up (<see cref="LoopbackNamespace.IsInside"/>).</summary>
     public static bool IsLoopbackOnly => Cached.Value;
 
     /// <summary>
@@ -29,18 +29,5 @@ public static class LoopbackOnly
         if (IsLoopbackOnly) return false;
         writeLine(SkipMessage);
         return true;
-    }
-
-    private static bool Probe()
-    {
-        try
-        {
-            var interfaces = NetworkInterface.GetAllNetworkInterfaces();
-            return interfaces.Length > 0 && interfaces.All(i => i.NetworkInterfaceType == NetworkInterfaceType.Loopback);
-        }
-        catch (NetworkInformationException)
-        {
-            return false;
-        }
     }
 }

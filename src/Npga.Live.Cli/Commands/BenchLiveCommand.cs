@@ -2,11 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Npga.Live.Browser;
 using Npga.Live.Core;
+using Npga.Live.Media.WebRtc;
 using Npga.Live.Server;
 using Npga.Live.Server.Sessions;
 
@@ -64,7 +63,7 @@ internal static class BenchLiveCommand
             FakeWebcamClip.Write(driving, clip);
             using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o => o.DefaultAvatar = avatar);
             app.StartAsync(ct).GetAwaiter().GetResult();
-            var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var url = LiveServer.BoundAddresses(app)[0];
             using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
             var tab = browser.Open(new Uri(url, "/?probe=1&stats=1"));
             tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");

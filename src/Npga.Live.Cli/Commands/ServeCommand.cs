@@ -1,8 +1,5 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npga.Live.Server;
 
@@ -43,8 +40,7 @@ internal static class ServeCommand
             try
             {
                 await app.StartAsync(ct);
-                var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? app.Urls;
-                Console.WriteLine($"npga serve: listening on {string.Join(", ", bound)} (Ctrl-C stops)");
+                Console.WriteLine($"npga serve: listening on {string.Join(", ", LiveServer.BoundAddresses(app).Select(u => u.GetLeftPart(UriPartial.Authority)))} (Ctrl-C stops)");
                 await app.WaitForShutdownAsync(ct);
             }
             catch (IOException e)

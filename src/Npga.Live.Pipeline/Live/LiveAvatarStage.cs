@@ -2,7 +2,6 @@ using Npga.Live.Avatar;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline.Reenact;
-using Npga.Live.Rendering;
 
 namespace Npga.Live.Pipeline.Live;
 
@@ -130,19 +129,8 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         }
     }
 
-    private AvatarFrameRenderer Create(AvatarPackage package, int width, int height)
-    {
-        var splatter = new CpuGaussianRenderer(_renderThreads);
-        try
-        {
-            return new AvatarFrameRenderer(package, width, height, splatter, useCnn: true, _networkThreads);
-        }
-        catch
-        {
-            splatter.Dispose();
-            throw;
-        }
-    }
+    private AvatarFrameRenderer Create(AvatarPackage package, int width, int height) =>
+        AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
 
     /// <inheritdoc />
     public void Dispose() => _renderer.Dispose();

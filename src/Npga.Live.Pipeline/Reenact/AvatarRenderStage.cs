@@ -1,7 +1,6 @@
 using Npga.Live.Avatar;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Core.Imaging;
-using Npga.Live.Rendering;
 
 namespace Npga.Live.Pipeline.Reenact;
 
@@ -30,25 +29,15 @@ public sealed class AvatarRenderStage : IAvatarStage, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(networkThreads, 1);
-        var splatter = new CpuGaussianRenderer(renderThreads);
-        try
-        {
-            _renderer = new AvatarFrameRenderer(package, width, height, splatter, useCnn, networkThreads);
-        }
-        catch
-        {
-            splatter.Dispose();
-            throw;
-        }
+        _renderer = AvatarFrameRenderer.OnCpu(package, width, height, renderThreads, useCnn, networkThreads);
         _camera = _renderer.BaseCamera;
-        RenderThreads = splatter.Threads;
     }
 
     /// <summary>The avatar.</summary>
     public AvatarPackage Package => _renderer.Package;
 
     /// <summary>Threads splatting each frame.</summary>
-    public int RenderThreads { get; }
+    public int RenderThreads => _renderer.RenderThreads;
 
     /// <summary>Whether the CNN runs.</summary>
     public bool UsesCnn => _renderer.UsesCnn;

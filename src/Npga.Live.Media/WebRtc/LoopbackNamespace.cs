@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.NetworkInformation;
 
-namespace Npga.Live.Browser;
+namespace Npga.Live.Media.WebRtc;
 
 /// <summary>
 /// The private network namespace the live tests and benchmarks run in: only the loopback interface, so WebRTC's ICE
@@ -12,9 +12,16 @@ public static class LoopbackNamespace
     /// <summary>Whether this process sees loopback interfaces only (and at least one that is up).</summary>
     public static bool IsInside()
     {
-        var all = NetworkInterface.GetAllNetworkInterfaces();
-        return all.Length > 0 && all.All(n => n.NetworkInterfaceType == NetworkInterfaceType.Loopback)
-            && all.Any(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown);
+        try
+        {
+            var all = NetworkInterface.GetAllNetworkInterfaces();
+            return all.Length > 0 && all.All(n => n.NetworkInterfaceType == NetworkInterfaceType.Loopback)
+                && all.Any(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown);
+        }
+        catch (NetworkInformationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether this process may make a network namespace (<c>unshare -n true</c> succeeds).</summary>
