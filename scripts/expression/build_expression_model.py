@@ -125,7 +125,24 @@ def bridges(t):
                ((UPPER_LIP, LOWER_LIP), (RIGHT_UPPER_LID, RIGHT_LOWER_LID), (LEFT_UPPER_LID, LEFT_LOWER_LID)))
 
 
+# The row of the lower lip just below its inner rim (MediaPipe's "lower semi-inner" lip), index-matched to LOWER_LIP.
+LOWER_LIP_BELOW = [96, 89, 179, 86, 15, 316, 403, 319, 325]
+
+
+def open_mouth(uv):
+    """UV with the lower inner lip moved halfway towards the row below it. In MediaPipe's layout the inner rims of the
+    lips lie 0.003 apart while the next lower row is 0.009 away, so a plain Delaunay joins the upper inner rim straight
+    to that row: the triangles span the mouth opening and the lower inner rim is left in no triangle (the lower lip of
+    an avatar sampled on the mesh then reaches into its open mouth). Opened this way, the rims are joined only by
+    triangles that bridges() removes, and the lower inner rim is joined to the lower lip."""
+    out = uv.copy()
+    for a, b in zip(LOWER_LIP, LOWER_LIP_BELOW):
+        out[a, 1] = 0.5 * (uv[a, 1] + uv[b, 1])
+    return out
+
+
 def build_triangles(uv):
+    uv = open_mouth(uv)
     tri = Delaunay(uv).simplices
     holes = [RIGHT_EYE, LEFT_EYE, INNER_LIPS]
     edge = lambda a, b: np.linalg.norm(uv[a] - uv[b])

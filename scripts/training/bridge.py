@@ -10,8 +10,8 @@ model.compose, splatted by rasterizer.render) and with `scripts/npga render`, an
 The second form checks a trained package (e.g. one trained on a GPU machine with --parity-frames 0) on its held-out
 frames: each frame's camera (tracked head pose folded in) becomes the default camera of a temporary view of the package.
 
-The camera is the package's default camera resized to W x H (Camera.Resized), no head pose, the code is z_exp +
-the manifest's rest_code (AvatarFrameRenderer). Both images are compared as the 8-bit PNGs they become (clamp to
+The camera is the package's default camera resized to W x H (Camera.Resized), no head pose, the code z_exp
+composed with the manifest's rest_code as AvatarDynamics does (F(r) - F(0) + F(z)). Both images are compared as the 8-bit PNGs they become (clamp to
 [0,1], x255, round). Prints one JSON line {psnr_db (capped at 99: identical images), identical, max_abs_diff_255, ...};
 exit 1 when below --min-psnr.
 """
@@ -56,11 +56,16 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32):
     net = m["networks"]
     g = gaussians_from_ply(os.path.join(pkg, "canonical.ply"), m["sh_degree"], m["feature_dim"], m["latent_dim"])
     g = {k: v.to(dtype) for k, v in g.items()}
-    rest = torch.tensor(m.get("rest_code") or [0.0] * m["expression_model"]["K"], dtype=dtype)
-    code = (torch.as_tensor(z, dtype=dtype) + rest).reshape(1, -1)
-    feeds = dict(mu=g["mu"], feat=g["feat"], z_exp=code)
-    dF = OnnxModule(os.path.join(pkg, net["F"]))(**feeds)["d_mu"]
-    gout = OnnxModule(os.path.join(pkg, net["G"]))(**feeds) if net.get("G") else None
+    zt = torch.as_tensor(z, dtype=dtype).reshape(1, -1)
+    F = OnnxModule(os.path.join(pkg, net["F"]))
+    dF = F(mu=g["mu"], feat=g["feat"], z_exp=zt)["d_mu"]
+    code = zt
+    if m.get("rest_code") is not None:
+        # A rest code r composes additively (AvatarDynamics): F(r) - F(0) + F(z); G sees r + z.
+        rest = torch.tensor(m["rest_code"], dtype=dtype).reshape(1, -1)
+        dF = dF + F(mu=g["mu"], feat=g["feat"], z_exp=rest)["d_mu"] - F(mu=g["mu"], feat=g["feat"], z_exp=torch.zeros_like(rest))["d_mu"]
+        code = zt + rest
+    gout = OnnxModule(os.path.join(pkg, net["G"]))(mu=g["mu"], feat=g["feat"], z_exp=code) if net.get("G") else None
     posed = compose(g, dF, gout)
     cnn = use_cnn and bool(net.get("cnn"))
     lat = posed["latent"] if cnn and m["latent_dim"] > 0 else None

@@ -47,6 +47,14 @@ public readonly record struct AvatarStageTimings(double FMs, double GMs, double 
 /// package has the export-time splits, the z-independent first-layer part h0 = [μ, f]·W₀ + b₀ is computed once here and only
 /// F_post/G_post run per frame. After the first call, <see cref="Pose"/> allocates nothing on the managed heap. Not thread-safe:
 /// one instance per stream.
+/// <para>
+/// An avatar with a rest code r (<see cref="AvatarManifest.RestCode"/>, a one-shot avatar's photo expression) is driven from
+/// its rest: the driving code z moves it away from the photo's state, and F's displacement is composed additively,
+/// d_μ(F) = [F(μ; r) − F(μ; 0)] + F(μ; z), the bracket computed once here (G, when present, sees r + z). The expression
+/// model F was distilled from is linear (X(z) = C + B·z), so this equals F(μ; r + z) where F is exact, and it keeps F's input
+/// codes in the range F was trained on: a photo's code carries the person's identity as well as their expression and lies
+/// far outside it (|r| ≈ 10 against |z| ≈ 4–6 for tracked drivers), where F under-moves the mouth and eyes.
+/// </para>
 /// </summary>
 public sealed class AvatarDynamics : IDisposable
 {
@@ -55,6 +63,8 @@ public sealed class AvatarDynamics : IDisposable
     private readonly OrtSession? _fSession, _gSession;
     private readonly OrtRunner? _fRunner, _gRunner;
     private readonly int _fZ, _gZ;
+    private readonly float[] _baseMeans; // μ, plus F(μ; r) − F(μ; 0) for an avatar with a rest code r
+    private readonly float[]? _rest;
     private bool _disposed;
 
     /// <summary>Opens F and G (or their post parts) for <paramref name="package"/>, binds their buffers, runs the pre parts, and runs each network once (warm-up).</summary>
@@ -88,6 +98,12 @@ public sealed class AvatarDynamics : IDisposable
                 if (_canonical.LatentDim > 0) outs.Add(("d_latent", [_n, _canonical.LatentDim]));
                 (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, outs);
                 _gZ = _gRunner.InputNames.ToList().IndexOf("z_exp");
+            }
+            _baseMeans = (float[])_canonical.Means.Clone();
+            if (package.Manifest.RestCode is { } rest)
+            {
+                _rest = (float[])rest.Clone();
+                AddRestDisplacement(rest);
             }
             SetupMs = sw.Elapsed.TotalMilliseconds;
         }
@@ -132,7 +148,8 @@ public sealed class AvatarDynamics : IDisposable
     /// <see cref="GaussianCloud.Sh"/> [N,(d+1)²,3] (canonical head frame) and <see cref="GaussianCloud.Latents"/> [N,L].
     /// Allocates nothing after the first call; sets <see cref="LastTimings"/>.
     /// </summary>
-    /// <param name="zExp">Expression code z_exp, K finite floats, of the expression model the package names.</param>
+    /// <param name="zExp">Expression code z_exp, K finite floats, of the expression model the package names; for an avatar with a
+    /// rest code it drives the avatar from its rest (zeros show the avatar at rest; see the class notes).</param>
     /// <param name="rotation">Head rotation R, row-major 3×3, canonical head frame → world: x_world = R·μ_p + t. Must be a rotation
     /// (RᵀR = I, det R = 1, within 1e-3).</param>
     /// <param name="translation">Head translation t, 3 values, metres.</param>
@@ -162,13 +179,32 @@ public sealed class AvatarDynamics : IDisposable
         var t1 = Stopwatch.GetTimestamp();
         if (_gRunner is not null)
         {
-            zExp.CopyTo(_gRunner.Input(_gZ));
+            var gz = _gRunner.Input(_gZ);
+            zExp.CopyTo(gz);
+            if (_rest is not null)
+                for (var k = 0; k < _k; k++) gz[k] += _rest[k];
             _gRunner.Run();
         }
         var t2 = _gRunner is null ? t1 : Stopwatch.GetTimestamp();
         Compose(rotation, translation, posed);
         var t3 = Stopwatch.GetTimestamp();
         LastTimings = new AvatarStageTimings(Ms(t1 - t0), Ms(t2 - t1), Ms(t3 - t2));
+    }
+
+    /// <summary>Adds F(μ; r) − F(μ; 0) to the base means (once, at construction).</summary>
+    private void AddRestDisplacement(ReadOnlySpan<float> rest)
+    {
+        var z = _fRunner!.Input(_fZ);
+        rest.CopyTo(z);
+        _fRunner.Run();
+        var d = _fRunner.Output(0);
+        for (var i = 0; i < _baseMeans.Length; i++) _baseMeans[i] += d[i];
+        z.Clear();
+        _fRunner.Run();
+        d = _fRunner.Output(0);
+        for (var i = 0; i < _baseMeans.Length; i++) _baseMeans[i] -= d[i];
+        foreach (var v in _baseMeans)
+            if (!float.IsFinite(v)) throw new AvatarFormatException(Package.Networks.F, "F gave a non-finite displacement at the rest code");
     }
 
     /// <summary>Releases the ORT runners and sessions. Safe to call twice.</summary>
@@ -195,7 +231,7 @@ public sealed class AvatarDynamics : IDisposable
         var (qw64, qx64, qy64, qz64) = Rotation.QuaternionFromMatrix(rotation);
         float hw = (float)qw64, hx = (float)qx64, hy = (float)qy64, hz = (float)qz64;
 
-        ReadOnlySpan<float> mu = c.Means, q = c.Rotations, dF = _fRunner!.Output(0);
+        ReadOnlySpan<float> mu = _baseMeans, q = c.Rotations, dF = _fRunner!.Output(0);
         ReadOnlySpan<float> dG = _gRunner is null ? default : _gRunner.Output(0);
         ReadOnlySpan<float> dRot = _gRunner is null ? default : _gRunner.Output(1);
         Span<float> outMu = posed.Means, outQ = posed.Rotations;

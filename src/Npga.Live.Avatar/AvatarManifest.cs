@@ -55,10 +55,11 @@ public sealed record AvatarManifest
     public required double[] Background { get; init; }
 
     /// <summary>
-    /// The avatar's rest expression code (<c>rest_code</c>, K floats), added to every driving code z_exp before F and G run, or
-    /// null for zeros. A one-shot avatar is built from a photo whose own expression is its rest pose: the builder removes that
-    /// expression from the canonical Gaussians (placing them in the prior's canonical space) and records it here, so that a
-    /// driver at rest (z_exp ≈ 0 with the tracker's neutral adaptation) shows the photo's expression.
+    /// The avatar's rest expression code r (<c>rest_code</c>, K floats), or null for zeros. A one-shot avatar is built from a
+    /// photo whose own expression is its rest pose: the builder removes that expression from the canonical Gaussians (placing
+    /// them in the prior's canonical space) and records it here, so that a driver at rest (z_exp ≈ 0 with the tracker's
+    /// neutral adaptation) shows the photo's expression. The runtime drives such an avatar from its rest: F's displacement is
+    /// F(μ; r) − F(μ; 0) + F(μ; z_exp), and G (when present) sees r + z_exp (<see cref="AvatarDynamics"/>).
     /// </summary>
     [JsonPropertyName("rest_code")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -110,7 +110,8 @@ public sealed class OneShotAvatarBuilder : IDisposable
         Part("face", () => AddFace(buf, mesh, seen, model.Triangles, cam, photo, spacing));
         Part("eyes", () => { AddFan(buf, mesh, seen, FaceLandmarks.RightEye, 0.0025, cam, photo, spacing, null); AddFan(buf, mesh, seen, FaceLandmarks.LeftEye, 0.0025, cam, photo, spacing, null); });
         Part("mouth", () => AddFan(buf, mesh, seen, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, (0.16, 0.05, 0.05)));
-        Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, 0.003, -0.006, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, 0.0035, 0.003, cam, spacing); });
+        Part("throat", () => AddThroat(buf, mesh, cam, spacing));
+        Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, LowerTeeth, 0.003, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, UpperTeeth, 0.0035, cam, spacing); });
         var proxy = HeadProxy.ForFace(seen);
         var hairColour = (0.2, 0.15, 0.1);
         Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _));
@@ -269,16 +270,51 @@ public sealed class OneShotAvatarBuilder : IDisposable
         return (cx / contour.Length, cy / contour.Length, cz / contour.Length - depth);
     }
 
-    /// <summary>A band of teeth behind the lips: along <paramref name="path"/>, <paramref name="back"/> metres behind it, extending <paramref name="height"/> metres in y.</summary>
-    private static void AddTeeth(GaussianBuffer buf, float[] mesh, int[] path, double back, double height, Camera cam, double spacing)
+    /// <summary>
+    /// The back of the mouth: a dark elliptical wall behind the lips (22 mm behind the inner-lip contour's centre, 8 mm below
+    /// it; half-axes 0.4 × the mouth-corner distance across and 22 mm down/up), facing the camera. Hidden by the face at
+    /// rest; through an opened mouth it is what the viewer sees past the fan and the teeth, instead of the inside of the
+    /// neck and the back of the head (skin and hair colours that read as a closed mouth).
+    /// </summary>
+    private static void AddThroat(GaussianBuffer buf, float[] mesh, Camera cam, double spacing)
     {
+        var c = Apex(mesh, FaceLandmarks.InnerLips, 0.022);
+        c = (c.X, c.Y - 0.008, c.Z);
+        var l = P(mesh, FaceLandmarks.MouthLeft); var r = P(mesh, FaceLandmarks.MouthRight);
+        double a = 0.4 * Math.Sqrt((l.X - r.X) * (l.X - r.X) + (l.Y - r.Y) * (l.Y - r.Y) + (l.Z - r.Z) * (l.Z - r.Z)), b = 0.022;
+        const int Segments = 24;
+        for (int k = 0; k < Segments; k++)
+        {
+            double t0 = 2 * Math.PI * k / Segments, t1 = 2 * Math.PI * (k + 1) / Segments;
+            var p0 = (c.X + a * Math.Cos(t0), c.Y + b * Math.Sin(t0), c.Z);
+            var p1 = (c.X + a * Math.Cos(t1), c.Y + b * Math.Sin(t1), c.Z);
+            TriangleSampler.Sample3(cam, c, p0, p1, spacing, (p, _, tan, sm, _, _) =>
+                buf.Add(p, (0, 0, 1), tan, 0.9 * sm + 0.0005, 0.0005, (0.09, 0.03, 0.03), 0.99));
+        }
+    }
+
+    /// <summary>
+    /// A band of teeth <paramref name="back"/> metres behind the inner rim of one lip (<paramref name="path"/>), from 2 mm
+    /// inside that lip to 1.2 mm short of the middle of the canonical lip gap (the other lip's rim, <paramref name="facing"/>,
+    /// index-matched). F moves a point in the gap with the nearer lip, so a band that stays on its own lip's side opens with
+    /// that lip (upper teeth stay under the upper lip, lower teeth go down with the jaw) instead of being split and smeared
+    /// across the opened mouth. At rest (the photo's closed lips) both bands are behind the lips.
+    /// </summary>
+    private static void AddTeeth(GaussianBuffer buf, float[] mesh, int[] path, int[] facing, double back, Camera cam, double spacing)
+    {
+        (double X, double Y, double Z) Row(int k, double towardsMiddle)
+        {
+            var p = P(mesh, path[k]); var f = P(mesh, facing[k]);
+            double dir = Math.Sign(f.Y - p.Y), mid = 0.5 * (p.Y + f.Y);
+            double y = towardsMiddle < 0 ? p.Y + dir * towardsMiddle : mid - dir * 0.0012;
+            return (p.X, y, p.Z - back);
+        }
         for (int k = 0; k + 1 < path.Length; k++)
         {
-            var a = P(mesh, path[k]); var b = P(mesh, path[k + 1]);
-            a = (a.X, a.Y, a.Z - back); b = (b.X, b.Y, b.Z - back);
-            var a2 = (a.X, a.Y + height, a.Z); var b2 = (b.X, b.Y + height, b.Z);
+            var a = Row(k, -0.002); var b = Row(k + 1, -0.002);
+            var a2 = Row(k, 1); var b2 = Row(k + 1, 1);
             void Emit((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t, double sm, double s, double u)
-                => buf.Add(p, (0, 0, 1), t, 0.9 * sm + 0.0004, 0.0005, (0.86, 0.83, 0.76), 0.99);
+                => buf.Add(p, (0, 0, 1), t, 0.9 * sm + 0.0004, 0.0005, (0.80, 0.77, 0.70), 0.99);
             // A denser, softer band than the skin: a few stray samples must not read as gaps between teeth.
             TriangleSampler.Sample3(cam, a, b, b2, 0.6 * spacing, Emit);
             TriangleSampler.Sample3(cam, a, b2, a2, 0.6 * spacing, Emit);

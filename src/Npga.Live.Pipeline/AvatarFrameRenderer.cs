@@ -23,8 +23,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     private readonly IGaussianRenderer _renderer;
     private readonly CnnRefiner? _cnn;
     private readonly GaussianCloud _posed;
-    private readonly float[] _rest;
-    private readonly float[] _code;
+    private readonly int _k;
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
     private static readonly double[] Zero = [0, 0, 0];
 
@@ -41,8 +40,7 @@ public sealed class AvatarFrameRenderer : IDisposable
         _dynamics = new AvatarDynamics(package, new AvatarDynamicsOptions { IntraOpThreads = networkThreads });
         _renderer = renderer ?? new CpuGaussianRenderer();
         _posed = _dynamics.CreatePosedCloud();
-        _rest = package.Manifest.RestCode ?? new float[package.Manifest.ExpressionModel.K];
-        _code = new float[_rest.Length];
+        _k = package.Manifest.ExpressionModel.K;
         bool cnn = useCnn && package.Networks.Cnn is not null;
         // Latent channels only feed the CNN: without it they are not composited at all.
         Target = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
@@ -98,8 +96,8 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <summary>
     /// Renders one frame into <paramref name="output"/>.
     /// </summary>
-    /// <param name="zExp">Driving expression code, K floats of the package's expression model; the avatar's rest code
-    /// (<see cref="AvatarManifest.RestCode"/>) is added to it, so zeros show the avatar at rest.</param>
+    /// <param name="zExp">Driving expression code, K floats of the package's expression model, taken from the avatar's rest
+    /// (<see cref="AvatarManifest.RestCode"/>, <see cref="AvatarDynamics"/>), so zeros show the avatar at rest.</param>
     /// <param name="headRotation">Head rotation R (row-major 3×3, canonical head frame → world), or empty for none.</param>
     /// <param name="headTranslation">Head translation t (metres), or empty for none.</param>
     /// <param name="camera">Camera (world → camera), e.g. <see cref="BaseCamera"/> orbited; its size must be the output's.</param>
@@ -109,10 +107,9 @@ public sealed class AvatarFrameRenderer : IDisposable
     {
         if (camera.Width != Target.Width || camera.Height != Target.Height) throw new ArgumentException("camera size differs from the output size", nameof(camera));
         if (output.Width != Target.Width || output.Height != Target.Height) throw new ArgumentException("output image size differs", nameof(output));
-        if (zExp.Length != _rest.Length) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_rest.Length}", nameof(zExp));
+        if (zExp.Length != _k) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}", nameof(zExp));
         long t0 = Stopwatch.GetTimestamp();
-        for (int k = 0; k < _code.Length; k++) _code[k] = zExp[k] + _rest[k];
-        _dynamics.Pose(_code, Identity, Zero, _posed);
+        _dynamics.Pose(zExp, Identity, Zero, _posed);
         var view = camera.WithObjectPose(headRotation.IsEmpty ? Identity : headRotation, headTranslation.IsEmpty ? Zero : headTranslation);
         _renderer.Render(_posed, view, Target);
         double cnnMs = 0;

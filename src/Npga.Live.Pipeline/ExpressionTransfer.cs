@@ -18,10 +18,13 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     IReadOnlyList<FaceMeasures> Driver, IReadOnlyList<FaceMeasures> Avatar);
 
 /// <summary>
-/// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp), the avatar is rendered with that code
-/// (neutral head pose, default camera) and the render is tracked again by the same tracker; the driver's and the avatar's
-/// scale-free measures (inner-lip distance, eye openness, brow raise) are then correlated over the clip. A correlation near 1
-/// means the avatar's mouth, eyes and brows rise and fall with the driver's.
+/// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp, head pose), the avatar is rendered with
+/// that code through its default camera, turned as the driver turns away from their rest pose (<see cref="Reenact.DriverRestPose"/>,
+/// as <c>npga reenact</c> and the live server drive it) or, with <c>headPose: false</c>, at its own rest pose, and the render
+/// is tracked again by the same tracker; the driver's and the avatar's scale-free measures (inner-lip distance, eye
+/// openness, brow raise) are then correlated over the clip. A correlation near 1 means the avatar's mouth, eyes and brows
+/// rise and fall with the driver's. The measures are read in the image plane, so a head that pitches changes them a little
+/// for the driver; an avatar that follows the head shows the same effect, one held still does not.
 /// </summary>
 public static class ExpressionTransfer
 {
@@ -31,7 +34,10 @@ public static class ExpressionTransfer
     /// <param name="width">Render width, pixels.</param>
     /// <param name="height">Render height, pixels.</param>
     /// <param name="onFrame">Called with each rendered frame (for saving examples), or null.</param>
-    public static ExpressionTransferResult Measure(AvatarPackage package, IEnumerable<VideoFrame> driving, int width, int height, Action<long, RgbImage>? onFrame = null)
+    /// <param name="headPose">Turn the avatar's head with the driver's (relative to their rest pose); false keeps it at rest.</param>
+    /// <exception cref="InvalidDataException">The tracker fits codes of another expression model than the avatar's.</exception>
+    public static ExpressionTransferResult Measure(AvatarPackage package, IEnumerable<VideoFrame> driving, int width, int height, Action<long, RgbImage>? onFrame = null,
+        bool headPose = true)
     {
         using var driverTracker = new FaceTracker();
         using var avatarTracker = new FaceTracker(new TrackerOptions { ExpressionModel = "" });
@@ -39,6 +45,7 @@ public static class ExpressionTransfer
             throw new InvalidDataException($"the tracker fits {driverTracker.ExpressionModel.Id}; avatar {package.Manifest.Name} is driven by {package.Manifest.ExpressionModel.Id}");
         using var renderer = new AvatarFrameRenderer(package, width, height);
         var img = new RgbImage(width, height);
+        var rest = new Reenact.DriverRestPose();
         var driver = new List<FaceMeasures>();
         var avatar = new List<FaceMeasures>();
         int frames = 0, driverFaces = 0;
@@ -48,7 +55,8 @@ public static class ExpressionTransfer
             var d = driverTracker.Track(f.Image, f.Index, f.Time.TotalSeconds);
             if (!d.Face || d.Pose is null) continue;
             driverFaces++;
-            renderer.Render(d.Pose.ZExp, [], [], renderer.BaseCamera, img);
+            var rotation = headPose ? renderer.BaseCamera.WorldRotationFromView(rest.Relative(d.Pose).Rotation) : [];
+            renderer.Render(d.Pose.ZExp, rotation, [], renderer.BaseCamera, img);
             onFrame?.Invoke(f.Index, img);
             var a = avatarTracker.Track(img, f.Index, f.Time.TotalSeconds);
             if (!a.Face) continue;

@@ -56,6 +56,35 @@ public sealed class AvatarDynamicsTests(AvatarFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public void ARestCodeIsComposedAdditively_FRestMinusFZeroPlusFz()
+    {
+        // A one-shot avatar's photo code r is applied as F(μ; r) − F(μ; 0) + F(μ; z) (class notes): zeros show the rest, and
+        // the per-frame code stays z. The reference poses the same F at r, 0 and z separately.
+        var dir = Fixtures.CopyOf(fx.NoG, fx.Root);
+        var r = Reference.RandomCode(Fixtures.K, seed: 41, scale: 3);
+        Fixtures.EditManifest(dir, m => m["rest_code"] = new System.Text.Json.Nodes.JsonArray(r.Select(v => (System.Text.Json.Nodes.JsonNode?)v).ToArray()));
+        var package = AvatarPackage.Load(dir);
+        var (rot, q) = Reference.AxisAngle(0, 1, 0, 0);
+        double[] t = [0, 0, 0];
+        var mu = package.Canonical.Means;
+        var atRest = Reference.Pose(fx.NoGWeights, package.Canonical, r, rot, q, t).Means;
+        var atZero = Reference.Pose(fx.NoGWeights, package.Canonical, new float[Fixtures.K], rot, q, t).Means;
+        using var dyn = new AvatarDynamics(package);
+        var posed = dyn.CreatePosedCloud();
+        foreach (var z in new[] { new float[Fixtures.K], Reference.RandomCode(Fixtures.K, seed: 42, scale: 2) })
+        {
+            var atZ = Reference.Pose(fx.NoGWeights, package.Canonical, z, rot, q, t).Means;
+            var expected = new float[mu.Length];
+            for (var i = 0; i < mu.Length; i++) expected[i] = atRest[i] - atZero[i] + atZ[i];
+            dyn.Pose(z, Identity, t, posed);
+            Reference.AssertClose(expected, posed.Means, 2e-5, 1e-5, "posed means");
+        }
+        // And it differs from feeding r + z to F, which the rest code is not.
+        var sum = Reference.RandomCode(Fixtures.K, seed: 42, scale: 2).Zip(r, (a, b) => a + b).ToArray();
+        Assert.True(Reference.MaxAbsDiff(Reference.Pose(fx.NoGWeights, package.Canonical, sum, rot, q, t).Means, posed.Means) > 1e-6);
+    }
+
+    [Fact]
     public void WithoutGOnlyFMoves()
     {
         var package = AvatarPackage.Load(fx.NoG);

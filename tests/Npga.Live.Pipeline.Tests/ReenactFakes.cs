@@ -38,7 +38,7 @@ internal static class ReenactFakes
 }
 
 /// <summary>A tracker that finds a face where <c>face(index)</c> says so, with code [index, 1, −1, 0, …] (K floats) and a fixed rotation.</summary>
-internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotation = null, int delayMs = 0, int throwAt = -1, int k = 3) : ITrackStage
+internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotation = null, int delayMs = 0, int throwAt = -1, int k = 3, long rotateFrom = 0) : ITrackStage
 {
     public int Calls;
 
@@ -52,7 +52,8 @@ internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotat
         var code = new float[k];
         code[0] = frame.Index;
         if (k > 2) { code[1] = 1; code[2] = -1; }
-        var pose = new PoseExpression(rotation ?? ReenactFakes.Identity, [0.1, 0.05, -0.6], 1000, code, 0.1);
+        // The head is at rest (identity) before frame rotateFrom, then turned by rotation.
+        var pose = new PoseExpression(frame.Index >= rotateFrom ? rotation ?? ReenactFakes.Identity : ReenactFakes.Identity, [0.1, 0.05, -0.6], 1000, code, 0.1);
         return new TrackResult { Frame = frame.Index, TimeS = frame.Time.TotalSeconds, Face = true, Confidence = 1, Faces = 1, Pose = pose };
     }
 }

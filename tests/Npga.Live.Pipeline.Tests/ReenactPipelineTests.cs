@@ -139,9 +139,10 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
     [Fact]
     public async Task LostFace_EasesToNeutral_Holds_AndResumesWhenTheFaceReturns()
     {
-        // 30 fps: face in frames 0–29, none in 30–119 (3 s), face again from 120.
+        // 30 fps: face in frames 0–29, none in 30–119 (3 s), face again from 120; the head at rest for the first 15 frames
+        // (the driver's rest pose), then turned by 30°.
         var r = ReenactFakes.AxisAngle(0, 1, 0, 30);
-        var tracker = new FakeTracker(face: i => i < 30 || i >= 120, rotation: r);
+        var tracker = new FakeTracker(face: i => i < 30 || i >= 120, rotation: r, rotateFrom: 15);
         var avatar = new FakeAvatar();
         var pipeline = new ReenactPipeline(tracker, avatar, new ReenactOptions { NeutralTimeConstantS = 0.3 });
         var summary = await pipeline.RunAsync(ReenactFakes.Frames(150), new RecordingSink()).WaitAsync(Limit);

@@ -139,6 +139,12 @@ public class PoseExpressionFitTests
         ];
         foreach (var rim in rims)
             Assert.DoesNotContain(Model.Triangles, t => t.Any(rim[0].Contains) && t.Any(rim[1].Contains));
+        // Every rim vertex is in the mesh, and the upper inner lip is not joined past the lower rim to the row below it
+        // (such triangles span the mouth: an avatar's lower lip would reach into its opened mouth).
+        foreach (var v in FaceLandmarks.InnerLips.Concat(FaceLandmarks.RightEye).Concat(FaceLandmarks.LeftEye))
+            Assert.Contains(Model.Triangles, t => t.Contains(v));
+        int[] belowLowerRim = [96, 89, 179, 86, 15, 316, 403, 319, 325];
+        Assert.DoesNotContain(Model.Triangles, t => t.Any(rims[0][0].Contains) && t.Any(belowLowerRim.Contains));
         // Canonical frame: outer eye corners 89 mm apart along +x, forehead above chin, nose tip in front.
         var c = Model.Canonical;
         Assert.Equal(0.089, c[3 * FaceLandmarks.LeftEyeOuter] - c[3 * FaceLandmarks.RightEyeOuter], 3);

@@ -6,8 +6,8 @@ using Npga.Live.Pipeline;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench expression --avatar DIR --driving VIDEO [--width 512 --height 512] [--frames-dir DIR --every 50]</c>: drives the
-/// avatar with the clip's tracked codes, re-tracks the renders and prints the driver-versus-avatar correlations of the inner-lip
+/// <c>npga bench expression --avatar DIR --driving VIDEO [--width 512 --height 512] [--frames-dir DIR --every 50] [--rest-pose]</c>:
+/// drives the avatar with the clip's tracked codes and head motion (or at its rest pose), re-tracks the renders and prints the driver-versus-avatar correlations of the inner-lip
 /// distance, eye openness and brow raise (see <see cref="ExpressionTransfer"/>).
 /// </summary>
 internal static class BenchExpressionCommand
@@ -20,7 +20,8 @@ internal static class BenchExpressionCommand
         var height = new Option<int>("--height") { Description = "Render height", DefaultValueFactory = _ => 512 };
         var framesDir = new Option<string?>("--frames-dir") { Description = "Save every n-th driver|avatar pair as PNG here" };
         var every = new Option<int>("--every") { Description = "n for --frames-dir", DefaultValueFactory = _ => 50 };
-        var cmd = new Command("expression", "Expression transfer: driver vs re-tracked avatar correlations") { avatar, driving, width, height, framesDir, every };
+        var restPose = new Option<bool>("--rest-pose") { Description = "Keep the avatar's head at its rest pose (default: it turns with the driver's, as in reenactment)" };
+        var cmd = new Command("expression", "Expression transfer: driver vs re-tracked avatar correlations") { avatar, driving, width, height, framesDir, every, restPose };
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             try
@@ -31,8 +32,9 @@ internal static class BenchExpressionCommand
                 if (dir is not null) Directory.CreateDirectory(dir);
                 using var reader = VideoReader.Open(r.GetValue(driving)!);
                 var result = ExpressionTransfer.Measure(package, reader.ReadAll(), r.GetValue(width), r.GetValue(height),
-                    dir is null ? null : (i, img) => { if (i % n == 0) ImageFile.WritePng(img, Path.Combine(dir, $"avatar_{i:D5}.png")); });
-                Console.WriteLine($"{package.Manifest.Name} driven by {Path.GetFileName(r.GetValue(driving))}: {result.Frames} frames, driver face in {result.DriverFaces}, avatar face re-tracked in {result.AvatarFaces}");
+                    dir is null ? null : (i, img) => { if (i % n == 0) ImageFile.WritePng(img, Path.Combine(dir, $"avatar_{i:D5}.png")); },
+                    headPose: !r.GetValue(restPose));
+                Console.WriteLine($"{package.Manifest.Name} driven by {Path.GetFileName(r.GetValue(driving))} ({(r.GetValue(restPose) ? "head at rest" : "head turned with the driver's")}): {result.Frames} frames, driver face in {result.DriverFaces}, avatar face re-tracked in {result.AvatarFaces}");
                 Console.WriteLine($"  correlation driver vs avatar: mouth (inner-lip distance) {result.MouthCorrelation:F3}, eye openness {result.EyeCorrelation:F3}, brow raise {result.BrowCorrelation:F3}");
                 return Task.FromResult(0);
             }

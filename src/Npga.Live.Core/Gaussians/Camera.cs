@@ -101,6 +101,30 @@ public sealed record Camera(int Width, int Height, double Fx, double Fy, double 
         return this with { R = Mul(R, ro), T = t };
     }
 
+    /// <summary>
+    /// The world-frame object rotation that turns the head by <paramref name="viewRotation"/> as this camera sees it:
+    /// <paramref name="viewRotation"/> is a rotation in the camera's view frame with OpenGL axes (x right, y up, z towards
+    /// the viewer; the tracker's camera frame), about the world origin (the head's centre). With F = diag(1, −1, −1) (OpenGL ↔
+    /// OpenCV axes) the result is O = Rᵀ·F·V·F·R, so that rendering with <see cref="WithObjectPose"/>(O, 0) gives the
+    /// extrinsics R·O = F·V·F·R: the head's orientation in the view frame is left-multiplied by V. Used to transfer a
+    /// driver's head motion, measured in the driver's camera, to an avatar seen through its own camera.
+    /// </summary>
+    /// <param name="viewRotation">Row-major 3×3 rotation V in the view frame.</param>
+    /// <returns>Row-major 3×3 rotation O in the world frame.</returns>
+    /// <exception cref="ArgumentException"><paramref name="viewRotation"/> does not hold 9 values.</exception>
+    public double[] WorldRotationFromView(ReadOnlySpan<double> viewRotation)
+    {
+        if (viewRotation.Length != 9) throw new ArgumentException("the rotation needs 9 values", nameof(viewRotation));
+        // F·V·F flips the signs of the entries that mix x with y or z.
+        double[] fvf =
+        [
+            viewRotation[0], -viewRotation[1], -viewRotation[2],
+            -viewRotation[3], viewRotation[4], viewRotation[5],
+            -viewRotation[6], viewRotation[7], viewRotation[8],
+        ];
+        return Mul(Transpose(R), Mul(fvf, R));
+    }
+
     /// <summary>The camera centre in world coordinates, −Rᵀ·t (metres).</summary>
     public (double X, double Y, double Z) Center =>
         (-(R[0] * T[0] + R[3] * T[1] + R[6] * T[2]), -(R[1] * T[0] + R[4] * T[1] + R[7] * T[2]), -(R[2] * T[0] + R[5] * T[1] + R[8] * T[2]));

@@ -7,8 +7,9 @@ namespace Npga.Live.Pipeline.Reenact;
 /// <summary>
 /// The deform + render + refine stage of a <see cref="ReenactPipeline"/>: an <see cref="AvatarFrameRenderer"/> seen through
 /// the package's default camera resized to the output (<see cref="AvatarFrameRenderer.BaseCamera"/>; the vertical field of
-/// view is kept, so a square output is the centre square of that view). The drive's rotation is the head rotation; no
-/// head translation is applied, so the head stays centred where the default camera frames it. Owns its renderer.
+/// view is kept, so a square output is the centre square of that view). The drive's rotation (relative to the driver's rest,
+/// in the view frame) turns the head about its centre as that camera sees it; no head translation is applied, so the head
+/// stays centred where the default camera frames it. Owns its renderer.
 /// </summary>
 public sealed class AvatarRenderStage : IAvatarStage, IDisposable
 {
@@ -55,7 +56,7 @@ public sealed class AvatarRenderStage : IAvatarStage, IDisposable
     /// <exception cref="ArgumentException">The code is not K floats, the rotation not 9 values, or the image not the output size.</exception>
     public AvatarFrameTimings Render(AvatarDrive drive, RgbImage output)
     {
-        _renderer.Render(drive.ZExp, drive.Rotation, [], _camera, output);
+        _renderer.Render(drive.ZExp, _camera.WorldRotationFromView(drive.Rotation), [], _camera, output);
         return _renderer.LastTimings;
     }
 

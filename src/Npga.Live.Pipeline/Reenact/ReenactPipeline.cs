@@ -34,6 +34,7 @@ public sealed class ReenactPipeline
     private readonly IAvatarStage _avatar;
     private readonly ReenactOptions _options;
     private readonly FaceLossEasing _easing;
+    private readonly DriverRestPose _restPose = new();
     private readonly ConcurrentQueue<RgbImage> _pool = new();
     private readonly object _lock = new();
     private int _running;
@@ -107,6 +108,7 @@ public sealed class ReenactPipeline
         _sinkCompleted = false;
         _abort = new CancellationTokenSource();
         _easing.Reset();
+        _restPose.Reset();
         int cap = _options.Capacity;
         var policy = _options.Policy;
         _toTrack = new HandOff<ReenactFrame>(cap, policy);
@@ -252,7 +254,7 @@ public sealed class ReenactPipeline
         {
             while (_toRender!.TryTake(out var frame, abort))
             {
-                var pose = frame.Track is { Face: true, Pose: { } p } ? p : null;
+                var pose = frame.Track is { Face: true, Pose: { } p } ? _restPose.Relative(p) : null;
                 var drive = _easing.Next(pose, frame.TimeS);
                 if (!_pool.TryDequeue(out var image)) image = new RgbImage(_avatar.Width, _avatar.Height);
                 var t = _avatar.Render(drive, image);

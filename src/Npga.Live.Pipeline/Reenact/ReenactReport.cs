@@ -11,7 +11,9 @@ namespace Npga.Live.Pipeline.Reenact;
 /// <c>decode</c>, <c>track</c>, <c>deform</c>, <c>render</c>, <c>refine</c>, <c>encode</c>, <c>measure</c>,
 /// <c>latency</c>), <c>mouth_correlation</c>, <c>eye_correlation</c>, <c>brow_correlation</c> (Pearson, driver vs
 /// re-tracked avatar, over <c>fidelity_frames</c> frames where both faces were found; null when not measured or undefined),
-/// <c>fidelity_driver_faces</c>, <c>threads</c>. Numbers that are not finite are written as null.
+/// <c>fidelity_driver_faces</c>, <c>threads</c>, and when measured <c>fidelity_series</c>: per correlated frame, in order, the
+/// <c>driver</c>'s and the <c>avatar</c>'s <c>mouth</c>, <c>eye</c> and <c>brow</c> measures (<see cref="Tracking.Landmarks.FaceMeasures"/>,
+/// for plotting). Numbers that are not finite are written as null.
 /// </summary>
 /// <param name="Avatar">The avatar's name or folder.</param>
 /// <param name="Driving">The driving video.</param>
@@ -77,6 +79,13 @@ public sealed record ReenactReport(string Avatar, string Driving, string Output,
         w.WriteStartObject("threads");
         foreach (var (k, v) in Threads) w.WriteNumber(k, v);
         w.WriteEndObject();
+        if (Fidelity is not null)
+        {
+            w.WriteStartObject("fidelity_series");
+            Series(w, "driver", Fidelity.Driver);
+            Series(w, "avatar", Fidelity.Avatar);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 
@@ -88,6 +97,18 @@ public sealed record ReenactReport(string Avatar, string Driving, string Output,
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         WriteJson(w);
+    }
+
+    private static void Series(Utf8JsonWriter w, string name, IReadOnlyList<Tracking.Landmarks.FaceMeasures> measures)
+    {
+        w.WriteStartObject(name);
+        foreach (var (key, pick) in new (string, Func<Tracking.Landmarks.FaceMeasures, float>)[] { ("mouth", m => m.MouthOpen), ("eye", m => m.EyeOpen), ("brow", m => m.BrowRaise) })
+        {
+            w.WriteStartArray(key);
+            foreach (var m in measures) w.WriteNumberValue(Math.Round(pick(m), 4));
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter w, string name, double value, int digits)
