@@ -11,20 +11,24 @@ internal sealed class GaussianBuffer
 {
     private const float C0 = 0.28209479177387814f; // SH degree-0 constant: colour = C0·f_dc + ½
     private readonly List<float> _means = [], _rots = [], _scales = [], _opacity = [], _dc = [];
+    private readonly List<bool> _photo = [];
 
     public int Count => _opacity.Count;
+
+    /// <summary>Per Gaussian: whether its colour is the photo's at its own place (so it can be looked up again where F puts it at rest).</summary>
+    public IReadOnlyList<bool> PhotoColoured => _photo;
 
     /// <summary>
     /// Adds one disc at <paramref name="p"/> lying in the plane with normal <paramref name="n"/> and in-plane direction
     /// <paramref name="t"/> (need not be unit or orthogonal to n), colour <paramref name="rgb"/> in [0, 1].
     /// </summary>
     public void Add((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t,
-        double tangentSigma, double normalSigma, (double R, double G, double B) rgb, double opacity)
-        => AddAnisotropic(p, n, t, tangentSigma, tangentSigma, normalSigma, rgb, opacity);
+        double tangentSigma, double normalSigma, (double R, double G, double B) rgb, double opacity, bool photoColoured = false)
+        => AddAnisotropic(p, n, t, tangentSigma, tangentSigma, normalSigma, rgb, opacity, photoColoured);
 
     /// <summary>As <see cref="Add"/>, with σ <paramref name="sigmaT"/> along t and <paramref name="sigmaB"/> across it (in the plane).</summary>
     public void AddAnisotropic((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t,
-        double sigmaT, double sigmaB, double normalSigma, (double R, double G, double B) rgb, double opacity)
+        double sigmaT, double sigmaB, double normalSigma, (double R, double G, double B) rgb, double opacity, bool photoColoured = false)
     {
         var nz = Normalize(n);
         double d = Dot(t, nz);
@@ -39,6 +43,16 @@ internal sealed class GaussianBuffer
         double o = Math.Clamp(opacity, 1e-4, 1 - 1e-4);
         _opacity.Add((float)Math.Log(o / (1 - o)));
         _dc.AddRange([(float)((rgb.R - 0.5) / C0), (float)((rgb.G - 0.5) / C0), (float)((rgb.B - 0.5) / C0)]);
+        _photo.Add(photoColoured);
+    }
+
+    /// <summary>Sets the degree-0 SH coefficients of Gaussian <paramref name="i"/> of <paramref name="cloud"/> to colour <paramref name="rgb"/> in [0, 1].</summary>
+    public static void SetColour(GaussianCloud cloud, int i, (double R, double G, double B) rgb)
+    {
+        int s = 3 * i * (cloud.ShDegree + 1) * (cloud.ShDegree + 1);
+        cloud.Sh[s] = (float)((rgb.R - 0.5) / C0);
+        cloud.Sh[s + 1] = (float)((rgb.G - 0.5) / C0);
+        cloud.Sh[s + 2] = (float)((rgb.B - 0.5) / C0);
     }
 
     /// <summary>The Gaussians as a cloud of SH degree 0 with <paramref name="featureDim"/> (zeroed) features and no latents.</summary>

@@ -119,6 +119,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
 
         var cloud = buf.ToCloud(_prior.FeatureDim);
         _prior.SampleFeatures(cloud.Means, cloud.Features);
+        RecolourAtRest(cloud, buf.PhotoColoured, pose.ZExp, cam, photo);
 
         double faceHeight = Math.Abs(lm[3 * 152 + 1] - lm[3 * 10 + 1]);
         double cropSide = _options.CropFaceHeights * faceHeight;
@@ -151,6 +152,39 @@ public sealed class OneShotAvatarBuilder : IDisposable
             },
         };
         return new OneShotResult(manifest, cloud, cam, track.Faces, parts, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Looks the photo colour of the face and eye Gaussians up again where F puts them at rest, μ + F(μ; r) − F(μ; 0) (the
+    /// avatar's rest state, <see cref="AvatarDynamics"/>), instead of where the landmark mesh put them. F reproduces the
+    /// photo's expression r only to about a millimetre (r lies outside the codes F was trained on) and moves the fill of an
+    /// eye opening with the nearer lid, so colours taken on the landmark mesh land beside their place at rest (the eyes'
+    /// colours sat on the upper lids). Gaussians the photo sees at a grazing angle keep their mirrored colours.
+    /// </summary>
+    private void RecolourAtRest(GaussianCloud cloud, IReadOnlyList<bool> photoColoured, float[] rest, Camera cam, RgbImage photo)
+    {
+        var index = Enumerable.Range(0, cloud.Count).Where(i => photoColoured[i]).ToArray();
+        if (index.Length == 0) return;
+        int n = index.Length, c = cloud.FeatureDim;
+        var mu = new float[3 * n];
+        var feat = new float[c * n];
+        for (int j = 0; j < n; j++)
+        {
+            cloud.Means.AsSpan(3 * index[j], 3).CopyTo(mu.AsSpan(3 * j));
+            cloud.Features.AsSpan(c * index[j], c).CopyTo(feat.AsSpan(c * j));
+        }
+        using var session = new Npga.Live.Onnx.OrtSession(_prior.F, new Npga.Live.Onnx.OrtSessionOptions { IntraOpThreads = 1 });
+        float[] Run(float[] z) => session.Run(
+            [Npga.Live.Onnx.OrtTensor.FromFloat("mu", [n, 3], mu), Npga.Live.Onnx.OrtTensor.FromFloat("feat", [n, c], feat), Npga.Live.Onnx.OrtTensor.FromFloat("z_exp", [1, z.Length], z)],
+            ["d_mu"])["d_mu"].Float!;
+        var atRest = Run(rest);
+        var atZero = Run(new float[rest.Length]);
+        for (int j = 0; j < n; j++)
+        {
+            var p = (mu[3 * j] + atRest[3 * j] - atZero[3 * j], mu[3 * j + 1] + atRest[3 * j + 1] - atZero[3 * j + 1], mu[3 * j + 2] + atRest[3 * j + 2] - atZero[3 * j + 2]);
+            var uv = PhotoCamera.Project(cam, p);
+            GaussianBuffer.SetColour(cloud, index[j], Sample(photo, uv.U, uv.V));
+        }
     }
 
     /// <summary>Writes <paramref name="result"/> as an npga-avatar/1 package, copying the prior's F.</summary>
@@ -228,7 +262,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
                     }
                 }
                 var nPos = GaussianBuffer.Cross(Sub(P(mesh, t[1]), P(mesh, t[0])), Sub(P(mesh, t[2]), P(mesh, t[0])));
-                buf.Add(pos, nPos, tan, 0.5 * sm, 0.0004, colour, 0.97);
+                buf.Add(pos, nPos, tan, 0.5 * sm, 0.0004, colour, 0.97, photoColoured: own >= 0.2);
             });
     }
 
@@ -258,7 +292,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
             {
                 var q = (seenApex.X + s * (sa.X - seenApex.X) + t * (sb.X - seenApex.X), seenApex.Y + s * (sa.Y - seenApex.Y) + t * (sb.Y - seenApex.Y), seenApex.Z + s * (sa.Z - seenApex.Z) + t * (sb.Z - seenApex.Z));
                 var uv = PhotoCamera.Project(cam, q);
-                buf.Add(p, (0, 0, 1), tan, 0.7 * sm + 0.0003, 0.0005, colour ?? Sample(photo, uv.U, uv.V), 0.99);
+                buf.Add(p, (0, 0, 1), tan, 0.7 * sm + 0.0003, 0.0005, colour ?? Sample(photo, uv.U, uv.V), 0.99, photoColoured: colour is null);
             });
         }
     }
