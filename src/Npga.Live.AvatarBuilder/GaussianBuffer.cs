@@ -42,7 +42,7 @@ internal sealed class GaussianBuffer
         _scales.AddRange([(float)Math.Log(sigmaT), (float)Math.Log(sigmaB), (float)Math.Log(normalSigma)]);
         double o = Math.Clamp(opacity, 1e-4, 1 - 1e-4);
         _opacity.Add((float)Math.Log(o / (1 - o)));
-        _dc.AddRange([(float)((rgb.R - 0.5) / C0), (float)((rgb.G - 0.5) / C0), (float)((rgb.B - 0.5) / C0)]);
+        _dc.AddRange([Dc(rgb.R), Dc(rgb.G), Dc(rgb.B)]);
         _photo.Add(photoColoured);
     }
 
@@ -50,10 +50,12 @@ internal sealed class GaussianBuffer
     public static void SetColour(GaussianCloud cloud, int i, (double R, double G, double B) rgb)
     {
         int s = 3 * i * (cloud.ShDegree + 1) * (cloud.ShDegree + 1);
-        cloud.Sh[s] = (float)((rgb.R - 0.5) / C0);
-        cloud.Sh[s + 1] = (float)((rgb.G - 0.5) / C0);
-        cloud.Sh[s + 2] = (float)((rgb.B - 0.5) / C0);
+        cloud.Sh[s] = Dc(rgb.R);
+        cloud.Sh[s + 1] = Dc(rgb.G);
+        cloud.Sh[s + 2] = Dc(rgb.B);
     }
+
+    private static float Dc(double colour) => (float)((colour - 0.5) / C0);
 
     /// <summary>The Gaussians as a cloud of SH degree 0 with <paramref name="featureDim"/> (zeroed) features and no latents.</summary>
     public GaussianCloud ToCloud(int featureDim)

@@ -336,17 +336,18 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// </summary>
     private static void AddTeeth(GaussianBuffer buf, float[] mesh, int[] path, int[] facing, double back, Camera cam, double spacing)
     {
-        (double X, double Y, double Z) Row(int k, double towardsMiddle)
+        // A point of the band's edge behind vertex k: 2 mm inside its own lip, or 1.2 mm short of the gap's middle.
+        (double X, double Y, double Z) Edge(int k, bool nearMiddle)
         {
             var p = P(mesh, path[k]); var f = P(mesh, facing[k]);
-            double dir = Math.Sign(f.Y - p.Y), mid = 0.5 * (p.Y + f.Y);
-            double y = towardsMiddle < 0 ? p.Y + dir * towardsMiddle : mid - dir * 0.0012;
+            double dir = Math.Sign(f.Y - p.Y);
+            double y = nearMiddle ? 0.5 * (p.Y + f.Y) - dir * 0.0012 : p.Y - dir * 0.002;
             return (p.X, y, p.Z - back);
         }
         for (int k = 0; k + 1 < path.Length; k++)
         {
-            var a = Row(k, -0.002); var b = Row(k + 1, -0.002);
-            var a2 = Row(k, 1); var b2 = Row(k + 1, 1);
+            var a = Edge(k, false); var b = Edge(k + 1, false);
+            var a2 = Edge(k, true); var b2 = Edge(k + 1, true);
             void Emit((double X, double Y, double Z) p, (double X, double Y, double Z) n, (double X, double Y, double Z) t, double sm, double s, double u)
                 => buf.Add(p, (0, 0, 1), t, 0.9 * sm + 0.0004, 0.0005, (0.80, 0.77, 0.70), 0.99);
             // A denser, softer band than the skin: a few stray samples must not read as gaps between teeth.

@@ -125,6 +125,21 @@ public sealed class AvatarFrameRenderer : IDisposable
         LastTimings = new AvatarFrameTimings(d.FMs, d.GMs, d.ComposeMs, r.ProjectMs, r.BinSortMs, r.RasterizeMs, cnnMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Renders one frame with the head turned by <paramref name="viewRotation"/>, a rotation in the view frame of
+    /// <see cref="BaseCamera"/> (OpenGL axes; e.g. a driver's head motion relative to their rest pose,
+    /// <see cref="Reenact.DriverRestPose"/>), turned into a head rotation by <see cref="Camera.WorldRotationFromView"/>. The
+    /// base camera, not <paramref name="camera"/>, defines the frame, so an orbited view shows the same head motion from
+    /// another side. No head translation.
+    /// </summary>
+    /// <param name="zExp">Driving expression code (see <see cref="Render"/>).</param>
+    /// <param name="viewRotation">Row-major 3×3 view-frame rotation, or empty for none (the avatar as built).</param>
+    /// <param name="camera">Camera of the output's size, e.g. <see cref="BaseCamera"/> orbited.</param>
+    /// <param name="output">Destination image of the output size.</param>
+    /// <exception cref="ArgumentException">Wrong sizes, a code of the wrong length, or a rotation not of 9 values.</exception>
+    public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output) =>
+        Render(zExp, viewRotation.IsEmpty ? [] : BaseCamera.WorldRotationFromView(viewRotation), [], camera, output);
+
     /// <summary>Converts planar RGB floats (3·H·W, [0, 1]) to packed 8-bit RGB, clamped and rounded.</summary>
     public static void PlanesToImage(ReadOnlySpan<float> planes, RgbImage dst)
     {

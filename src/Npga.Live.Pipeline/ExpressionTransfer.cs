@@ -55,8 +55,7 @@ public static class ExpressionTransfer
             var d = driverTracker.Track(f.Image, f.Index, f.Time.TotalSeconds);
             if (!d.Face || d.Pose is null) continue;
             driverFaces++;
-            var rotation = headPose ? renderer.BaseCamera.WorldRotationFromView(rest.Relative(d.Pose).Rotation) : [];
-            renderer.Render(d.Pose.ZExp, rotation, [], renderer.BaseCamera, img);
+            renderer.RenderTurned(d.Pose.ZExp, headPose ? rest.Relative(d.Pose).Rotation : [], renderer.BaseCamera, img);
             onFrame?.Invoke(f.Index, img);
             var a = avatarTracker.Track(img, f.Index, f.Time.TotalSeconds);
             if (!a.Face) continue;

@@ -11,14 +11,25 @@ public class PoseExpressionFitTests
     private static readonly ExpressionModel Model = ExpressionModel.LoadById(RepoPaths.Models, TrackerOptions.DefaultExpressionModelId);
 
     /// <summary>Renders the model's landmarks for a code and pose into image pixels (weak perspective, as the tracker assumes).</summary>
-    private static float[] Synthesize(float[] z, SimilarityTransform pose)
+    /// <summary>Landmarks of the model's shape for <paramref name="z"/> (plus a person's <paramref name="identity"/> offset, metres), posed and flipped to image axes.</summary>
+    private static float[] Synthesize(float[] z, SimilarityTransform pose, float[]? identity = null)
     {
         var shape = new float[FaceLandmarks.Count * 3];
         Model.Shape(z, shape);
+        if (identity is not null)
+            for (int i = 0; i < shape.Length; i++) shape[i] += identity[i];
         var flipped = new float[shape.Length];
         pose.Apply(shape, flipped);
         for (int i = 0; i < FaceLandmarks.Count; i++) { flipped[3 * i + 1] = -flipped[3 * i + 1]; flipped[3 * i + 2] = -flipped[3 * i + 2]; }
         return flipped;
+    }
+
+    /// <summary>A "person" whose neutral differs from the canonical shape by a fixed per-landmark offset (±2 mm).</summary>
+    private static float[] IdentityOffset(Random rnd)
+    {
+        var offset = new float[FaceLandmarks.Count * 3];
+        for (int i = 0; i < offset.Length; i++) offset[i] = (float)((rnd.NextDouble() - 0.5) * 0.004);
+        return offset;
     }
 
     [Theory]
@@ -58,10 +69,8 @@ public class PoseExpressionFitTests
     [Fact]
     public void NeutralAdaptation_RemovesAnIdentityOffset()
     {
-        // A "person" whose neutral differs from the canonical shape by a fixed per-landmark offset (±2 mm).
         var rnd = new Random(11);
-        var offset = new float[FaceLandmarks.Count * 3];
-        for (int i = 0; i < offset.Length; i++) offset[i] = (float)((rnd.NextDouble() - 0.5) * 0.004);
+        var offset = IdentityOffset(rnd);
         var pose = new SimilarityTransform { S = 1200 };
         pose.T[0] = 256; pose.T[1] = -256;
         var fixedFit = new PoseExpressionFitter(Model);
@@ -71,12 +80,7 @@ public class PoseExpressionFitTests
         {
             var z = new float[Model.K];
             if (frame % 3 == 0) z[0] = (float)(rnd.NextDouble() * 2); // occasional expressions
-            var shape = new float[offset.Length];
-            Model.Shape(z, shape);
-            for (int i = 0; i < shape.Length; i++) shape[i] += offset[i];
-            var px = new float[shape.Length];
-            pose.Apply(shape, px);
-            for (int i = 0; i < FaceLandmarks.Count; i++) { px[3 * i + 1] = -px[3 * i + 1]; px[3 * i + 2] = -px[3 * i + 2]; }
+            var px = Synthesize(z, pose, offset);
             a = adaptive.Fit(px, 512, 256, 256, a?.ZExp);
             f = fixedFit.Fit(px, 512, 256, 256, f?.ZExp);
             if (frame == 399)
@@ -94,8 +98,7 @@ public class PoseExpressionFitTests
         // Half a second at rest, then the mouth opens (z0 = −2, about 11 mm) and stays open for three seconds: the warm-up
         // must learn the identity offset without taking the open mouth for this person's neutral.
         var rnd = new Random(5);
-        var offset = new float[FaceLandmarks.Count * 3];
-        for (int i = 0; i < offset.Length; i++) offset[i] = (float)((rnd.NextDouble() - 0.5) * 0.004);
+        var offset = IdentityOffset(rnd);
         var pose = new SimilarityTransform { S = 1200 };
         pose.T[0] = 256; pose.T[1] = -256;
         var adaptive = new PoseExpressionFitter(Model) { AdaptNeutral = true };
@@ -104,12 +107,7 @@ public class PoseExpressionFitTests
         {
             var z = new float[Model.K];
             if (frame >= adaptive.RestFrames) z[0] = -2;
-            var shape = new float[offset.Length];
-            Model.Shape(z, shape);
-            for (int i = 0; i < shape.Length; i++) shape[i] += offset[i];
-            var px = new float[shape.Length];
-            pose.Apply(shape, px);
-            for (int i = 0; i < FaceLandmarks.Count; i++) { px[3 * i + 1] = -px[3 * i + 1]; px[3 * i + 2] = -px[3 * i + 2]; }
+            var px = Synthesize(z, pose, offset);
             a = adaptive.Fit(px, 512, 256, 256, a?.ZExp);
         }
         Assert.InRange(a!.ZExp[0], -2.3, -1.5);

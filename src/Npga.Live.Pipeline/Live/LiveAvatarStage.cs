@@ -101,8 +101,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
             for (int k = 0; k < _z.Length; k++) _z[k] = (1 - mix) * drive.ZExp[k] + mix * _pad[k];
             z = _z;
         }
-        // The head turns as the unorbited view sees it, so orbiting shows the same head motion from another side.
-        _renderer.Render(z, _renderer.BaseCamera.WorldRotationFromView(drive.Rotation), [], _camera, output);
+        _renderer.RenderTurned(z, drive.Rotation, _camera, output);
         return _renderer.LastTimings;
     }
 

@@ -5,8 +5,8 @@ namespace Npga.Live.Pipeline.Reenact;
 /// <param name="Rotation">
 /// Head rotation R_rel, row-major 3×3: the driver's head rotation relative to their rest pose (<see cref="DriverRestPose"/>),
 /// a rotation in the view frame with OpenGL axes (x right, y up, z towards the viewer). The identity shows the avatar as it
-/// was built (e.g. in its photo's pose); the avatar stage turns it into a world rotation with
-/// <see cref="Npga.Live.Core.Gaussians.Camera.WorldRotationFromView"/> of the avatar's default camera.
+/// was built (e.g. in its photo's pose); the avatar stage applies it as the avatar's default camera sees it
+/// (<see cref="AvatarFrameRenderer.RenderTurned"/>).
 /// </param>
 /// <param name="Source">Tracked, easing to neutral after the face was lost, or neutral before any face.</param>
 /// <param name="SecondsSinceFace">Stream seconds since the face was last tracked (0 when tracked; +∞ before any face).</param>
