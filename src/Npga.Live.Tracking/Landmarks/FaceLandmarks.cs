@@ -52,4 +52,11 @@ public static class FaceLandmarks
 
     /// <summary>Left eye opening contour (leftEyeUpper0 + leftEyeLower0).</summary>
     public static readonly int[] LeftEye = [263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249];
+
+    /// <summary>Right eyebrow, upper edge then lower edge (MediaPipe rightEyebrowUpper + rightEyebrowLower without their
+    /// end points 156, 193, 35 and 124, which lie on the temple and the nose bridge rather than on the brow).</summary>
+    public static readonly int[] RightBrowContour = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
+
+    /// <summary>Left eyebrow, the mirror of <see cref="RightBrowContour"/> point by point.</summary>
+    public static readonly int[] LeftBrowContour = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276];
 }
