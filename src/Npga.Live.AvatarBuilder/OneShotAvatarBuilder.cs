@@ -109,7 +109,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
         var facePoly = FaceOval.Select(i => (Px: (double)lm[3 * i], Py: (double)lm[3 * i + 1])).ToArray();
         Part("face", () => AddFace(buf, mesh, seen, model.Triangles, cam, photo, spacing));
         Part("eyes", () => { AddFan(buf, mesh, seen, FaceLandmarks.RightEye, 0.0025, cam, photo, spacing, null); AddFan(buf, mesh, seen, FaceLandmarks.LeftEye, 0.0025, cam, photo, spacing, null); });
-        Part("mouth", () => AddFan(buf, mesh, seen, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, (0.16, 0.05, 0.05)));
+        Part("mouth", () => AddFan(buf, mesh, seen, FaceLandmarks.InnerLips, 0.012, cam, photo, spacing, MouthInterior));
         Part("throat", () => AddThroat(buf, mesh, cam, spacing));
         Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, LowerTeeth, 0.003, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, UpperTeeth, 0.0035, cam, spacing); });
         var proxy = HeadProxy.ForFace(seen);
@@ -277,6 +277,15 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// <summary>Cosine between a surface normal and the direction to the camera centre (≤ 0: facing away).</summary>
     private static double Visibility((double X, double Y, double Z) p, (double X, double Y, double Z) nOut, (double X, double Y, double Z) camera)
         => GaussianBuffer.Dot(nOut, GaussianBuffer.Normalize((camera.X - p.X, camera.Y - p.Y, camera.Z - p.Z)));
+
+    /// <summary>
+    /// Colour (RGB, 0..1) of the mouth-interior fan, what an opened mouth shows between the lips: a shadowed cavity,
+    /// near black. The tracker reads a dark red gap between pale painted lips as the lips themselves (its inner-lip points
+    /// land inside the gap), so the re-tracked opening of the default avatar grows as the gap darkens: mouth correlation
+    /// on d9 0.53 with (0.16, 0.05, 0.05), 0.63 with (0.10, 0.05, 0.05), 0.67 with (0.06, 0.045, 0.045), 0.69 with
+    /// (0.02, 0.015, 0.015); d0, d3, d6 and d14 rise by 0.01–0.05 with it.
+    /// </summary>
+    internal static readonly (double R, double G, double B) MouthInterior = (0.04, 0.03, 0.03);
 
     /// <summary>Fills an opening (eye or mouth contour) with a fan of triangles whose apex sits <paramref name="depth"/> behind the contour's centroid.</summary>
     private static void AddFan(GaussianBuffer buf, float[] mesh, float[] seen, int[] contour, double depth, Camera cam, RgbImage photo, double spacing, (double, double, double)? colour)
