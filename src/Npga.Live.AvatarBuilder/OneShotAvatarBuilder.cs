@@ -285,7 +285,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// on d9 0.53 with (0.16, 0.05, 0.05), 0.63 with (0.10, 0.05, 0.05), 0.67 with (0.06, 0.045, 0.045), 0.69 with
     /// (0.02, 0.015, 0.015); d0, d3, d6 and d14 rise by 0.01–0.05 with it.
     /// </summary>
-    internal static readonly (double R, double G, double B) MouthInterior = (0.04, 0.03, 0.03);
+    private static readonly (double R, double G, double B) MouthInterior = (0.04, 0.03, 0.03);
 
     /// <summary>Fills an opening (eye or mouth contour) with a fan of triangles whose apex sits <paramref name="depth"/> behind the contour's centroid.</summary>
     private static void AddFan(GaussianBuffer buf, float[] mesh, float[] seen, int[] contour, double depth, Camera cam, RgbImage photo, double spacing, (double, double, double)? colour)

@@ -21,13 +21,22 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
 /// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp, head pose), the avatar is rendered with
 /// that code through its default camera, turned as the driver turns away from their rest pose (<see cref="Reenact.DriverRestPose"/>,
 /// as <c>npga reenact</c> and the live server drive it) or, with <c>headPose: false</c>, at its own rest pose, and the render
-/// is tracked again by the same tracker; the driver's and the avatar's scale-free measures (inner-lip distance, eye
-/// openness, brow raise) are then correlated over the clip. A correlation near 1 means the avatar's mouth, eyes and brows
-/// rise and fall with the driver's. The measures are read in the image plane, so a head that pitches changes them a little
+/// is tracked again by the same tracker (landmarks only and unsmoothed, <see cref="ReTrackerOptions"/>); the driver's and
+/// the avatar's scale-free measures (inner-lip distance, eye openness, brow raise) are then correlated over the clip. A
+/// correlation near 1 means the avatar's mouth, eyes and brows rise and fall with the driver's. The measures are read in the image plane, so a head that pitches changes them a little
 /// for the driver; an avatar that follows the head shows the same effect, one held still does not.
 /// </summary>
 public static class ExpressionTransfer
 {
+    /// <summary>
+    /// Settings of the tracker that reads the avatar's frames: landmarks only (no code fit) and no One Euro smoothing. The
+    /// avatar is rendered from the driver's smoothed track, so both measured series have passed the filter once; a smoothed
+    /// re-tracker would filter the avatar's series a second time and delay it against the driver's by about a frame (the
+    /// default avatar's lagged correlation then peaked one frame late on d6, d9 and d14; unsmoothed it peaks at lag 0).
+    /// </summary>
+    /// <param name="threads">ORT intra-op threads per tracker model.</param>
+    public static TrackerOptions ReTrackerOptions(int threads = 1) => new() { ExpressionModel = "", Smoothing = false, Threads = threads };
+
     /// <summary>Runs the measurement.</summary>
     /// <param name="package">The avatar.</param>
     /// <param name="driving">Frames of the driving clip, in order.</param>
@@ -40,7 +49,7 @@ public static class ExpressionTransfer
         bool headPose = true)
     {
         using var driverTracker = new FaceTracker();
-        using var avatarTracker = new FaceTracker(new TrackerOptions { ExpressionModel = "" });
+        using var avatarTracker = new FaceTracker(ReTrackerOptions());
         if (driverTracker.ExpressionModel!.Id != package.Manifest.ExpressionModel.Id)
             throw new InvalidDataException($"the tracker fits {driverTracker.ExpressionModel.Id}; avatar {package.Manifest.Name} is driven by {package.Manifest.ExpressionModel.Id}");
         using var renderer = new AvatarFrameRenderer(package, width, height);

@@ -5,9 +5,9 @@ namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>
 /// Expression fidelity measured inline, as the observer of a <see cref="ReenactPipeline"/>: each written avatar frame whose
-/// driver frame had a tracked face is tracked again by a second, landmarks-only <see cref="FaceTracker"/>, and the driver's
-/// and the avatar's scale-free measures (<see cref="FaceMeasures"/>: inner-lip distance, eye openness, brow raise) are
-/// paired. <see cref="Result"/> correlates them over the frames where both faces were found, as
+/// driver frame had a tracked face is tracked again by a second, landmarks-only and unsmoothed <see cref="FaceTracker"/>
+/// (<see cref="ExpressionTransfer.ReTrackerOptions"/>), and the driver's and the avatar's scale-free measures
+/// (<see cref="FaceMeasures"/>: inner-lip distance, eye openness, brow raise) are paired. <see cref="Result"/> correlates them over the frames where both faces were found, as
 /// <see cref="ExpressionTransfer"/> does for a neutral head pose. Owns its tracker; one stream per instance.
 /// </summary>
 public sealed class ExpressionFidelityProbe : IReenactObserver, IDisposable
@@ -22,7 +22,7 @@ public sealed class ExpressionFidelityProbe : IReenactObserver, IDisposable
     /// <param name="threads">ORT intra-op threads per tracker model (default 1).</param>
     /// <exception cref="FileNotFoundException">A tracker model is missing (run scripts/setup.sh).</exception>
     public ExpressionFidelityProbe(int threads = 1) =>
-        _avatarTracker = new FaceTracker(new TrackerOptions { ExpressionModel = "", Threads = threads });
+        _avatarTracker = new FaceTracker(ExpressionTransfer.ReTrackerOptions(threads));
 
     /// <inheritdoc />
     public void Observe(ReenactFrame frame)
