@@ -1,4 +1,5 @@
 using Npga.Live.Avatar;
+using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Tracking;
 using Npga.Live.Tracking.Landmarks;
@@ -72,21 +73,9 @@ public static class ExpressionTransfer
             avatar.Add(FaceMeasures.From(a.LandmarksPx!));
         }
         return new ExpressionTransferResult(frames, driverFaces, avatar.Count,
-            Pearson(driver.Select(m => (double)m.MouthOpen), avatar.Select(m => (double)m.MouthOpen)),
-            Pearson(driver.Select(m => (double)m.EyeOpen), avatar.Select(m => (double)m.EyeOpen)),
-            Pearson(driver.Select(m => (double)m.BrowRaise), avatar.Select(m => (double)m.BrowRaise)),
+            Statistics.Pearson(driver.Select(m => (double)m.MouthOpen), avatar.Select(m => (double)m.MouthOpen)),
+            Statistics.Pearson(driver.Select(m => (double)m.EyeOpen), avatar.Select(m => (double)m.EyeOpen)),
+            Statistics.Pearson(driver.Select(m => (double)m.BrowRaise), avatar.Select(m => (double)m.BrowRaise)),
             driver, avatar);
-    }
-
-    /// <summary>Pearson correlation of two equally long series; NaN when fewer than 3 values or no variance.</summary>
-    public static double Pearson(IEnumerable<double> xs, IEnumerable<double> ys)
-    {
-        var x = xs.ToArray();
-        var y = ys.ToArray();
-        if (x.Length != y.Length) throw new ArgumentException("series differ in length");
-        if (x.Length < 3) return double.NaN;
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < x.Length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); }
-        return sxx <= 0 || syy <= 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
     }
 }

@@ -79,7 +79,7 @@ public class BrowserTests
             var avatarMouth = MouthOpenings(grabs.Select(g => g.Image).ToList());
             var pairs = grabs.Select((g, i) => (Driver: g.Code < driverMouth.Length ? driverMouth[g.Code] : double.NaN, Avatar: avatarMouth[i]))
                 .Where(p => double.IsFinite(p.Driver) && double.IsFinite(p.Avatar)).ToList();
-            double r = Npga.Live.Pipeline.ExpressionTransfer.Pearson(pairs.Select(p => p.Driver), pairs.Select(p => p.Avatar));
+            double r = Statistics.Pearson(pairs.Select(p => p.Driver), pairs.Select(p => p.Avatar));
             Console.WriteLine($"browser: {grabs.Count} frames grabbed ({grabs.Select(g => g.Code).Distinct().Count()} distinct driver frames), {pairs.Count} with faces on both sides; mouth correlation {r:F3}");
             Assert.True(r >= 0.7, $"mouth correlation {r:F3} < 0.7 over {pairs.Count} frames");
         }

@@ -160,24 +160,13 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
                 driver.Add(FaceMeasures.From(l).EyeOpen);
                 model.Add(FaceMeasures.From(turned).EyeOpen);
             }
-            return Pearson(driver, model);
+            return Statistics.Pearson(driver, model);
         }
         double weighted = Follow(new PoseExpressionFitter(Model) { AdaptNeutral = true });
         double plain = Follow(new PoseExpressionFitter(Model, eyelidWeight: 1, browWeight: 1) { AdaptNeutral = true });
         output.WriteLine($"d6, {landmarks.Count} frames with a face: eyelid gap correlation, model vs tracked: {weighted:F3} (eye contours weigh {PoseExpressionFitter.DefaultEyelidWeight}), {plain:F3} (weigh 1)");
         Assert.True(weighted >= 0.75, $"the model's eyes follow the driver's with r = {weighted:F3}");
         Assert.True(weighted > plain + 0.05, $"weighting the eye contours should help: {weighted:F3} vs {plain:F3}");
-    }
-
-    private static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < x.Count; i++)
-        {
-            double dx = x[i] - mx, dy = y[i] - my;
-            sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
-        }
-        return sxy / Math.Sqrt(sxx * syy);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Npga.Live.Core;
 using Npga.Live.Tracking;
 using Npga.Live.Tracking.Landmarks;
 
@@ -43,9 +44,9 @@ public sealed class ExpressionFidelityProbe : IReenactObserver, IDisposable
     /// correlation is NaN with fewer than 3 pairs or no variance). Read it after the run.
     /// </summary>
     public ExpressionTransferResult Result => new(_frames, _driverFaces, _avatar.Count,
-        ExpressionTransfer.Pearson(_driver.Select(m => (double)m.MouthOpen), _avatar.Select(m => (double)m.MouthOpen)),
-        ExpressionTransfer.Pearson(_driver.Select(m => (double)m.EyeOpen), _avatar.Select(m => (double)m.EyeOpen)),
-        ExpressionTransfer.Pearson(_driver.Select(m => (double)m.BrowRaise), _avatar.Select(m => (double)m.BrowRaise)),
+        Statistics.Pearson(_driver.Select(m => (double)m.MouthOpen), _avatar.Select(m => (double)m.MouthOpen)),
+        Statistics.Pearson(_driver.Select(m => (double)m.EyeOpen), _avatar.Select(m => (double)m.EyeOpen)),
+        Statistics.Pearson(_driver.Select(m => (double)m.BrowRaise), _avatar.Select(m => (double)m.BrowRaise)),
         _driver.ToArray(), _avatar.ToArray());
 
     /// <inheritdoc />
