@@ -280,10 +280,10 @@ public sealed class OneShotAvatarBuilder : IDisposable
 
     /// <summary>
     /// Colour (RGB, 0..1) of the mouth-interior fan, what an opened mouth shows between the lips: a shadowed cavity,
-    /// near black. The tracker reads a dark red gap between pale painted lips as the lips themselves (its inner-lip points
-    /// land inside the gap), so the re-tracked opening of the default avatar grows as the gap darkens: mouth correlation
-    /// on d9 0.53 with (0.16, 0.05, 0.05), 0.63 with (0.10, 0.05, 0.05), 0.67 with (0.06, 0.045, 0.045), 0.69 with
-    /// (0.02, 0.015, 0.015); d0, d3, d6 and d14 rise by 0.01–0.05 with it.
+    /// near black. The tracker reads a dark red gap between pale painted lips as the lips themselves (its inner-lip
+    /// points land inside the gap), so the re-tracked opening of the default avatar grows as the gap darkens: mouth
+    /// correlation (smoothed re-tracker) on d9 0.53 with (0.16, 0.05, 0.05), 0.63 with (0.10, 0.05, 0.05), 0.67 with
+    /// (0.06, 0.045, 0.045), 0.69 with (0.02, 0.015, 0.015); d0, d3, d6 and d14 rise by 0.01–0.05 with it.
     /// </summary>
     private static readonly (double R, double G, double B) MouthInterior = (0.04, 0.03, 0.03);
 

@@ -19,13 +19,15 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     IReadOnlyList<FaceMeasures> Driver, IReadOnlyList<FaceMeasures> Avatar);
 
 /// <summary>
-/// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp, head pose), the avatar is rendered with
-/// that code through its default camera, turned as the driver turns away from their rest pose (<see cref="Reenact.DriverRestPose"/>,
-/// as <c>npga reenact</c> and the live server drive it) or, with <c>headPose: false</c>, at its own rest pose, and the render
-/// is tracked again by the same tracker (landmarks only and unsmoothed, <see cref="ReTrackerOptions"/>); the driver's and
-/// the avatar's scale-free measures (inner-lip distance, eye openness, brow raise) are then correlated over the clip. A
-/// correlation near 1 means the avatar's mouth, eyes and brows rise and fall with the driver's. The measures are read in the image plane, so a head that pitches changes them a little
-/// for the driver; an avatar that follows the head shows the same effect, one held still does not.
+/// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp, head pose), the avatar is rendered
+/// with that code through its default camera, turned as the driver turns away from their rest pose
+/// (<see cref="Reenact.DriverRestPose"/>, as <c>npga reenact</c> and the live server drive it) or, with
+/// <c>headPose: false</c>, at its own rest pose, and the render is tracked again by the same tracker (landmarks only
+/// and unsmoothed, <see cref="ReTrackerOptions"/>); the driver's and the avatar's scale-free measures (inner-lip
+/// distance, eye openness, brow raise) are then correlated over the clip. A correlation near 1 means the avatar's
+/// mouth, eyes and brows rise and fall with the driver's. The measures are read in the image plane, so a head that
+/// pitches changes them a little for the driver; an avatar that follows the head shows the same effect, one held still
+/// does not.
 /// </summary>
 public static class ExpressionTransfer
 {

@@ -5,10 +5,11 @@ using Npga.Live.Tracking.Landmarks;
 namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>
-/// Expression fidelity measured inline, as the observer of a <see cref="ReenactPipeline"/>: each written avatar frame whose
-/// driver frame had a tracked face is tracked again by a second, landmarks-only and unsmoothed <see cref="FaceTracker"/>
-/// (<see cref="ExpressionTransfer.ReTrackerOptions"/>), and the driver's and the avatar's scale-free measures
-/// (<see cref="FaceMeasures"/>: inner-lip distance, eye openness, brow raise) are paired. <see cref="Result"/> correlates them over the frames where both faces were found, as
+/// Expression fidelity measured inline, as the observer of a <see cref="ReenactPipeline"/>: each written avatar frame
+/// whose driver frame had a tracked face is tracked again by a second, landmarks-only and unsmoothed
+/// <see cref="FaceTracker"/> (<see cref="ExpressionTransfer.ReTrackerOptions"/>), and the driver's and the avatar's
+/// scale-free measures (<see cref="FaceMeasures"/>: inner-lip distance, eye openness, brow raise) are paired.
+/// <see cref="Result"/> correlates them over the frames where both faces were found, as
 /// <see cref="ExpressionTransfer"/> does for a neutral head pose. Owns its tracker; one stream per instance.
 /// </summary>
 public sealed class ExpressionFidelityProbe : IReenactObserver, IDisposable

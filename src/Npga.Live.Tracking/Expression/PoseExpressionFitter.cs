@@ -83,11 +83,12 @@ public sealed class PoseExpressionFitter
 
     /// <summary>
     /// Weight of each of the 32 eye-contour landmarks in the code fit. A blink moves the seven upper-lid points of each
-    /// contour by a few millimetres, so with equal weights the fit explains the rest of the face first and the code closes the
-    /// model's eyes only partly: on the shared clip d6 the model's eyelid gap (posed as tracked) then correlates 0.65 with
-    /// the tracked one, and 0.80 with a weight of 20 (d3 0.70 → 0.85, d14 0.59 → 0.82, d9 0.80 → 0.93; PoseExpressionFitTests
-    /// checks d6). Heavier weights follow the eyes a little better still (40: d6 0.83) but lower the default avatar's
-    /// re-tracked mouth correlation on d0 (0.92 → 0.78).
+    /// contour by a few millimetres, so with equal weights the fit explains the rest of the face first and the code
+    /// closes the model's eyes only partly: on the shared clip d6 the model's eyelid gap (posed as tracked) then
+    /// correlates 0.65 with the tracked one, and 0.80 with a weight of 20 (d3 0.70 → 0.85, d14 0.59 → 0.82, d9 0.80 →
+    /// 0.93; PoseExpressionFitTests checks d6). Heavier weights follow the eyes a little better still (40: d6 0.83) but
+    /// lower the default avatar's re-tracked mouth correlation on d0 (0.92 → 0.78; smoothed re-tracker, dark red
+    /// mouth).
     /// </summary>
     public float EyelidWeight { get; }
 
