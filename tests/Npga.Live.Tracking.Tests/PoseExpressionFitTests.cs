@@ -146,6 +146,7 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
         {
             var shape = new float[FaceLandmarks.Count * 3];
             var turned = new float[shape.Length];
+            var rotation = new SimilarityTransform();
             var driver = new List<double>();
             var model = new List<double>();
             PoseExpression? fit = null;
@@ -153,10 +154,8 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
             {
                 fit = fitter.Fit(l, Math.Max(width, height), width / 2.0, height / 2.0, fit?.ZExp);
                 Model.Shape(fit.ZExp, shape);
-                var r = fit.Rotation;
-                for (int i = 0; i < FaceLandmarks.Count; i++)
-                    for (int a = 0; a < 3; a++)
-                        turned[3 * i + a] = (float)(r[3 * a] * shape[3 * i] + r[3 * a + 1] * shape[3 * i + 1] + r[3 * a + 2] * shape[3 * i + 2]);
+                fit.Rotation.CopyTo(rotation.R, 0);
+                rotation.Apply(shape, turned);
                 driver.Add(FaceMeasures.From(l).EyeOpen);
                 model.Add(FaceMeasures.From(turned).EyeOpen);
             }
