@@ -53,6 +53,14 @@ public static class Rotation
         return (w / n, x / n, y / n, z / n);
     }
 
+    /// <summary>The row-major 3×3 rotation matrix of the unit quaternion (w, x, y, z); the inverse of <see cref="QuaternionFromMatrix"/>.</summary>
+    public static double[] MatrixFromQuaternion(double w, double x, double y, double z) =>
+    [
+        1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+    ];
+
     /// <summary>Hamilton product a ⊗ b of quaternions (w, x, y, z): rotating by a ⊗ b rotates by b first, then by a.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(float aw, float ax, float ay, float az, float bw, float bx, float by, float bz,

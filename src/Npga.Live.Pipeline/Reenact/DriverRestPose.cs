@@ -51,7 +51,7 @@ public sealed class DriverRestPose
             if (_aw * w + _ax * x + _ay * y + _az * z < 0) (w, x, y, z) = (-w, -x, -y, -z);
             (_aw, _ax, _ay, _az) = (_aw + w, _ax + x, _ay + y, _az + z);
             double n = Math.Sqrt(_aw * _aw + _ax * _ax + _ay * _ay + _az * _az);
-            _r0 = FaceLossEasing.MatrixFromQuaternion(_aw / n, _ax / n, _ay / n, _az / n);
+            _r0 = Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_aw / n, _ax / n, _ay / n, _az / n);
             _count++;
         }
         var r = tracked.Rotation;

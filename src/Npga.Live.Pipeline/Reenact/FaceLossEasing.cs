@@ -65,7 +65,7 @@ public sealed class FaceLossEasing
         double a = Math.Exp(-dt / TimeConstantS);
         for (int i = 0; i < _k; i++) _z[i] = (float)(_z[i] * a);
         ScaleAngle(a);
-        return new AvatarDrive((float[])_z.Clone(), MatrixFromQuaternion(_qw, _qx, _qy, _qz), AvatarDriveSource.Easing, _lostFor);
+        return new AvatarDrive((float[])_z.Clone(), Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_qw, _qx, _qy, _qz), AvatarDriveSource.Easing, _lostFor);
     }
 
     /// <summary>Forgets the driver: the next frames are neutral until a face is tracked.</summary>
@@ -87,13 +87,4 @@ public sealed class FaceLossEasing
         double k = Math.Sin(half) / s;
         (_qw, _qx, _qy, _qz) = (Math.Cos(half), _qx * k, _qy * k, _qz * k);
     }
-
-
-    /// <summary>Row-major rotation matrix of a unit quaternion.</summary>
-    internal static double[] MatrixFromQuaternion(double w, double x, double y, double z) =>
-    [
-        1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-    ];
 }
