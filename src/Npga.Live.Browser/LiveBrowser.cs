@@ -180,6 +180,19 @@ public sealed class LiveTab
         return comma < 0 ? null : Convert.FromBase64String(s[(comma + 1)..]);
     }
 
+    /// <summary>
+    /// Stalls the page: a busy loop holds its main thread for <paramref name="duration"/>, so no script, timer or
+    /// network callback of the page runs meanwhile, as on a machine that starves the page of CPU (the network stack
+    /// and the media threads run on). Holds the browser's lock, so other tabs wait too.
+    /// </summary>
+    /// <exception cref="WebDriverException">The tab is gone, or the stall outlasts ChromeDriver's script timeout (30 s).</exception>
+    public void Stall(TimeSpan duration) => _browser.Run(d =>
+    {
+        d.SwitchTo().Window(_handle);
+        d.ExecuteScript($"const until = performance.now() + {duration.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}; while (performance.now() < until) {{ }}");
+        return 0;
+    });
+
     /// <summary>A PNG screenshot of the tab.</summary>
     public byte[] Screenshot() => _browser.Run(d =>
     {

@@ -83,6 +83,8 @@ public static class LiveServer
         {
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
             o.EnableDetailedErrors = false;
+            // At least twice the page's ping interval (web/npga-live.js pings every 5 s): a vanished peer frees its
+            // slot within 15 s, a page stalled for up to 10 s keeps it.
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(15);
             o.KeepAliveInterval = TimeSpan.FromSeconds(5);
         });

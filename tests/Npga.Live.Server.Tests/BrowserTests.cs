@@ -146,6 +146,42 @@ public class BrowserTests
     }
 
     [Fact]
+    public async Task A_page_that_stalls_for_eight_seconds_at_a_time_keeps_its_session()
+    {
+        if (Skip(out var clip)) return;
+        var tmp = Directory.CreateTempSubdirectory("npga-browser-").FullName;
+        try
+        {
+            var y4m = Path.Combine(tmp, "webcam.y4m");
+            FakeWebcamClip.Write(clip, y4m, maxFrames: 60);
+            await using var server = await TestServer.Start();
+            using var browser = new LiveBrowser(y4m);
+            var tab = browser.Open(new Uri(server.Url, "/"));
+            tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 5, TimeSpan.FromSeconds(60), "avatar video");
+
+            // A busy machine stalls the page's main thread, so its hub pings go late. The server drops a hub client it
+            // has not heard from for its client timeout (15 s); the page pings every 5 s, so a stall of up to 10 s never
+            // reaches it. Three 8 s stalls, 1 s apart, hold back a ping of any 15 s ping cycle: with SignalR's default
+            // 15 s client ping the page is dropped here ("Server returned an error on close"), as it was once on CI.
+            for (int i = 0; i < 3; i++)
+            {
+                tab.Stall(TimeSpan.FromSeconds(8));
+                Thread.Sleep(1000);
+            }
+            long before = tab.State!.Value.GetProperty("framesReceived").GetInt64();
+            var after = tab.WaitFor(s => s.GetProperty("framesReceived").GetInt64() >= before + 10 || s.GetProperty("state").GetString() != "connected",
+                TimeSpan.FromSeconds(20), "video after the stalls");
+            Assert.True(after.GetProperty("state").GetString() == "connected", $"the page lost its session: {after.GetRawText()}");
+            Assert.Equal(1, server.Sessions.SlotsInUse);
+            Assert.Equal(0, server.Sessions.SessionsEnded);
+        }
+        finally
+        {
+            Directory.Delete(tmp, true);
+        }
+    }
+
+    [Fact]
     public async Task Twenty_connect_disconnect_cycles_leave_memory_at_its_baseline()
     {
         if (Skip(out var clip)) return;
