@@ -169,8 +169,8 @@ export async function connect(o = {}) {
 
   // The server drops a hub client it has not heard from for 15 s (LiveServer: ClientTimeoutInterval) and pings every
   // 5 s (KeepAliveInterval). SignalR's rule is a timeout of at least twice the other side's ping interval: the page pings
-  // every 5 s, so a page stalled by a busy machine or a frozen tab for up to 10 s keeps its session (the client's default
-  // 15 s ping raced the server's 15 s timeout), and waits the default 30 s for the server.
+  // every 5 s, so a page stalled by a busy machine for up to 10 s keeps its session (the client's default 15 s ping
+  // raced the server's 15 s timeout), and waits the default 30 s for the server.
   const conn = new signalR.HubConnectionBuilder()
     .withUrl(`${server}/hub`)
     .withKeepAliveInterval(5000)
