@@ -16,7 +16,21 @@ namespace Npga.Live.Pipeline;
 /// <param name="Driver">Per matched frame: the driver's measures.</param>
 /// <param name="Avatar">Per matched frame: the re-tracked avatar's measures.</param>
 public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int AvatarFaces, double MouthCorrelation, double EyeCorrelation, double BrowCorrelation,
-    IReadOnlyList<FaceMeasures> Driver, IReadOnlyList<FaceMeasures> Avatar);
+    IReadOnlyList<FaceMeasures> Driver, IReadOnlyList<FaceMeasures> Avatar)
+{
+    /// <summary>Correlates the paired measures (<see cref="Statistics.Pearson"/>; NaN with fewer than 3 pairs or no variance).</summary>
+    /// <param name="frames">Frames of the driving clip.</param>
+    /// <param name="driverFaces">Frames where the driver's face was tracked.</param>
+    /// <param name="driver">Per matched frame: the driver's measures.</param>
+    /// <param name="avatar">Per matched frame: the re-tracked avatar's measures, as many as <paramref name="driver"/>.</param>
+    /// <exception cref="ArgumentException">The two series differ in length.</exception>
+    public static ExpressionTransferResult Correlate(int frames, int driverFaces, IReadOnlyList<FaceMeasures> driver, IReadOnlyList<FaceMeasures> avatar) =>
+        new(frames, driverFaces, avatar.Count,
+            Statistics.Pearson(driver.Select(m => (double)m.MouthOpen), avatar.Select(m => (double)m.MouthOpen)),
+            Statistics.Pearson(driver.Select(m => (double)m.EyeOpen), avatar.Select(m => (double)m.EyeOpen)),
+            Statistics.Pearson(driver.Select(m => (double)m.BrowRaise), avatar.Select(m => (double)m.BrowRaise)),
+            driver, avatar);
+}
 
 /// <summary>
 /// Expression fidelity of an avatar: each frame of a driving clip is tracked (z_exp, head pose), the avatar is rendered
@@ -74,10 +88,6 @@ public static class ExpressionTransfer
             driver.Add(FaceMeasures.From(d.LandmarksPx!));
             avatar.Add(FaceMeasures.From(a.LandmarksPx!));
         }
-        return new ExpressionTransferResult(frames, driverFaces, avatar.Count,
-            Statistics.Pearson(driver.Select(m => (double)m.MouthOpen), avatar.Select(m => (double)m.MouthOpen)),
-            Statistics.Pearson(driver.Select(m => (double)m.EyeOpen), avatar.Select(m => (double)m.EyeOpen)),
-            Statistics.Pearson(driver.Select(m => (double)m.BrowRaise), avatar.Select(m => (double)m.BrowRaise)),
-            driver, avatar);
+        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar);
     }
 }

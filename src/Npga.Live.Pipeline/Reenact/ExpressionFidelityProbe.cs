@@ -1,4 +1,3 @@
-using Npga.Live.Core;
 using Npga.Live.Tracking;
 using Npga.Live.Tracking.Landmarks;
 
@@ -44,11 +43,7 @@ public sealed class ExpressionFidelityProbe : IReenactObserver, IDisposable
     /// <see cref="ExpressionTransferResult.AvatarFaces"/> had the avatar's face re-tracked (the pairs correlated; a
     /// correlation is NaN with fewer than 3 pairs or no variance). Read it after the run.
     /// </summary>
-    public ExpressionTransferResult Result => new(_frames, _driverFaces, _avatar.Count,
-        Statistics.Pearson(_driver.Select(m => (double)m.MouthOpen), _avatar.Select(m => (double)m.MouthOpen)),
-        Statistics.Pearson(_driver.Select(m => (double)m.EyeOpen), _avatar.Select(m => (double)m.EyeOpen)),
-        Statistics.Pearson(_driver.Select(m => (double)m.BrowRaise), _avatar.Select(m => (double)m.BrowRaise)),
-        _driver.ToArray(), _avatar.ToArray());
+    public ExpressionTransferResult Result => ExpressionTransferResult.Correlate(_frames, _driverFaces, _driver.ToArray(), _avatar.ToArray());
 
     /// <inheritdoc />
     public void Dispose() => _avatarTracker.Dispose();
