@@ -89,6 +89,7 @@ public sealed class FaceTracker : IDisposable
                 _roi = RoiFromDetection(best);
                 _filter.Reset();
                 _lastZ = null;
+                _fitter?.RestartAdaptation();
             }
             sw.Restart();
             _mesh.Crop(image, _roi.Value);

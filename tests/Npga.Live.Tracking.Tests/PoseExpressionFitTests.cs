@@ -13,7 +13,6 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
 {
     private static readonly ExpressionModel Model = ExpressionModel.LoadById(RepoPaths.Models, TrackerOptions.DefaultExpressionModelId);
 
-    /// <summary>Renders the model's landmarks for a code and pose into image pixels (weak perspective, as the tracker assumes).</summary>
     /// <summary>Landmarks of the model's shape for <paramref name="z"/> (plus a person's <paramref name="identity"/> offset, metres), posed and flipped to image axes.</summary>
     private static float[] Synthesize(float[] z, SimilarityTransform pose, float[]? identity = null)
     {
@@ -116,6 +115,68 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
         Assert.InRange(a!.ZExp[0], -2.3, -1.5);
     }
 
+    /// <summary>Fits a synthetic stream: <paramref name="frames"/> frames of person <paramref name="identity"/> with the
+    /// code <paramref name="code"/>(frame); returns the last frame's fit.</summary>
+    private static PoseExpression Stream(PoseExpressionFitter fitter, float[] identity, int frames, Func<int, float[]> code, PoseExpression? last = null)
+    {
+        var pose = new SimilarityTransform { S = 1200 };
+        pose.T[0] = 256; pose.T[1] = -256;
+        for (int frame = 0; frame < frames; frame++)
+            last = fitter.Fit(Synthesize(code(frame), pose, identity), 512, 256, 256, last?.ZExp);
+        return last!;
+    }
+
+    /// <summary>Varied expressions around rest: every third frame the mouth opens by a random amount (z0 ∈ [−1, 1]).</summary>
+    private static Func<int, float[]> Chatter(Random rnd) => frame =>
+    {
+        var z = new float[Model.K];
+        if (frame % 3 == 0) z[0] = (float)(rnd.NextDouble() * 2 - 1);
+        return z;
+    };
+
+    [Fact]
+    public void NeutralAdaptation_KeepsAnExpressionHeldForTenSeconds()
+    {
+        // Two seconds at rest, twenty of chatter, then the mouth opens (z0 = −2, about 11 mm) and stays open for ten
+        // seconds at 30 fps. With the steady step decaying the code keeps most of it (−1.68); with a constant step (the
+        // old schedule) the neutral walks towards the open mouth and the code closes it by half (−0.96).
+        double Held(int decayFrames)
+        {
+            var identity = IdentityOffset(new Random(5));
+            var fitter = new PoseExpressionFitter(Model) { AdaptNeutral = true, SteadyDecayFrames = decayFrames };
+            var rest = Stream(fitter, identity, 60, _ => new float[Model.K]);
+            var chat = Stream(fitter, identity, 600, Chatter(new Random(6)), rest);
+            return Stream(fitter, identity, 300, _ => { var z = new float[Model.K]; z[0] = -2; return z; }, chat).ZExp[0];
+        }
+        double decaying = Held(new PoseExpressionFitter(Model).SteadyDecayFrames), constant = Held(0);
+        output.WriteLine($"z0 after 10 s held at −2: {decaying:F3} (decaying step), {constant:F3} (constant step)");
+        Assert.InRange(decaying, -2.3, -1.6);
+        Assert.True(constant > -1.5, $"the constant step should fade a held expression (z0 {constant:F3}); the test lost its point");
+    }
+
+    [Fact]
+    public void RestartAdaptation_TakesANewSittersIdentityIn()
+    {
+        // One person for a minute, then the face is lost and someone else sits down: three seconds later the new
+        // identity must be out of the code, as after a fresh start. Leak = |z| at rest (every component).
+        var first = IdentityOffset(new Random(21));
+        var second = IdentityOffset(new Random(22));
+        double Leak(bool restart)
+        {
+            var fitter = new PoseExpressionFitter(Model) { AdaptNeutral = true };
+            var a = Stream(fitter, first, 1800, Chatter(new Random(23)));
+            if (restart) fitter.RestartAdaptation();
+            var z = Stream(fitter, second, 90, _ => new float[Model.K], a).ZExp;
+            return Math.Sqrt(z.Sum(v => (double)v * v));
+        }
+        var fresh = new PoseExpressionFitter(Model) { AdaptNeutral = true };
+        var zf = Stream(fresh, second, 90, _ => new float[Model.K]).ZExp;
+        double freshLeak = Math.Sqrt(zf.Sum(v => (double)v * v)), restarted = Leak(true), kept = Leak(false);
+        output.WriteLine($"identity leak |z| 3 s after the switch: restarted {restarted:F3}, not restarted {kept:F3}, fresh stream {freshLeak:F3}");
+        Assert.True(restarted < kept / 2, $"restart {restarted:F3} vs {kept:F3}");
+        Assert.True(restarted < freshLeak * 1.5 + 0.05, $"restart {restarted:F3} vs a fresh stream {freshLeak:F3}");
+    }
+
     [Fact]
     public void Fitter_RejectsABadWeight()
     {
@@ -123,6 +184,7 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model, float.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model, eyelidWeight: -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model, browWeight: float.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PoseExpressionFitter(Model) { SteadyDecayFrames = -1 });
     }
 
     [Fact]
@@ -130,7 +192,8 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
     {
         // The driver's eyelid gap read off its tracked landmarks, against the gap of the expression model's shape for the
         // fitted code, turned by the fitted head rotation (both scale-free, FaceMeasures.EyeOpen). With every landmark
-        // weighing 1 the code explains the rest of the face first and follows the eyes only loosely.
+        // weighing 1 the code explains the rest of the face first and follows the eyes only loosely; with the neutral
+        // adapting at a constant step the slow part of the eyes' motion is taken for the neutral.
         var clip = SharedData.Driving("d6.mp4");
         if (SharedData.Missing(output, clip)) return;
         var landmarks = new List<float[]>();
@@ -163,9 +226,11 @@ public class PoseExpressionFitTests(ITestOutputHelper output)
         }
         double weighted = Follow(new PoseExpressionFitter(Model) { AdaptNeutral = true });
         double plain = Follow(new PoseExpressionFitter(Model, eyelidWeight: 1, browWeight: 1) { AdaptNeutral = true });
-        output.WriteLine($"d6, {landmarks.Count} frames with a face: eyelid gap correlation, model vs tracked: {weighted:F3} (eye contours weigh {PoseExpressionFitter.DefaultEyelidWeight}), {plain:F3} (weigh 1)");
-        Assert.True(weighted >= 0.75, $"the model's eyes follow the driver's with r = {weighted:F3}");
+        double constant = Follow(new PoseExpressionFitter(Model) { AdaptNeutral = true, SteadyDecayFrames = 0 });
+        output.WriteLine($"d6, {landmarks.Count} frames with a face: eyelid gap correlation, model vs tracked: {weighted:F3} (eye contours weigh {PoseExpressionFitter.DefaultEyelidWeight}), {plain:F3} (weigh 1), {constant:F3} (constant neutral step)");
+        Assert.True(weighted >= 0.9, $"the model's eyes follow the driver's with r = {weighted:F3}");
         Assert.True(weighted > plain + 0.05, $"weighting the eye contours should help: {weighted:F3} vs {plain:F3}");
+        Assert.True(weighted > constant + 0.05, $"the decaying neutral step should help: {weighted:F3} vs {constant:F3}");
     }
 
     [Fact]

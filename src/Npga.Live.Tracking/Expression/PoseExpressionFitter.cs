@@ -25,6 +25,8 @@ public sealed record PoseExpression(double[] Rotation, double[] Translation, dou
 /// neutrals were defined when it was learned. Without it the driver's identity would leak into z_exp.
 /// Only the first <see cref="RestFrames"/> frames move all of N fast; for the rest of the warm-up only the part of the
 /// step outside the expression space does, so an expression held early (a smile from the first second) stays in z_exp.
+/// After the warm-up the step decays as 1/t (Robbins–Monro; <see cref="SteadyDecayFrames"/>), so N settles on the
+/// stream's median face instead of following it: an expression held for ten seconds stays in z_exp.
 /// The camera is a pinhole with intrinsics fx = fy = f, cx, cy (pixels); under weak perspective the
 /// head origin lies at depth f/s, so t = ((tx − cx)/s, (ty + cy)/s, −f/s) in the camera frame
 /// (OpenGL convention: x right, y up, the camera looks along −z).
@@ -41,6 +43,7 @@ public sealed class PoseExpressionFitter
     private readonly float[] _stepCode;
     private readonly SimilarityTransform _sim = new();
     private long _adaptedFrames;
+    private int _steadyDecayFrames = 60;
 
     /// <summary>Default <see cref="InnerLipWeight"/>.</summary>
     public const float DefaultInnerLipWeight = 100;
@@ -85,10 +88,10 @@ public sealed class PoseExpressionFitter
     /// Weight of each of the 32 eye-contour landmarks in the code fit. A blink moves the seven upper-lid points of each
     /// contour by a few millimetres, so with equal weights the fit explains the rest of the face first and the code
     /// closes the model's eyes only partly: on the shared clip d6 the model's eyelid gap (posed as tracked) then
-    /// correlates 0.65 with the tracked one, and 0.80 with a weight of 20 (d3 0.70 → 0.85, d14 0.59 → 0.82, d9 0.80 →
-    /// 0.93; PoseExpressionFitTests checks d6). Heavier weights follow the eyes a little better still (40: d6 0.83) but
-    /// lower the default avatar's re-tracked mouth correlation on d0 (0.92 → 0.78; smoothed re-tracker, dark red
-    /// mouth).
+    /// correlates 0.87 with the tracked one, and 0.96 with a weight of 20 (PoseExpressionFitTests checks it; with the
+    /// constant neutral step of before, 0.65 and 0.80, and d3 0.70 → 0.85, d14 0.59 → 0.82, d9 0.80 → 0.93). Heavier
+    /// weights followed the eyes a little better still (40: d6 0.83, constant step) but lowered the default avatar's
+    /// re-tracked mouth correlation on d0 (0.92 → 0.78; smoothed re-tracker, dark red mouth).
     /// </summary>
     public float EyelidWeight { get; }
 
@@ -108,8 +111,23 @@ public sealed class PoseExpressionFitter
     /// <summary>Median step η while warming up (first <see cref="WarmupFrames"/> frames), metres per frame.</summary>
     public float WarmupStep { get; init; } = 0.0005f;
 
-    /// <summary>Median step η after warm-up, metres per frame.</summary>
+    /// <summary>Median step η right after warm-up, metres per frame (see <see cref="SteadyDecayFrames"/>).</summary>
     public float SteadyStep { get; init; } = 0.00002f;
+
+    /// <summary>
+    /// Frames T after warm-up in which the steady step halves: η_t = <see cref="SteadyStep"/>·T / (T + t − W), with W
+    /// = <see cref="WarmupFrames"/> (the 1/t step of a stochastic-approximation median); 0 keeps η = SteadyStep for
+    /// good. A constant step is a high-pass filter on the expression: at 2·10⁻⁵ m a frame it moves N 0.6 mm a second
+    /// towards whatever the face holds, and on the shared clips the expression model's own shape (posed as tracked)
+    /// then follows the driver's eyelid gap at r = 0.80 (d6) and inner-lip distance at 0.69 (d14); with T = 60
+    /// (2 s at 30 fps) 0.96 and 0.89 (PoseExpressionFitTests checks d6). The sum of the steps still grows (as ln t),
+    /// so a face that was not at rest in the first half second is corrected, slowly.
+    /// </summary>
+    public int SteadyDecayFrames
+    {
+        get => _steadyDecayFrames;
+        init => _steadyDecayFrames = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(SteadyDecayFrames), value, "must be ≥ 0");
+    }
 
     /// <summary>
     /// Frames at the start of a stream in which the whole neutral adapts at <see cref="WarmupStep"/>, the part inside the
@@ -129,6 +147,17 @@ public sealed class PoseExpressionFitter
     {
         _model.Canonical.CopyTo(_neutral, 0);
         _adaptedFrames = 0;
+    }
+
+    /// <summary>
+    /// The face was found again after a loss, and may be someone else's: N is kept, but its estimate starts over from
+    /// the end of the rest frames (the identity adapts at <see cref="WarmupStep"/> through the warm-up, and the steady
+    /// step decays again from <see cref="SteadyStep"/>). Without it, a demo booth's session minutes old would take a
+    /// new sitter's identity in at the decayed step. No effect during the rest frames.
+    /// </summary>
+    public void RestartAdaptation()
+    {
+        if (_adaptedFrames > RestFrames) _adaptedFrames = RestFrames;
     }
 
     /// <summary>The model fitted against.</summary>
@@ -175,8 +204,9 @@ public sealed class PoseExpressionFitter
     /// One step of the neutral estimate from this frame's pose-normalised landmarks: the sign step u = sign(x − N) is
     /// split into its part inside the expression space, B·(S·u) (S the ridge solver, so ≈ the projection onto span B), and
     /// the rest. The rest (identity: shape the expressions cannot explain) moves at <see cref="WarmupStep"/> during warm-up;
-    /// the part inside the expression space always moves at <see cref="SteadyStep"/> only, so an expression held from the
-    /// first frames (a smile, an open mouth) is not taken for the person's neutral within a second.
+    /// the part inside the expression space moves at <see cref="SteadyStep"/> only, so an expression held from the
+    /// first frames (a smile, an open mouth) is not taken for the person's neutral within a second. After the warm-up the
+    /// whole step moves at the decaying η_t of <see cref="SteadyDecayFrames"/>.
     /// </summary>
     private void AdaptNeutralStep()
     {
@@ -192,7 +222,10 @@ public sealed class PoseExpressionFitter
         }
         if (!warm || WarmupStep <= SteadyStep)
         {
-            for (int i = 0; i < n; i++) _neutral[i] += SteadyStep * u[i];
+            float eta = warm || _steadyDecayFrames == 0
+                ? SteadyStep
+                : (float)(SteadyStep * _steadyDecayFrames / (double)(_steadyDecayFrames + frame - WarmupFrames));
+            for (int i = 0; i < n; i++) _neutral[i] += eta * u[i];
             return;
         }
         // c = S·u: the expression-space coordinates of the step.
