@@ -3,8 +3,8 @@ namespace Npga.Live.AvatarBuilder;
 /// <summary>
 /// The smooth proxy surface for the parts of the head the face mesh does not cover (hair, ears, the sides and
 /// back of the head) and the neck: an ellipsoid round the head's centre and a vertical elliptic cylinder below
-/// it, in the canonical head frame (metres). Sized from adult head proportions (head breadth ≈ 150 mm, length
-/// ≈ 190 mm, with some room for hair) and placed from the person's own face mesh.
+/// it, in the canonical head frame (metres). The ellipsoid is fitted through the person's own upper face outline and
+/// held to adult head proportions (see <see cref="ForFace"/>).
 /// </summary>
 internal sealed class HeadProxy
 {
@@ -22,19 +22,45 @@ internal sealed class HeadProxy
     public double NeckRadiusZ { get; }
     public double NeckCenterZ { get; }
 
+    /// <summary>The face oval from the temple over the forehead to the other temple (MediaPipe indices): the part of the face
+    /// outline the head goes on from, and which the ellipsoid is fitted through.</summary>
+    internal static readonly int[] UpperFaceOval = [454, 356, 389, 251, 284, 332, 297, 338, 10, 109, 67, 103, 54, 21, 162, 127, 234];
+
     /// <summary>
-    /// Places the proxy for a face mesh (468 landmarks, metres, canonical frame): the ellipsoid's front sits just
-    /// behind the forehead, its sides just outside the face outline; the neck hangs below the chin.
+    /// Places the proxy for a face mesh (468 landmarks, metres, canonical frame): the ellipsoid (centre (0, c_y, c_z),
+    /// radii r_x, r_y, r_z) is fitted by Levenberg–Marquardt through the upper face oval (<see cref="UpperFaceOval"/>:
+    /// residual ‖((x/r_x), (y − c_y)/r_y, (z − c_z)/r_z)‖ − 1), held to adult head proportions by soft priors (head
+    /// length ≈ 195 mm from the forehead back, crown ≈ 120 mm above the eye line, half-breadth ≈ 80 mm), so the face
+    /// mesh's edge lies on it and the hair and sides of the head continue from the face instead of standing behind it
+    /// (builder version 3; version 2 put a fixed-size ellipsoid just behind the forehead, narrower than the temples, and a
+    /// turned head looked like a mask in front of an egg). The neck hangs below the chin.
     /// </summary>
     public static HeadProxy ForFace(ReadOnlySpan<float> mesh)
     {
-        double maxAbsX = 0, foreheadZ = mesh[3 * 10 + 2], chinY = mesh[3 * 152 + 1];
+        double foreheadZ = mesh[3 * 10 + 2], chinY = mesh[3 * 152 + 1];
         double eyeY = 0.5 * (mesh[3 * 33 + 1] + mesh[3 * 263 + 1]);
-        for (int i = 0; i < mesh.Length / 3; i++) maxAbsX = Math.Max(maxAbsX, Math.Abs(mesh[3 * i]));
-        double rx = Math.Max(0.078, maxAbsX + 0.008), ry = 0.115, rz = 0.105;
-        double cz = foreheadZ - 0.006 - rz;
-        var center = (0.0, eyeY - 0.002, cz);
-        return new HeadProxy(center, (rx, ry, rz), neckTopY: chinY + 0.01, neckBottomY: chinY - 0.16, neckRadiusX: 0.058, neckRadiusZ: 0.055, neckCenterZ: cz - 0.005);
+        var oval = new (double X, double Y, double Z)[UpperFaceOval.Length];
+        for (int i = 0; i < oval.Length; i++) { int k = UpperFaceOval[i]; oval[i] = (mesh[3 * k], mesh[3 * k + 1], mesh[3 * k + 2]); }
+        double[] Residuals(double[] q)
+        {
+            var (cy, cz, rx, ry, rz) = (q[0], q[1], q[2], q[3], q[4]);
+            var r = new double[oval.Length + 3];
+            for (int i = 0; i < oval.Length; i++)
+            {
+                var (x, y, z) = oval[i];
+                double u = x / rx, v = (y - cy) / ry, w = (z - cz) / rz;
+                r[i] = (Math.Sqrt(u * u + v * v + w * w) - 1) * (0.075 / 0.003); // ≈ 1 per 3 mm off the surface
+            }
+            r[^3] = (cz - rz - (foreheadZ - 0.195)) / 0.01; // back of the head
+            r[^2] = (cy + ry - (eyeY + 0.12)) / 0.01;       // crown
+            r[^1] = (rx - 0.08) / 0.01;                     // half-breadth
+            return r;
+        }
+        var q = LevenbergMarquardt.Minimise(Residuals, [eyeY, foreheadZ - 0.1, 0.078, 0.115, 0.105], 50);
+        double Clamp(double v, double lo, double hi) => double.IsFinite(v) ? Math.Clamp(v, lo, hi) : 0.5 * (lo + hi);
+        double rX = Clamp(q[2], 0.065, 0.1), rY = Clamp(q[3], 0.085, 0.14), rZ = Clamp(q[4], 0.085, 0.13);
+        double cY = Clamp(q[0], eyeY - 0.02, eyeY + 0.05), cZ = Clamp(q[1], foreheadZ - 0.15, foreheadZ - 0.05);
+        return new HeadProxy((0.0, cY, cZ), (rX, rY, rZ), neckTopY: chinY + 0.01, neckBottomY: chinY - 0.16, neckRadiusX: 0.058, neckRadiusZ: 0.055, neckCenterZ: foreheadZ - 0.116);
     }
 
     /// <summary>First hit of the ray o + t·d (t &gt; 0) with the ellipsoid, or with the neck below it; its surface normal.</summary>

@@ -65,7 +65,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
     private readonly FaceTracker _tracker;
 
     /// <summary>The builder's version, written to the manifest's <c>created_by.version</c>.</summary>
-    public const string Version = "2";
+    public const string Version = "3";
 
     /// <summary>Creates a builder that drives its avatars with <paramref name="prior"/>.</summary>
     /// <exception cref="ArgumentException">The prior is for another expression model than the tracker's.</exception>
