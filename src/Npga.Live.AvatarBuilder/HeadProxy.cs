@@ -8,14 +8,18 @@ namespace Npga.Live.AvatarBuilder;
 /// </summary>
 internal sealed class HeadProxy
 {
-    public HeadProxy((double X, double Y, double Z) center, (double X, double Y, double Z) radii, double neckTopY, double neckBottomY, double neckRadiusX, double neckRadiusZ, double neckCenterZ)
+    public HeadProxy((double X, double Y, double Z) center, (double X, double Y, double Z) radii, double jawY, double neckTopY, double neckBottomY, double neckRadiusX, double neckRadiusZ, double neckCenterZ)
     {
-        Center = center; Radii = radii;
+        Center = center; Radii = radii; JawY = jawY;
         NeckTopY = neckTopY; NeckBottomY = neckBottomY; NeckRadiusX = neckRadiusX; NeckRadiusZ = neckRadiusZ; NeckCenterZ = neckCenterZ;
     }
 
     public (double X, double Y, double Z) Center { get; }
     public (double X, double Y, double Z) Radii { get; }
+    /// <summary>Height just above the chin (chin + 1 cm): below it, in front of the ellipsoid's centre, is the open space under the jaw.</summary>
+    public double JawY { get; }
+    /// <summary>Top of the neck cylinder: the ellipsoid's centre height, so that the neck runs up into the head (builder version 4; it
+    /// used to stop at the chin, and a turned head showed the background between the jaw and the neck).</summary>
     public double NeckTopY { get; }
     public double NeckBottomY { get; }
     public double NeckRadiusX { get; }
@@ -60,7 +64,7 @@ internal sealed class HeadProxy
         double Clamp(double v, double lo, double hi) => double.IsFinite(v) ? Math.Clamp(v, lo, hi) : 0.5 * (lo + hi);
         double rX = Clamp(q[2], 0.065, 0.1), rY = Clamp(q[3], 0.085, 0.14), rZ = Clamp(q[4], 0.085, 0.13);
         double cY = Clamp(q[0], eyeY - 0.02, eyeY + 0.05), cZ = Clamp(q[1], foreheadZ - 0.15, foreheadZ - 0.05);
-        return new HeadProxy((0.0, cY, cZ), (rX, rY, rZ), neckTopY: chinY + 0.01, neckBottomY: chinY - 0.16, neckRadiusX: 0.058, neckRadiusZ: 0.055, neckCenterZ: foreheadZ - 0.116);
+        return new HeadProxy((0.0, cY, cZ), (rX, rY, rZ), jawY: chinY + 0.01, neckTopY: cY, neckBottomY: chinY - 0.16, neckRadiusX: 0.058, neckRadiusZ: 0.055, neckCenterZ: foreheadZ - 0.116);
     }
 
     /// <summary>First hit of the ray o + t·d (t &gt; 0) with the ellipsoid, or with the neck below it; its surface normal.</summary>
@@ -90,6 +94,40 @@ internal sealed class HeadProxy
         var p = (Center.X + Radii.X * unit.X, Center.Y + Radii.Y * unit.Y, Center.Z + Radii.Z * unit.Z);
         return (p, EllipsoidNormal(p));
     }
+
+    /// <summary>
+    /// About one point per <paramref name="spacing"/>² of the ellipsoid's surface (between 500 and 20000), spread evenly by a
+    /// Fibonacci sphere mapped onto it, each with its outward normal.
+    /// </summary>
+    /// <param name="spacing">Point spacing, metres.</param>
+    public IEnumerable<((double X, double Y, double Z) P, (double X, double Y, double Z) N)> SurfacePoints(double spacing)
+    {
+        double area = 4 * Math.PI * Math.Pow(Radii.X * Radii.Y * Radii.Z, 2.0 / 3);
+        int count = (int)Math.Clamp(area / (spacing * spacing), 500, 20000);
+        double golden = Math.PI * (3 - Math.Sqrt(5));
+        for (int i = 0; i < count; i++)
+        {
+            double y = 1 - 2 * (i + 0.5) / count, rad = Math.Sqrt(1 - y * y), th = golden * i;
+            yield return EllipsoidPoint((rad * Math.Cos(th), y, rad * Math.Sin(th)));
+        }
+    }
+
+    /// <summary>The neck cylinder's point at angle <paramref name="theta"/> (0: the head's +x side, π/2: the front) and height <paramref name="y"/>, with its outward normal.</summary>
+    public ((double X, double Y, double Z) P, (double X, double Y, double Z) N) NeckPoint(double theta, double y)
+    {
+        double cos = Math.Cos(theta), sin = Math.Sin(theta);
+        return ((NeckRadiusX * cos, y, NeckCenterZ + NeckRadiusZ * sin), GaussianBuffer.Normalize((cos / NeckRadiusX, 0, sin / NeckRadiusZ)));
+    }
+
+    /// <summary>Whether <paramref name="p"/> lies strictly inside the ellipsoid.</summary>
+    public bool InsideEllipsoid((double X, double Y, double Z) p)
+        => Sq((p.X - Center.X) / Radii.X) + Sq((p.Y - Center.Y) / Radii.Y) + Sq((p.Z - Center.Z) / Radii.Z) < 1 - 1e-9;
+
+    /// <summary>Whether <paramref name="p"/> lies strictly inside the neck cylinder (between its bottom and top).</summary>
+    public bool InsideNeck((double X, double Y, double Z) p)
+        => p.Y > NeckBottomY && p.Y < NeckTopY && Sq(p.X / NeckRadiusX) + Sq((p.Z - NeckCenterZ) / NeckRadiusZ) < 1 - 1e-9;
+
+    private static double Sq(double v) => v * v;
 
     private (double X, double Y, double Z) EllipsoidNormal((double X, double Y, double Z) p)
         => GaussianBuffer.Normalize(((p.X - Center.X) / (Radii.X * Radii.X), (p.Y - Center.Y) / (Radii.Y * Radii.Y), (p.Z - Center.Z) / (Radii.Z * Radii.Z)));

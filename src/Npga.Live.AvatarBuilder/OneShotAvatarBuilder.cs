@@ -50,7 +50,9 @@ public sealed record OneShotResult(AvatarManifest Manifest, GaussianCloud Canoni
 /// <para>
 /// The manifest's <c>created_by.version</c> is <see cref="Version"/>. Version 2 registers the photo on the mesh (the photo
 /// camera's principal point on the face and its depth at the face, <see cref="PhotoCamera.FromFit"/>); version 1 put the
-/// principal point at the image centre and coloured the face from 10–22 px too high in s9.
+/// principal point at the image centre and coloured the face from 10–22 px too high in s9. Version 3 fits the head proxy
+/// through the face's upper outline (<see cref="HeadProxy.ForFace"/>); version 4 runs the neck up into the head and draws
+/// the proxy hidden behind the face (<see cref="HiddenHeadFill"/>), so a turned head shows no background inside it.
 /// </para>
 /// </summary>
 public sealed class OneShotAvatarBuilder : IDisposable
@@ -65,7 +67,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
     private readonly FaceTracker _tracker;
 
     /// <summary>The builder's version, written to the manifest's <c>created_by.version</c>.</summary>
-    public const string Version = "3";
+    public const string Version = "4";
 
     /// <summary>Creates a builder that drives its avatars with <paramref name="prior"/>.</summary>
     /// <exception cref="ArgumentException">The prior is for another expression model than the tracker's.</exception>
@@ -122,8 +124,11 @@ public sealed class OneShotAvatarBuilder : IDisposable
         Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, LowerTeeth, 0.003, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, UpperTeeth, 0.0035, cam, spacing); });
         var proxy = HeadProxy.ForFace(seen);
         var hairColour = (0.2, 0.15, 0.1);
-        Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _));
+        (double R, double G, double B)? neckSeen = null;
+        Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _, out neckSeen));
         Part("back", () => AddBackOfHead(buf, proxy, cam, hairColour, spacing * 1.8));
+        var neckColour = neckSeen ?? JawEdgeColour(photo, lm);
+        Part("sides", () => HiddenHeadFill.AddHiddenSides(buf, proxy, cam, photo, facePoly, seen, model.Triangles, neckColour, spacing * 1.8));
 
         var cloud = buf.ToCloud(_prior.FeatureDim);
         _prior.SampleFeatures(cloud.Means, cloud.Features);
@@ -406,8 +411,10 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// head region) are left out: a simple colour key, since no segmentation runs here. Returns the hair colour (median of the
     /// hits beside the forehead), used for the unseen back of the head.
     /// </summary>
-    private static (double, double, double) AddProxyFromPhoto(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double Px, double Py)[] facePoly, double spacing, float[] lm, out int hits)
+    private static (double, double, double) AddProxyFromPhoto(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double Px, double Py)[] facePoly, double spacing, float[] lm, out int hits,
+        out (double R, double G, double B)? neckColour)
     {
+        var neck = new List<(double R, double G, double B)>();
         double faceH = Math.Abs(lm[3 * 152 + 1] - lm[3 * 10 + 1]);
         double minX = facePoly.Min(p => p.Px), maxX = facePoly.Max(p => p.Px);
         double faceW = maxX - minX;
@@ -428,7 +435,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
                 var c = Sample(photo, u, v);
                 if (keys.Any(k => ColourDistance(c, k) < 0.1)) continue;
                 var (o, d) = PhotoCamera.Ray(cam, u, v);
-                if (!proxy.Intersect(o, d, out var hit, out var normal, out _)) continue;
+                if (!proxy.Intersect(o, d, out var hit, out var normal, out bool onNeck)) continue;
                 double depth = PhotoCamera.Project(cam, hit).Z;
                 double sm = spacing * depth / cam.Fx;
                 double cos = Math.Max(0.25, Math.Abs(GaussianBuffer.Dot(normal, d)));
@@ -439,10 +446,33 @@ public sealed class OneShotAvatarBuilder : IDisposable
                 buf.AddAnisotropic(hit, normal, slope, 0.7 * sm / cos, 0.7 * sm, 0.0008, c, 0.97);
                 hits++;
                 if (v > foreheadV && v < eyeV && (u < minX + 0.1 * faceW || u > maxX - 0.1 * faceW)) hair.Add(c);
+                if (onNeck && v > lm[3 * 152 + 1]) neck.Add(c);
             }
-        if (hair.Count == 0) return (0.2, 0.15, 0.1);
-        double Median(Func<(double R, double G, double B), double> f) => hair.Select(f).OrderBy(x => x).ElementAt(hair.Count / 2);
-        return (Median(c => c.R), Median(c => c.G), Median(c => c.B));
+        neckColour = neck.Count == 0 ? null : Median(neck);
+        return hair.Count == 0 ? (0.2, 0.15, 0.1) : Median(hair);
+    }
+
+    /// <summary>Channel-wise median of a non-empty list of colours.</summary>
+    private static (double R, double G, double B) Median(List<(double R, double G, double B)> colours)
+    {
+        double M(Func<(double R, double G, double B), double> f) => colours.Select(f).OrderBy(x => x).ElementAt(colours.Count / 2);
+        return (M(c => c.R), M(c => c.G), M(c => c.B));
+    }
+
+    /// <summary>The jaw line under the chin, from one jaw angle to the other (the lower face oval, MediaPipe indices).</summary>
+    private static readonly int[] Jaw = [172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397];
+
+    /// <summary>Median photo colour just inside the jaw line (skin), for a neck the photo does not show.</summary>
+    private static (double R, double G, double B) JawEdgeColour(RgbImage photo, float[] lm)
+    {
+        double cx = lm[3 * 1], cy = lm[3 * 1 + 1]; // nose tip: the face's middle
+        var skin = new List<(double R, double G, double B)>();
+        foreach (int i in Jaw)
+        {
+            double u = lm[3 * i], v = lm[3 * i + 1];
+            skin.Add(Sample(photo, u + 0.1 * (cx - u), v + 0.1 * (cy - v)));
+        }
+        return Median(skin);
     }
 
     private static (double R, double G, double B) Patch(RgbImage photo, double u0, double v0, double side)
@@ -466,16 +496,12 @@ public sealed class OneShotAvatarBuilder : IDisposable
         var c = cam.Center;
         double depth = Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z);
         double sm = spacingPx * depth / cam.Fx;
-        double area = 4 * Math.PI * Math.Pow(proxy.Radii.X * proxy.Radii.Y * proxy.Radii.Z, 2.0 / 3);
-        int n = (int)Math.Clamp(area / (sm * sm), 500, 20000);
-        double golden = Math.PI * (3 - Math.Sqrt(5));
-        for (int i = 0; i < n; i++)
+        foreach (var (p, nrm) in proxy.SurfacePoints(sm))
         {
-            double y = 1 - 2 * (i + 0.5) / n, rad = Math.Sqrt(1 - y * y), th = golden * i;
-            var (p, nrm) = proxy.EllipsoidPoint((rad * Math.Cos(th), y, rad * Math.Sin(th)));
             var toCam = GaussianBuffer.Normalize((c.X - p.X, c.Y - p.Y, c.Z - p.Z));
             if (GaussianBuffer.Dot(nrm, toCam) > 0.05) continue;           // seen in the photo: the rays covered it
-            if (p.Y < proxy.NeckTopY - 0.01 && p.Z > proxy.Center.Z) continue; // under the jaw, in front: leave open
+            if (p.Y < proxy.JawY - 0.01 && p.Z > proxy.Center.Z) continue;    // under the jaw, in front: leave open
+            if (proxy.InsideNeck(p)) continue;                                   // inside the neck
             buf.Add(p, nrm, (1, 0, 0), 0.75 * sm, 0.001, colour, 0.99);
         }
     }
@@ -505,7 +531,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
     }
 
     /// <summary>Bilinear colour of the photo at continuous pixel position (u, v), in [0, 1].</summary>
-    private static (double R, double G, double B) Sample(RgbImage img, double u, double v)
+    internal static (double R, double G, double B) Sample(RgbImage img, double u, double v)
     {
         double x = Math.Clamp(u - 0.5, 0, img.Width - 1), y = Math.Clamp(v - 0.5, 0, img.Height - 1);
         int x0 = Math.Min((int)x, img.Width - 2 < 0 ? 0 : img.Width - 2), y0 = Math.Min((int)y, img.Height - 2 < 0 ? 0 : img.Height - 2);
