@@ -33,8 +33,7 @@ internal static class HiddenHeadFill
     /// <param name="triangles">The mesh's triangles.</param>
     /// <param name="neckColour">Colour of the back of the neck.</param>
     /// <param name="spacingPx">Sample spacing, photo pixels at the head's depth.</param>
-    /// <returns>Samples added.</returns>
-    public static int AddHiddenSides(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double X, double Y)[] facePoly,
+    public static void AddHiddenSides(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double X, double Y)[] facePoly,
         float[] seen, int[][] triangles, (double R, double G, double B) neckColour, double spacingPx)
     {
         var depth = new FaceDepth(cam, seen, triangles);
@@ -43,7 +42,6 @@ internal static class HiddenHeadFill
         double sm = spacingPx * Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z) / cam.Fx;
         double cx = facePoly.Average(p => p.X), cy = facePoly.Average(p => p.Y);
         double faceW = facePoly.Max(p => p.X) - facePoly.Min(p => p.X);
-        int added = 0;
 
         void Consider((double X, double Y, double Z) p, (double X, double Y, double Z) n, bool neck)
         {
@@ -51,7 +49,7 @@ internal static class HiddenHeadFill
             if (GaussianBuffer.Dot(n, toCam) <= 0.05)
             {
                 // Facing away: the ellipsoid's back is AddBackOfHead's; the neck's back is skin (or hair) never seen.
-                if (neck) { buf.Add(p, n, (0, 1, 0), 0.75 * sm, 0.001, neckColour, 0.99); added++; }
+                if (neck) buf.Add(p, n, (0, 1, 0), 0.75 * sm, 0.001, neckColour, 0.99);
                 return;
             }
             var (u, v, z) = PhotoCamera.Project(cam, p);
@@ -61,7 +59,7 @@ internal static class HiddenHeadFill
             if (depth.At(u, v) is not double zFace || z < zFace + 0.002) return;
             // Nor behind the eyes: their lids' and openings' Gaussians let some light through (s5 lost 0.5 dB at the eyes' corners).
             foreach (var (x0, y0, x1, y1) in eyes) if (u > x0 && u < x1 && v > y0 && v < y1) return;
-            var (ex, ey) = NearestOnOutline(facePoly, u, v);
+            var (ex, ey) = OneShotAvatarBuilder.NearestOnOutline(facePoly, u, v);
             // Not within two sample spacings of the outline: the ellipsoid passes through the face's edge, and samples there
             // showed past it in the photo's own view (face-region PSNR s5 28.75 → 27.1 dB).
             // Nor deeper inside than a quarter of the face's width: what lies behind the eyes and the nose is never seen, and
@@ -73,7 +71,6 @@ internal static class HiddenHeadFill
             double inset = 0.04 * faceW;
             var colour = OneShotAvatarBuilder.Sample(photo, ex + inset * dx / len, ey + inset * dy / len);
             buf.Add(p, n, (0, 1, 0), 0.75 * sm, 0.001, colour, 0.99);
-            added++;
         }
 
         foreach (var (p, n) in proxy.SurfacePoints(sm))
@@ -88,7 +85,6 @@ internal static class HiddenHeadFill
                 if (proxy.InsideEllipsoid(p)) continue;
                 Consider(p, n, neck: true);
             }
-        return added;
     }
 
     /// <summary>An eye contour's projected bounding box, widened by half the eye's width on each side (photo pixels).</summary>
@@ -98,22 +94,6 @@ internal static class HiddenHeadFill
         double x0 = pts.Min(p => p.U), x1 = pts.Max(p => p.U), y0 = pts.Min(p => p.V), y1 = pts.Max(p => p.V);
         double m = 0.5 * (x1 - x0);
         return (x0 - m, y0 - m, x1 + m, y1 + m);
-    }
-
-    private static (double X, double Y) NearestOnOutline((double X, double Y)[] poly, double x, double y)
-    {
-        double best = double.MaxValue;
-        (double X, double Y) at = poly[0];
-        for (int i = 0, j = poly.Length - 1; i < poly.Length; j = i++)
-        {
-            double ex = poly[i].X - poly[j].X, ey = poly[i].Y - poly[j].Y;
-            double len2 = ex * ex + ey * ey;
-            double k = len2 > 0 ? Math.Clamp(((x - poly[j].X) * ex + (y - poly[j].Y) * ey) / len2, 0, 1) : 0;
-            double px = poly[j].X + k * ex, py = poly[j].Y + k * ey;
-            double d = (x - px) * (x - px) + (y - py) * (y - py);
-            if (d < best) { best = d; at = (px, py); }
-        }
-        return at;
     }
 
     /// <summary>Depth (camera z, metres) of the face mesh as photographed, looked up per photo pixel by its projected triangles.</summary>

@@ -509,16 +509,25 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// <summary>Distance (pixels) from (x, y) to the nearest edge of the closed polygon <paramref name="poly"/>.</summary>
     private static double DistanceToOutline((double X, double Y)[] poly, double x, double y)
     {
+        var (px, py) = NearestOnOutline(poly, x, y);
+        return Math.Sqrt((x - px) * (x - px) + (y - py) * (y - py));
+    }
+
+    /// <summary>The point of the closed polygon <paramref name="poly"/>'s edges nearest (x, y), pixels.</summary>
+    internal static (double X, double Y) NearestOnOutline((double X, double Y)[] poly, double x, double y)
+    {
         double best = double.MaxValue;
+        (double X, double Y) at = poly[0];
         for (int i = 0, j = poly.Length - 1; i < poly.Length; j = i++)
         {
             double ex = poly[i].X - poly[j].X, ey = poly[i].Y - poly[j].Y;
             double len2 = ex * ex + ey * ey;
             double k = len2 > 0 ? Math.Clamp(((x - poly[j].X) * ex + (y - poly[j].Y) * ey) / len2, 0, 1) : 0;
-            double dx = x - (poly[j].X + k * ex), dy = y - (poly[j].Y + k * ey);
-            best = Math.Min(best, dx * dx + dy * dy);
+            double px = poly[j].X + k * ex, py = poly[j].Y + k * ey;
+            double d = (x - px) * (x - px) + (y - py) * (y - py);
+            if (d < best) { best = d; at = (px, py); }
         }
-        return Math.Sqrt(best);
+        return at;
     }
 
     internal static bool Inside((double X, double Y)[] poly, double x, double y)
