@@ -12,12 +12,12 @@ internal static class ReenactFakes
     public static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
     /// <summary><paramref name="count"/> tiny frames at <paramref name="fps"/>, optionally paced; then the source ends (or throws).</summary>
-    public static IEnumerable<VideoFrame> Frames(int count, double fps = 30, int delayMs = 0, int throwAfter = -1)
+    public static IEnumerable<VideoFrame> Frames(int count, double fps = 30, int delayMs = 0, int throwAfter = -1, OverlapProbe? probe = null)
     {
         for (int i = 0; i < count; i++)
         {
             if (i == throwAfter) throw new InvalidDataException($"decode error at frame {i}");
-            if (delayMs > 0) Thread.Sleep(delayMs);
+            if (delayMs > 0) OverlapProbe.Sleep(probe, delayMs);
             var img = new RgbImage(4, 4);
             img.Pixels[0] = (byte)i;
             yield return new VideoFrame(i, TimeSpan.FromSeconds(i / fps), img);
@@ -38,7 +38,7 @@ internal static class ReenactFakes
 }
 
 /// <summary>A tracker that finds a face where <c>face(index)</c> says so, with code [index, 1, −1, 0, …] (K floats) and a fixed rotation.</summary>
-internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotation = null, int delayMs = 0, int throwAt = -1, int k = 3, long rotateFrom = 0) : ITrackStage
+internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotation = null, int delayMs = 0, int throwAt = -1, int k = 3, long rotateFrom = 0, OverlapProbe? probe = null) : ITrackStage
 {
     public int Calls;
 
@@ -46,7 +46,7 @@ internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotat
     {
         Calls++;
         if (frame.Index == throwAt) throw new InvalidOperationException("tracker failure");
-        if (delayMs > 0) Thread.Sleep(delayMs);
+        if (delayMs > 0) OverlapProbe.Sleep(probe, delayMs);
         if (face is not null && !face(frame.Index))
             return new TrackResult { Frame = frame.Index, TimeS = frame.Time.TotalSeconds, Face = false };
         var code = new float[k];
@@ -59,7 +59,7 @@ internal sealed class FakeTracker(Func<long, bool>? face = null, double[]? rotat
 }
 
 /// <summary>An avatar stage that records each drive and writes the frame's code into the first pixel.</summary>
-internal sealed class FakeAvatar(int delayMs = 0) : IAvatarStage
+internal sealed class FakeAvatar(int delayMs = 0, OverlapProbe? probe = null) : IAvatarStage
 {
     public readonly ConcurrentQueue<AvatarDrive> Drives = new();
 
@@ -69,7 +69,7 @@ internal sealed class FakeAvatar(int delayMs = 0) : IAvatarStage
 
     public AvatarFrameTimings Render(AvatarDrive drive, RgbImage output)
     {
-        if (delayMs > 0) Thread.Sleep(delayMs);
+        if (delayMs > 0) OverlapProbe.Sleep(probe, delayMs);
         Drives.Enqueue(drive);
         output.Span.Clear();
         output.Pixels[0] = (byte)drive.ZExp[0];
@@ -78,7 +78,7 @@ internal sealed class FakeAvatar(int delayMs = 0) : IAvatarStage
 }
 
 /// <summary>A sink that records frame indices (and, optionally, is slow or fails).</summary>
-internal sealed class RecordingSink(int delayMs = 0, int throwAt = -1, Action<ReenactFrame>? onWrite = null) : IReenactSink
+internal sealed class RecordingSink(int delayMs = 0, int throwAt = -1, Action<ReenactFrame>? onWrite = null, OverlapProbe? probe = null) : IReenactSink
 {
     public readonly List<long> Indices = [];
     public readonly List<byte> FirstPixels = [];
@@ -88,7 +88,7 @@ internal sealed class RecordingSink(int delayMs = 0, int throwAt = -1, Action<Re
     public void Write(ReenactFrame frame)
     {
         if (Indices.Count == throwAt) throw new IOException("disk full (fake)");
-        if (delayMs > 0) Thread.Sleep(delayMs);
+        if (delayMs > 0) OverlapProbe.Sleep(probe, delayMs);
         Assert.NotNull(frame.Track);
         Assert.NotNull(frame.Drive);
         Assert.NotNull(frame.Avatar);
@@ -113,5 +113,26 @@ internal sealed class RecordingObserver : IReenactObserver
     {
         Assert.NotNull(frame.Avatar);
         Indices.Add(frame.Index);
+    }
+}
+
+/// <summary>Counts how many stand-in stages are inside their delay at once: more than one means the stages overlapped in time,
+/// a fact that, unlike a wall-clock bound, a loaded machine cannot change.</summary>
+internal sealed class OverlapProbe
+{
+    private int _now, _max;
+
+    /// <summary>The most stages seen inside their delay at the same moment.</summary>
+    public int Max => Volatile.Read(ref _max);
+
+    /// <summary>Sleeps <paramref name="ms"/>, counted by <paramref name="probe"/> when there is one.</summary>
+    public static void Sleep(OverlapProbe? probe, int ms)
+    {
+        if (probe is null) { Thread.Sleep(ms); return; }
+        int now = Interlocked.Increment(ref probe._now);
+        for (int seen = Volatile.Read(ref probe._max); now > seen; seen = Volatile.Read(ref probe._max))
+            if (Interlocked.CompareExchange(ref probe._max, now, seen) == seen) break;
+        try { Thread.Sleep(ms); }
+        finally { Interlocked.Decrement(ref probe._now); }
     }
 }

@@ -38,15 +38,20 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
     [Fact]
     public async Task Stages_RunOnTheirOwnThreads_AndOverlap()
     {
-        // Four stages of 15 ms each: one after the other 60 frames take 3.6 s; as a pipeline about 0.9 s.
+        // Four stages of 15 ms each: one after the other 60 frames take 3.6 s; as a pipeline about 0.9 s. Overlap is asserted
+        // as stages being inside their delays at the same moment, which a loaded machine cannot undo; a serial run can never
+        // take less than the sum of the delays.
         const int n = 60, ms = 15;
-        var pipeline = new ReenactPipeline(new FakeTracker(delayMs: ms), new FakeAvatar(delayMs: ms));
+        var probe = new OverlapProbe();
+        var pipeline = new ReenactPipeline(new FakeTracker(delayMs: ms, probe: probe), new FakeAvatar(delayMs: ms, probe: probe));
         var clock = Stopwatch.StartNew();
-        var summary = await pipeline.RunAsync(ReenactFakes.Frames(n, delayMs: ms), new RecordingSink(delayMs: ms)).WaitAsync(Limit);
+        var summary = await pipeline.RunAsync(ReenactFakes.Frames(n, delayMs: ms, probe: probe), new RecordingSink(delayMs: ms, probe: probe)).WaitAsync(Limit);
         double serial = 4.0 * n * ms / 1000;
-        output.WriteLine($"{n} frames in {clock.Elapsed.TotalSeconds:F2} s (one after the other: {serial:F2} s), {summary.Fps:F1} fps");
+        output.WriteLine($"{n} frames in {clock.Elapsed.TotalSeconds:F2} s (one after the other: {serial:F2} s), {summary.Fps:F1} fps, " +
+                         $"up to {probe.Max} stages busy at once");
         Assert.Equal(n, summary.FramesOut);
-        Assert.True(clock.Elapsed.TotalSeconds < 0.6 * serial, $"no overlap: {clock.Elapsed.TotalSeconds:F2} s");
+        Assert.True(probe.Max >= 2, $"no two stages ever ran at the same time (max {probe.Max})");
+        Assert.True(clock.Elapsed.TotalSeconds < serial, $"no faster than one after the other: {clock.Elapsed.TotalSeconds:F2} s");
     }
 
     [Fact]
@@ -56,14 +61,19 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
         var pipeline = new ReenactPipeline(new FakeTracker(), new FakeAvatar(delayMs: 10), new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1 });
         var summary = await pipeline.RunAsync(ReenactFakes.Frames(300, delayMs: 1), sink).WaitAsync(Limit);
         output.WriteLine($"in {summary.FramesIn}, out {summary.FramesOut}, dropped before track {summary.DroppedBefore[ReenactStage.Track]}, " +
-                         $"render {summary.DroppedBefore[ReenactStage.Render]}, encode {summary.DroppedBefore[ReenactStage.Encode]}");
+                         $"render {summary.DroppedBefore[ReenactStage.Render]}, encode {summary.DroppedBefore[ReenactStage.Encode]}, median latency {summary.Median.Latency:F1} ms");
         Assert.Equal(300, summary.FramesIn);
         Assert.True(summary.Dropped > 0, "a 10 ms stage fed every ~1 ms must drop frames");
         Assert.Equal(summary.FramesIn, summary.FramesOut + summary.Dropped);
         Assert.Equal(summary.FramesOut, sink.Indices.Count);
         Assert.Equal(299, sink.Indices[^1]); // the newest frame is never the one dropped
         Assert.True(sink.Indices.Zip(sink.Indices.Skip(1)).All(p => p.First < p.Second), "frames stay in order");
-        Assert.True(summary.Median.Latency < 100, $"latency stays bounded: median {summary.Median.Latency:F1} ms");
+        // Bounded latency, stated so that a loaded machine cannot fail it but a growing queue would: had the 10 ms stage
+        // queued every frame read in ~0.3 s, frame 299 would leave ~300 x 10 ms after the run began, ~2.7 s after it was read.
+        // A fixed bound of 100 ms failed once under a 2-core CI machine's parallel test load (one frame out, 231 ms).
+        const double queueAll = 300 * 10.0;
+        Assert.True(summary.Frames[^1].Latency < 0.5 * queueAll,
+            $"latency stays bounded: frame 299 left {summary.Frames[^1].Latency:F1} ms after it was read (median {summary.Median.Latency:F1} ms)");
         Assert.Equal(1, sink.Completions);
     }
 
