@@ -43,7 +43,7 @@ public sealed record OneShotResult(AvatarManifest Manifest, GaussianCloud Canoni
 /// head pose and scale by the expression model's fit), estimate the photo's camera, un-pose the landmarks into
 /// the person's own canonical face mesh (metres, canonical head frame), and place flat Gaussians on it coloured
 /// from the photo; add the rest of the visible head (hair, ears, neck) on a smooth proxy surface (ellipsoid and
-/// neck cylinder) from the image round the face, the unseen back of the head in the hair colour, and a mouth
+/// neck cylinder) from the image round the face, the unseen back of the head as hair (<see cref="BackOfHeadHair"/>), and a mouth
 /// interior (dark cavity and teeth) and eyeballs in the mesh's openings, so an opened mouth is not a hole. The
 /// per-Gaussian features come from the prior's feature field, and the package uses the shared prior F (no G, no
 /// CNN). Driven by F, the Gaussians follow the expression model's deformation (NPGA eqs. 4, 6).
@@ -52,7 +52,8 @@ public sealed record OneShotResult(AvatarManifest Manifest, GaussianCloud Canoni
 /// camera's principal point on the face and its depth at the face, <see cref="PhotoCamera.FromFit"/>); version 1 put the
 /// principal point at the image centre and coloured the face from 10–22 px too high in s9. Version 3 fits the head proxy
 /// through the face's upper outline (<see cref="HeadProxy.ForFace"/>); version 4 runs the neck up into the head and draws
-/// the proxy hidden behind the face (<see cref="HiddenHeadFill"/>), so a turned head shows no background inside it.
+/// the proxy hidden behind the face (<see cref="HiddenHeadFill"/>), so a turned head shows no background inside it;
+/// version 5 draws the back of the head as streaks of the hair colours at the head's rim instead of one flat colour.
 /// </para>
 /// </summary>
 public sealed class OneShotAvatarBuilder : IDisposable
@@ -67,7 +68,7 @@ public sealed class OneShotAvatarBuilder : IDisposable
     private readonly FaceTracker _tracker;
 
     /// <summary>The builder's version, written to the manifest's <c>created_by.version</c>.</summary>
-    public const string Version = "4";
+    public const string Version = "5";
 
     /// <summary>Creates a builder that drives its avatars with <paramref name="prior"/>.</summary>
     /// <exception cref="ArgumentException">The prior is for another expression model than the tracker's.</exception>
@@ -123,11 +124,12 @@ public sealed class OneShotAvatarBuilder : IDisposable
         Part("throat", () => AddThroat(buf, mesh, cam, spacing));
         Part("teeth", () => { AddTeeth(buf, mesh, UpperTeeth, LowerTeeth, 0.003, cam, spacing); AddTeeth(buf, mesh, LowerTeeth, UpperTeeth, 0.0035, cam, spacing); });
         var proxy = HeadProxy.ForFace(seen);
-        var hairColour = (0.2, 0.15, 0.1);
+        IReadOnlyList<(double R, double G, double B)> hair = [];
         (double R, double G, double B)? neckSeen = null;
-        Part("head", () => hairColour = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _, out neckSeen));
-        Part("back", () => AddBackOfHead(buf, proxy, cam, hairColour, spacing * 1.8));
-        var neckColour = neckSeen ?? JawEdgeColour(photo, lm);
+        Part("head", () => hair = AddProxyFromPhoto(buf, proxy, cam, photo, facePoly, spacing * 1.4, lm, out _, out neckSeen));
+        var skin = JawEdgeColour(photo, lm);
+        Part("back", () => BackOfHeadHair.Add(buf, proxy, cam, hair, skin, DefaultHair, spacing * 1.8));
+        var neckColour = neckSeen ?? skin;
         Part("sides", () => HiddenHeadFill.AddHiddenSides(buf, proxy, cam, photo, facePoly, seen, model.Triangles, neckColour, spacing * 1.8));
 
         var cloud = buf.ToCloud(_prior.FeatureDim);
@@ -311,6 +313,9 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// </summary>
     private static readonly (double R, double G, double B) MouthInterior = (0.04, 0.03, 0.03);
 
+    /// <summary>Dark brown, the back of the head's colour when no colour of the head's rim in the photo passes the background key.</summary>
+    private static readonly (double R, double G, double B) DefaultHair = (0.2, 0.15, 0.1);
+
     /// <summary>How an opening's fan is sampled: spacing as a multiple of the face's, and Gaussian scale = k·spacing (m) + add (m).</summary>
     private readonly record struct FanSampling(double SpacingFactor, double ScalePerSpacing, double ScaleAddMetres);
 
@@ -408,10 +413,11 @@ public sealed class OneShotAvatarBuilder : IDisposable
     /// Rays through a pixel grid round the face, outside the face oval (and, above the eyes, one spacing inside its edge), hit the proxy; each hit becomes a Gaussian with the
     /// pixel's colour, stretched along the surface's slope so that steep parts stay closed (a pixel's footprint on a surface
     /// at angle θ to the view is 1/cos θ longer). Pixels of the photo's background colour (sampled in the top corners of the
-    /// head region) are left out: a simple colour key, since no segmentation runs here. Returns the hair colour (median of the
-    /// hits beside the forehead), used for the unseen back of the head.
+    /// head region) are left out: a simple colour key, since no segmentation runs here. Returns the colours of the
+    /// ellipsoid's rim as the photo sees it (hits at a grazing angle, above the jaw: what borders the unseen back), from
+    /// which <see cref="BackOfHeadHair"/> draws the back of the head.
     /// </summary>
-    private static (double, double, double) AddProxyFromPhoto(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double Px, double Py)[] facePoly, double spacing, float[] lm, out int hits,
+    private static List<(double R, double G, double B)> AddProxyFromPhoto(GaussianBuffer buf, HeadProxy proxy, Camera cam, RgbImage photo, (double Px, double Py)[] facePoly, double spacing, float[] lm, out int hits,
         out (double R, double G, double B)? neckColour)
     {
         var neck = new List<(double R, double G, double B)>();
@@ -420,9 +426,9 @@ public sealed class OneShotAvatarBuilder : IDisposable
         double faceW = maxX - minX;
         double x0 = Math.Max(0, minX - 0.6 * faceW), x1 = Math.Min(photo.Width, maxX + 0.6 * faceW);
         double y0 = Math.Max(0, lm[3 * 10 + 1] - 0.75 * faceH), y1 = Math.Min(photo.Height, lm[3 * 152 + 1] + 0.6 * faceH);
-        double foreheadV = lm[3 * 10 + 1], eyeV = 0.5 * (lm[3 * 33 + 1] + lm[3 * 263 + 1]);
+        double eyeV = 0.5 * (lm[3 * 33 + 1] + lm[3 * 263 + 1]);
         var keys = new[] { Patch(photo, x0, y0, 0.08 * faceW), Patch(photo, x1 - 0.08 * faceW, y0, 0.08 * faceW) };
-        var hair = new List<(double R, double G, double B)>();
+        var rim = new List<(double R, double G, double B)>();
         hits = 0;
         for (double v = y0 + spacing / 2; v < y1; v += spacing)
             for (double u = x0 + spacing / 2; u < x1; u += spacing)
@@ -445,15 +451,16 @@ public sealed class OneShotAvatarBuilder : IDisposable
                 if (GaussianBuffer.Dot(slope, slope) < 1e-12) slope = (1, 0, 0);
                 buf.AddAnisotropic(hit, normal, slope, 0.7 * sm / cos, 0.7 * sm, 0.0008, c, 0.97);
                 hits++;
-                if (v > foreheadV && v < eyeV && (u < minX + 0.1 * faceW || u > maxX - 0.1 * faceW)) hair.Add(c);
+                // The rim's colours stand for the hair behind it, so they are kept farther from the background's than the key's 0.1.
+                if (!onNeck && hit.Y > proxy.JawY && Math.Abs(GaussianBuffer.Dot(normal, d)) < 0.4 && keys.All(k => ColourDistance(c, k) > 0.2)) rim.Add(c);
                 if (onNeck && v > lm[3 * 152 + 1]) neck.Add(c);
             }
         neckColour = neck.Count == 0 ? null : Median(neck);
-        return hair.Count == 0 ? (0.2, 0.15, 0.1) : Median(hair);
+        return rim;
     }
 
     /// <summary>Channel-wise median of a non-empty list of colours.</summary>
-    private static (double R, double G, double B) Median(List<(double R, double G, double B)> colours)
+    internal static (double R, double G, double B) Median(IReadOnlyList<(double R, double G, double B)> colours)
     {
         double M(Func<(double R, double G, double B), double> f) => colours.Select(f).OrderBy(x => x).ElementAt(colours.Count / 2);
         return (M(c => c.R), M(c => c.G), M(c => c.B));
@@ -487,24 +494,8 @@ public sealed class OneShotAvatarBuilder : IDisposable
         return n == 0 ? (-1, -1, -1) : (r / n, g / n, b / n);
     }
 
-    private static double ColourDistance((double R, double G, double B) a, (double R, double G, double B) b)
+    internal static double ColourDistance((double R, double G, double B) a, (double R, double G, double B) b)
         => Math.Sqrt((a.R - b.R) * (a.R - b.R) + (a.G - b.G) * (a.G - b.G) + (a.B - b.B) * (a.B - b.B));
-
-    /// <summary>The part of the ellipsoid the photo cannot see (facing away from its camera), in the hair colour.</summary>
-    private static void AddBackOfHead(GaussianBuffer buf, HeadProxy proxy, Camera cam, (double R, double G, double B) colour, double spacingPx)
-    {
-        var c = cam.Center;
-        double depth = Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z);
-        double sm = spacingPx * depth / cam.Fx;
-        foreach (var (p, nrm) in proxy.SurfacePoints(sm))
-        {
-            var toCam = GaussianBuffer.Normalize((c.X - p.X, c.Y - p.Y, c.Z - p.Z));
-            if (GaussianBuffer.Dot(nrm, toCam) > 0.05) continue;           // seen in the photo: the rays covered it
-            if (p.Y < proxy.JawY - 0.01 && p.Z > proxy.Center.Z) continue;    // under the jaw, in front: leave open
-            if (proxy.InsideNeck(p)) continue;                                   // inside the neck
-            buf.Add(p, nrm, (1, 0, 0), 0.75 * sm, 0.001, colour, 0.99);
-        }
-    }
 
     /// <summary>Distance (pixels) from (x, y) to the nearest edge of the closed polygon <paramref name="poly"/>.</summary>
     private static double DistanceToOutline((double X, double Y)[] poly, double x, double y)
