@@ -68,7 +68,7 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
         Assert.Equal(summary.FramesOut, sink.Indices.Count);
         Assert.Equal(299, sink.Indices[^1]); // the newest frame is never the one dropped
         Assert.True(sink.Indices.Zip(sink.Indices.Skip(1)).All(p => p.First < p.Second), "frames stay in order");
-        // Bounded latency, stated so that a loaded machine cannot fail it but a growing queue would: had the 10 ms stage
+        // Bounded latency, with a bound a growing queue would break but far above what load has done: had the 10 ms stage
         // queued every frame read in ~0.3 s, frame 299 would leave ~300 x 10 ms after the run began, ~2.7 s after it was read.
         // A fixed bound of 100 ms failed once under a 2-core CI machine's parallel test load (one frame out, 231 ms).
         const double queueAll = 300 * 10.0;
