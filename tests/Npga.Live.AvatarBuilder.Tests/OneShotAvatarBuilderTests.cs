@@ -85,7 +85,7 @@ public sealed class OneShotAvatarBuilderTests(ITestOutputHelper output) : IDispo
     {
         if (WebcamAvatar() is not var (photo, package)) { output.WriteLine("SKIPPED: ../shared/data is absent"); return; }
         // d9's last frame (512x480): the hair over the top of the head lies in rows 40-80, columns 180-300.
-        var hair = MedianColour(Enumerable.Range(40, 40).SelectMany(y => Enumerable.Range(180, 120).Select(x => Pixel(photo, x, y))));
+        var hair = OneShotAvatarBuilder.Median([.. Enumerable.Range(40, 40).SelectMany(y => Enumerable.Range(180, 120).Select(x => Pixel(photo, x, y)))]);
         using var renderer = new Npga.Live.Pipeline.AvatarFrameRenderer(package, 384, 384);
         var img = new RgbImage(384, 384);
         renderer.Render(new float[package.Manifest.ExpressionModel.K], [], [], renderer.BaseCamera.Orbited(180, 0), img);
@@ -98,10 +98,10 @@ public sealed class OneShotAvatarBuilderTests(ITestOutputHelper output) : IDispo
             int w = xs[^1] - xs[0];
             for (int x = xs[0] + w / 5; x <= xs[^1] - w / 5; x++) back.Add(Pixel(img, x, y));
         }
-        var median = MedianColour(back);
+        var median = OneShotAvatarBuilder.Median(back);
         var lum = back.Select(c => 0.299 * c.R + 0.587 * c.G + 0.114 * c.B).ToArray();
         double mean = lum.Average(), sigma = Math.Sqrt(lum.Average(l => (l - mean) * (l - mean)));
-        double distance = Math.Sqrt(Math.Pow(median.R - hair.R, 2) + Math.Pow(median.G - hair.G, 2) + Math.Pow(median.B - hair.B, 2));
+        double distance = OneShotAvatarBuilder.ColourDistance(median, hair);
         output.WriteLine($"photo's hair {hair}, back of the head {median} (distance {distance:F3}), luminance σ {sigma:F4} over {back.Count} px");
         Assert.True(back.Count > 2000, $"{back.Count} pixels");
         Assert.True(distance < 0.1, $"back of the head {median} against the photo's hair {hair}");
@@ -129,13 +129,6 @@ public sealed class OneShotAvatarBuilderTests(ITestOutputHelper output) : IDispo
     {
         int i = 3 * (y * img.Width + x);
         return (img.Pixels[i] / 255.0, img.Pixels[i + 1] / 255.0, img.Pixels[i + 2] / 255.0);
-    }
-
-    private static (double R, double G, double B) MedianColour(IEnumerable<(double R, double G, double B)> colours)
-    {
-        var all = colours.ToArray();
-        double M(Func<(double R, double G, double B), double> f) => all.Select(f).OrderBy(v => v).ElementAt(all.Length / 2);
-        return (M(c => c.R), M(c => c.G), M(c => c.B));
     }
 
     [Fact]
