@@ -34,13 +34,11 @@ internal static class BackOfHeadHair
         (double R, double G, double B) skin, (double R, double G, double B) fallback, double spacingPx)
     {
         var palette = Palette(hair, skin, fallback);
-        var c = cam.Center;
-        double sm = spacingPx * Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z) / cam.Fx;
+        double sm = PhotoCamera.MetresAtHead(cam, spacingPx);
         double girth = 0.5 * (proxy.Radii.X + proxy.Radii.Z); // horizontal radius, for the strands' angular width
         foreach (var (p, nrm) in proxy.SurfacePoints(sm))
         {
-            var toCam = GaussianBuffer.Normalize((c.X - p.X, c.Y - p.Y, c.Z - p.Z));
-            if (GaussianBuffer.Dot(nrm, toCam) > 0.05) continue;           // seen in the photo: the rays covered it
+            if (PhotoCamera.SeesFront(cam, p, nrm)) continue;                   // seen in the photo: the rays covered it
             if (p.Y < proxy.JawY - 0.01 && p.Z > proxy.Center.Z) continue;    // under the jaw, in front: leave open
             if (proxy.InsideNeck(p)) continue;                                   // inside the neck
             // Strand coordinates: azimuth round the vertical axis (arc length at the head's girth) and the arc down from the crown.

@@ -38,17 +38,15 @@ internal static class HiddenHeadFill
     {
         var depth = new FaceDepth(cam, seen, triangles);
         var eyes = new[] { EyeBox(cam, seen, Npga.Live.Tracking.Landmarks.FaceLandmarks.RightEye), EyeBox(cam, seen, Npga.Live.Tracking.Landmarks.FaceLandmarks.LeftEye) };
-        var c = cam.Center;
-        double sm = spacingPx * Math.Sqrt(c.X * c.X + c.Y * c.Y + c.Z * c.Z) / cam.Fx;
+        double sm = PhotoCamera.MetresAtHead(cam, spacingPx);
         double cx = facePoly.Average(p => p.X), cy = facePoly.Average(p => p.Y);
         double faceW = facePoly.Max(p => p.X) - facePoly.Min(p => p.X);
 
         void Consider((double X, double Y, double Z) p, (double X, double Y, double Z) n, bool neck)
         {
-            var toCam = GaussianBuffer.Normalize((c.X - p.X, c.Y - p.Y, c.Z - p.Z));
-            if (GaussianBuffer.Dot(n, toCam) <= 0.05)
+            if (!PhotoCamera.SeesFront(cam, p, n))
             {
-                // Facing away: the ellipsoid's back is AddBackOfHead's; the neck's back is skin (or hair) never seen.
+                // Facing away: the ellipsoid's back is BackOfHeadHair's; the neck's back is skin (or hair) never seen.
                 if (neck) buf.Add(p, n, (0, 1, 0), 0.75 * sm, 0.001, neckColour, 0.99);
                 return;
             }

@@ -61,6 +61,24 @@ internal static class PhotoCamera
         return (c.Center, d);
     }
 
+    /// <summary>Metres that <paramref name="px"/> photo pixels span at the head origin's distance from the camera.</summary>
+    public static double MetresAtHead(Camera c, double px)
+    {
+        var o = c.Center;
+        return px * Math.Sqrt(o.X * o.X + o.Y * o.Y + o.Z * o.Z) / c.Fx;
+    }
+
+    /// <summary>
+    /// Whether the photo sees the front of a surface at <paramref name="p"/> with outward normal <paramref name="n"/> (head
+    /// frame): cos of the angle between n and the direction to the camera above 0.05. The head proxy's samples the photo
+    /// sees are coloured from its rays; the others are drawn by the back-of-head and hidden-side parts.
+    /// </summary>
+    public static bool SeesFront(Camera c, (double X, double Y, double Z) p, (double X, double Y, double Z) n)
+    {
+        var o = c.Center;
+        return GaussianBuffer.Dot(n, GaussianBuffer.Normalize((o.X - p.X, o.Y - p.Y, o.Z - p.Z))) > 0.05;
+    }
+
     /// <summary>
     /// A square camera of <paramref name="size"/> pixels looking at the same scene as <paramref name="photo"/> but
     /// cropped to the square of side <paramref name="cropSide"/> photo pixels centred at (<paramref name="centerU"/>,
