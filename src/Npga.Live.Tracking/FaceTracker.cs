@@ -14,7 +14,9 @@ public readonly record struct TrackerTimings(double DetectMs, double CropMs, dou
 /// <summary>
 /// The tracking stage: frame → face landmarks → head pose R, t and expression code z_exp.
 /// Detect (BlazeFace) → aligned crop (rotation from the eye line, bilinear affine warp) → FaceMesh
-/// landmarks → back to image pixels → One Euro smoothing → pose and code fit. As in MediaPipe's face
+/// landmarks → back to image pixels → (with <see cref="TrackerOptions.RefineEyes"/>) eyelid margins redrawn by Iris from a
+/// crop of each eye (<see cref="IrisModel"/>; the next frame's crop still comes from FaceMesh's own points) → One Euro
+/// smoothing → pose and code fit. As in MediaPipe's face
 /// mesh graph the detector runs only when tracking is lost: otherwise the crop comes from the previous
 /// frame's landmarks. When the face-flag drops below the threshold the detector runs again on the
 /// same frame. Several faces: the largest is tracked and <see cref="TrackResult.Faces"/> says how many
@@ -25,6 +27,7 @@ public sealed class FaceTracker : IDisposable
     private readonly TrackerOptions _options;
     private readonly BlazeFaceDetector _detector;
     private readonly FaceMeshModel _mesh;
+    private readonly IrisModel? _iris;
     private readonly PoseExpressionFitter? _fitter;
     private readonly OneEuroFilter _filter = null!;
     private readonly float[] _raw = new float[FaceLandmarks.Count * 3];
@@ -39,10 +42,12 @@ public sealed class FaceTracker : IDisposable
     {
         _options = options ?? new TrackerOptions();
         string det = _options.ResolveDetector(), mesh = _options.ResolveMesh();
-        foreach (var p in new[] { det, mesh })
-            if (!File.Exists(p)) throw new FileNotFoundException($"tracker model not found: {p} (run scripts/setup.sh to convert the models)", p);
+        string? iris = _options.RefineEyes ? _options.ResolveIris() : null;
+        foreach (var p in new[] { det, mesh, iris })
+            if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"tracker model not found: {p} (run scripts/setup.sh to convert the models)", p);
         _detector = new BlazeFaceDetector(det, _options.Threads) { MinScore = _options.MinDetectionScore };
         _mesh = new FaceMeshModel(mesh, _options.Threads);
+        if (iris is not null) _iris = new IrisModel(iris, _options.Threads);
         var exp = _options.ResolveExpression();
         if (exp is not null) _fitter = new PoseExpressionFitter(ExpressionModel.Load(exp)) { AdaptNeutral = _options.AdaptNeutral };
         _filter = new OneEuroFilter(FaceLandmarks.Count * 3, _options.SmoothingMinCutoff, _options.SmoothingBeta);
@@ -115,10 +120,17 @@ public sealed class FaceTracker : IDisposable
             LastTimings = new TrackerTimings(detectMs, cropMs, meshMs, 0);
             return new TrackResult { Frame = frame, TimeS = timeS, Face = false, Confidence = confidence, Faces = _faces, Detected = detected, ExpressionModel = _fitter?.Model.Id };
         }
-        // Next frame's crop from this frame's (unsmoothed) landmarks.
+        // Next frame's crop from this frame's (unsmoothed) FaceMesh landmarks: the crop loop does not depend on the eye model.
+        var meshRoi = _roi!.Value;
         for (int i = 0; i < FaceLandmarks.Count; i++) { _xy[2 * i] = _raw[3 * i]; _xy[2 * i + 1] = _raw[3 * i + 1]; }
         _roi = RoiFromLandmarks(_raw, _xy, _options.RoiScale);
         var landmarks = (float[])_raw.Clone();
+        if (_iris is not null)
+        {
+            sw.Restart();
+            _iris.Refine(image, meshRoi, landmarks);
+            meshMs += sw.Elapsed.TotalMilliseconds;
+        }
         if (_options.Smoothing) _filter.Filter(landmarks, timeS, _roi.Value.Size);
         sw.Restart();
         PoseExpression? pose = null;
@@ -166,5 +178,6 @@ public sealed class FaceTracker : IDisposable
     {
         _detector.Dispose();
         _mesh.Dispose();
+        _iris?.Dispose();
     }
 }

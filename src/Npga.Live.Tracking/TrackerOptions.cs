@@ -11,6 +11,18 @@ public sealed class TrackerOptions
     /// <summary>Path of facemesh.onnx; default <c>models/tracker/facemesh.onnx</c>.</summary>
     public string? MeshModel { get; init; }
 
+    /// <summary>Path of iris.onnx; default <c>models/tracker/iris.onnx</c>.</summary>
+    public string? IrisModel { get; init; }
+
+    /// <summary>
+    /// Redraw the eyelid margins with the Iris model from a crop of each eye (MediaPipe's refined face mesh,
+    /// <see cref="Landmarks.IrisModel"/>); off by default. Iris reads blinks deeper than FaceMesh, but on d6 its lid
+    /// gap also jitters between blinks (r = 0.78 against FaceMesh's), the expression model's eyes then follow it at
+    /// r = 0.78 instead of 0.96, and the default avatar's re-tracked eye transfer on d6 fell from 0.56 to 0.35 (README,
+    /// "Eyelids read by Iris").
+    /// </summary>
+    public bool RefineEyes { get; init; }
+
     /// <summary>Expression model folder or file; default <c>models/expression/&lt;DefaultExpressionModelId&gt;</c>;
     /// the empty string disables pose and code fitting (landmarks only).</summary>
     public string? ExpressionModel { get; init; }
@@ -48,6 +60,8 @@ public sealed class TrackerOptions
     internal string ResolveDetector() => DetectorModel ?? Path.Combine(RepoPaths.Models, "tracker", "blazeface.onnx");
 
     internal string ResolveMesh() => MeshModel ?? Path.Combine(RepoPaths.Models, "tracker", "facemesh.onnx");
+
+    internal string ResolveIris() => IrisModel ?? Path.Combine(RepoPaths.Models, "tracker", "iris.onnx");
 
     internal string? ResolveExpression() => ExpressionModel switch
     {

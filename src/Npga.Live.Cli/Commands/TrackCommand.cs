@@ -23,12 +23,13 @@ internal static class TrackCommand
         var noExpr = new Option<bool>("--no-expression") { Description = "Landmarks only: skip the pose and expression fit" };
         var exprModel = new Option<string?>("--expression-model") { Description = "Expression model folder (default models/expression/" + TrackerOptions.DefaultExpressionModelId + ")" };
         var noSmooth = new Option<bool>("--no-smoothing") { Description = "Leave the landmarks unfiltered" };
+        var iris = new Option<bool>("--eye-refinement") { Description = "Redraw the eyelid margins with the Iris model (MediaPipe's refined face mesh)" };
         var focal = new Option<double?>("--focal") { Description = "Camera focal length in pixels (default max(width, height))" };
         var fixedNeutral = new Option<bool>("--fixed-neutral") { Description = "Fit z_exp against the model's canonical neutral instead of estimating the person's own" };
-        var cmd = new Command("track", "Track a face: head pose R,t and expression code z_exp per frame") { input, output, overlay, noExpr, exprModel, noSmooth, fixedNeutral, focal };
+        var cmd = new Command("track", "Track a face: head pose R,t and expression code z_exp per frame") { input, output, overlay, noExpr, exprModel, noSmooth, fixedNeutral, iris, focal };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(
             r.GetValue(input)!, r.GetValue(output)!, r.GetValue(overlay),
-            new TrackerOptions { ExpressionModel = r.GetValue(noExpr) ? "" : r.GetValue(exprModel), Smoothing = !r.GetValue(noSmooth), AdaptNeutral = !r.GetValue(fixedNeutral), FocalLengthPx = r.GetValue(focal) }, ct)));
+            new TrackerOptions { ExpressionModel = r.GetValue(noExpr) ? "" : r.GetValue(exprModel), Smoothing = !r.GetValue(noSmooth), AdaptNeutral = !r.GetValue(fixedNeutral), RefineEyes = r.GetValue(iris), FocalLengthPx = r.GetValue(focal) }, ct)));
         return cmd;
     }
 

@@ -1,0 +1,124 @@
+using Npga.Live.Core.Imaging;
+using Npga.Live.Onnx;
+using Npga.Live.Tracking.Crop;
+using Npga.Live.Tracking.Geometry;
+
+namespace Npga.Live.Tracking.Landmarks;
+
+/// <summary>
+/// MediaPipe Iris (from @vladmandic/human, converted to <c>models/tracker/iris.onnx</c>), used as MediaPipe's refined
+/// face mesh uses it: to redraw the eyelid margins from a close crop of each eye. FaceMesh places the lids from the whole
+/// face at 192 px and reads a blink shallower than it is (d6's frame 394, the lids a slit apart: eye openness 0.065 of
+/// the eye-corner distance against Iris's 0.039; <c>IrisModelTests</c>); Iris sees one eye at 64 px.
+/// <para>
+/// Input <c>input</c> [1,64,64,3] RGB in [0, 1]: a square crop round the eye's two corners, 2.3 × their bounding box
+/// (made square on its long side), upright in the face-mesh ROI's frame; the model expects a right eye, so the left eye's
+/// crop is mirrored. Outputs <c>eye_contours</c> [1,213] (71 × x, y, z in crop pixels: the lid margins, rings round the
+/// eye and the brow) and <c>iris</c> [1,15] (not used here). Point j of each lid-margin group of the 468-point mesh
+/// (<see cref="LidGroups"/>) becomes Iris point <c>IrisIndex[j]</c>, its z the mean of the two models' (the mapping of
+/// TF.js face-landmarks-detection, MESH_TO_IRIS_INDICES_MAP). Only the lid margins: Iris's rings and brow points put
+/// d6's brows on the lid skin below them. On a turned head (the eyes' outer corners more than 30 crop pixels apart in
+/// depth at 192 px) only the nearer eye is redrawn, as there.
+/// </para>
+/// </summary>
+public sealed class IrisModel : IDisposable
+{
+    /// <summary>Input side, pixels.</summary>
+    public const int InputSize = 64;
+
+    /// <summary>Eye crop side relative to the eye corners' bounding box (MediaPipe: 2.3).</summary>
+    public const double Enlarge = 2.3;
+
+    /// <summary>Eye-corner depth difference (FaceMesh crop pixels at 192) beyond which only the nearer eye's lids are redrawn.</summary>
+    public const double TurnedDepthDifference = 30;
+
+    /// <summary>
+    /// The lid margins, point for point: (right-eye mesh indices, left-eye mesh indices, Iris contour indices); upper
+    /// (MediaPipe rightEyeUpper0 / leftEyeUpper0) then lower (rightEyeLower0 / leftEyeLower0, corner to corner).
+    /// </summary>
+    public static readonly (int[] Right, int[] Left, int[] IrisIndex)[] LidGroups =
+    [
+        ([246, 161, 160, 159, 158, 157, 173], [466, 388, 387, 386, 385, 384, 398], [9, 10, 11, 12, 13, 14, 15]),
+        ([33, 7, 163, 144, 145, 153, 154, 155, 133], [263, 249, 390, 373, 374, 380, 381, 382, 362], [0, 1, 2, 3, 4, 5, 6, 7, 8]),
+    ];
+
+    private const int ContourPoints = 71;
+    private readonly OrtSession _session;
+    private readonly OrtRunner _runner;
+    private readonly float[] _right = new float[ContourPoints * 3];
+    private readonly float[] _left = new float[ContourPoints * 3];
+
+    /// <summary>Loads the model.</summary>
+    /// <exception cref="OrtException">The model cannot be loaded or is not the expected graph.</exception>
+    public IrisModel(string modelPath, int threads = 1)
+    {
+        _session = new OrtSession(modelPath, new OrtSessionOptions { IntraOpThreads = threads });
+        _runner = _session.CreateRunner(
+            [("input", [1, InputSize, InputSize, 3])],
+            [("eye_contours", [1, ContourPoints * 3]), ("iris", [1, 15])]);
+    }
+
+    /// <summary>
+    /// Redraws the lid margins of one FaceMesh result in place (x, y in image pixels; z in image pixels,
+    /// the scale <see cref="FaceMeshModel.Infer"/> gives).
+    /// </summary>
+    /// <param name="image">The frame the landmarks were found in.</param>
+    /// <param name="roi">The face-mesh ROI they were found in (its rotation makes the eye crops upright).</param>
+    /// <param name="landmarks">468·3 floats, changed in place.</param>
+    public void Refine(RgbImage image, in RotatedRect roi, Span<float> landmarks)
+    {
+        double meshScale = roi.Size / FaceMeshModel.InputSize; // image pixels per 192-crop pixel
+        double depthDifference = (landmarks[3 * FaceLandmarks.LeftEyeOuter + 2] - landmarks[3 * FaceLandmarks.RightEyeOuter + 2]) / meshScale;
+        bool facing = Math.Abs(depthDifference) < TurnedDepthDifference;
+        bool right = facing || depthDifference >= 1, left = facing || depthDifference < 1;
+        if (right) Run(image, roi, landmarks, FaceLandmarks.RightEyeOuter, FaceLandmarks.RightEyeInner, mirror: false, _right);
+        if (left) Run(image, roi, landmarks, FaceLandmarks.LeftEyeOuter, FaceLandmarks.LeftEyeInner, mirror: true, _left);
+        foreach (var (r, l, iris) in LidGroups)
+        {
+            if (right) Replace(landmarks, r, iris, _right);
+            if (left) Replace(landmarks, l, iris, _left);
+        }
+    }
+
+    /// <summary>Crops one eye, runs the model and writes its 71 contour points into <paramref name="points"/> (image pixels).</summary>
+    private void Run(RgbImage image, in RotatedRect roi, ReadOnlySpan<float> landmarks, int outer, int inner, bool mirror, float[] points)
+    {
+        // The corners' bounding box in the ROI's upright frame (its axes ex, ey), enlarged and made square.
+        double c = Math.Cos(roi.Angle), s = Math.Sin(roi.Angle);
+        double ax = landmarks[3 * outer], ay = landmarks[3 * outer + 1], bx = landmarks[3 * inner], by = landmarks[3 * inner + 1];
+        double du = Math.Abs(c * (bx - ax) + s * (by - ay)), dv = Math.Abs(-s * (bx - ax) + c * (by - ay));
+        var eye = new RotatedRect(0.5 * (ax + bx), 0.5 * (ay + by), Math.Max(Enlarge * Math.Max(du, dv), 1), roi.Angle);
+        var map = eye.CropToImage(InputSize);
+        // Mirrored crop: crop column u shows image column (InputSize − u), so the same map sends the model's points home.
+        if (mirror) map = new Affine2(-map.A00, map.A01, -map.A10, map.A11, map.B0 + InputSize * map.A00, map.B1 + InputSize * map.A10);
+        ImageWarp.WarpBilinear(image, map, InputSize, 1f / 255f, 0f, _runner.Input(0));
+        _runner.Run();
+        var output = _runner.Output(0);
+        float zScale = (float)map.Scale;
+        for (int i = 0; i < ContourPoints; i++)
+        {
+            var (x, y) = map.Apply(output[3 * i], output[3 * i + 1]);
+            points[3 * i] = (float)x;
+            points[3 * i + 1] = (float)y;
+            points[3 * i + 2] = output[3 * i + 2] * zScale;
+        }
+    }
+
+    private static void Replace(Span<float> landmarks, int[] mesh, int[] iris, float[] points)
+    {
+        for (int j = 0; j < mesh.Length; j++)
+        {
+            int m = mesh[j], k = iris[j];
+            landmarks[3 * m] = points[3 * k];
+            landmarks[3 * m + 1] = points[3 * k + 1];
+            landmarks[3 * m + 2] = 0.5f * (landmarks[3 * m + 2] + points[3 * k + 2]);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _runner.Dispose();
+        _session.Dispose();
+    }
+}
