@@ -12,6 +12,25 @@ public readonly record struct Affine2(double A00, double A01, double A10, double
     /// <summary>Applies only the linear part (for directions and offsets).</summary>
     public (double X, double Y) ApplyLinear(double x, double y) => (A00 * x + A01 * y, A10 * x + A11 * y);
 
+    /// <summary>
+    /// Maps <paramref name="count"/> points (x, y, z per point) from crop pixels to image pixels: x, y through the map, z
+    /// (depth in the same pixel scale as x) multiplied by <see cref="Scale"/>.
+    /// </summary>
+    /// <param name="src">Points in crop pixels, at least 3·count floats.</param>
+    /// <param name="dst">Destination, at least 3·count floats.</param>
+    /// <param name="count">Number of points.</param>
+    public void MapPoints(ReadOnlySpan<float> src, Span<float> dst, int count)
+    {
+        float zScale = (float)Scale;
+        for (int i = 0; i < count; i++)
+        {
+            var (x, y) = Apply(src[3 * i], src[3 * i + 1]);
+            dst[3 * i] = (float)x;
+            dst[3 * i + 1] = (float)y;
+            dst[3 * i + 2] = src[3 * i + 2] * zScale;
+        }
+    }
+
     /// <summary>Uniform scale factor of the linear part (sqrt |det A|): image pixels per crop pixel for a crop map.</summary>
     public double Scale => Math.Sqrt(Math.Abs(A00 * A11 - A01 * A10));
 

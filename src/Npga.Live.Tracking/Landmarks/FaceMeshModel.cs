@@ -47,16 +47,7 @@ public sealed class FaceMeshModel : IDisposable
     public float Infer(in RotatedRect roi, Span<float> landmarks)
     {
         _runner.Run();
-        var mesh = _runner.Output(0);
-        var map = roi.CropToImage(InputSize);
-        float zScale = (float)map.Scale;
-        for (int i = 0; i < FaceLandmarks.Count; i++)
-        {
-            var (x, y) = map.Apply(mesh[3 * i], mesh[3 * i + 1]);
-            landmarks[3 * i] = (float)x;
-            landmarks[3 * i + 1] = (float)y;
-            landmarks[3 * i + 2] = mesh[3 * i + 2] * zScale;
-        }
+        roi.CropToImage(InputSize).MapPoints(_runner.Output(0), landmarks, FaceLandmarks.Count);
         return _runner.Output(1)[0];
     }
 

@@ -83,25 +83,15 @@ public sealed class IrisModel : IDisposable
     /// <summary>Crops one eye, runs the model and writes its 71 contour points into <paramref name="points"/> (image pixels).</summary>
     private void Run(RgbImage image, in RotatedRect roi, ReadOnlySpan<float> landmarks, int outer, int inner, bool mirror, float[] points)
     {
-        // The corners' bounding box in the ROI's upright frame (its axes ex, ey), enlarged and made square.
-        double c = Math.Cos(roi.Angle), s = Math.Sin(roi.Angle);
-        double ax = landmarks[3 * outer], ay = landmarks[3 * outer + 1], bx = landmarks[3 * inner], by = landmarks[3 * inner + 1];
-        double du = Math.Abs(c * (bx - ax) + s * (by - ay)), dv = Math.Abs(-s * (bx - ax) + c * (by - ay));
-        var eye = new RotatedRect(0.5 * (ax + bx), 0.5 * (ay + by), Math.Max(Enlarge * Math.Max(du, dv), 1), roi.Angle);
-        var map = eye.CropToImage(InputSize);
+        // The corners' bounding box in the ROI's upright frame, enlarged and made square (at least a pixel).
+        ReadOnlySpan<float> corners = [landmarks[3 * outer], landmarks[3 * outer + 1], landmarks[3 * inner], landmarks[3 * inner + 1]];
+        var eye = RotatedRect.Enclosing(corners, roi.Angle, Enlarge);
+        var map = (eye with { Size = Math.Max(eye.Size, 1) }).CropToImage(InputSize);
         // Mirrored crop: crop column u shows image column (InputSize − u), so the same map sends the model's points home.
         if (mirror) map = new Affine2(-map.A00, map.A01, -map.A10, map.A11, map.B0 + InputSize * map.A00, map.B1 + InputSize * map.A10);
         ImageWarp.WarpBilinear(image, map, InputSize, 1f / 255f, 0f, _runner.Input(0));
         _runner.Run();
-        var output = _runner.Output(0);
-        float zScale = (float)map.Scale;
-        for (int i = 0; i < ContourPoints; i++)
-        {
-            var (x, y) = map.Apply(output[3 * i], output[3 * i + 1]);
-            points[3 * i] = (float)x;
-            points[3 * i + 1] = (float)y;
-            points[3 * i + 2] = output[3 * i + 2] * zScale;
-        }
+        map.MapPoints(_runner.Output(0), points, ContourPoints);
     }
 
     private static void Replace(Span<float> landmarks, int[] mesh, int[] iris, float[] points)
