@@ -53,7 +53,7 @@ public sealed class ReenactCommandTests(ITestOutputHelper output) : IDisposable
         Assert.True(stages.GetProperty("track").GetDouble() > 0);
         Assert.True(stages.GetProperty("render").GetDouble() > 0);
         // The fixture is not a face, so re-tracking finds none: the correlations are there, and null.
-        foreach (var k in new[] { "mouth_correlation", "eye_correlation", "brow_correlation", "fidelity_frames" })
+        foreach (var k in new[] { "mouth_correlation", "eye_correlation", "brow_correlation", "mouth_correlation_ci95", "eye_correlation_ci95", "brow_correlation_ci95", "fidelity_frames" })
             Assert.True(rep.TryGetProperty(k, out _), k);
         Assert.Equal(78, rep.GetProperty("fidelity_driver_faces").GetInt32());
     }
@@ -154,5 +154,10 @@ public sealed class ReenactCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(JsonValueKind.Number, rep.GetProperty("mouth_correlation").ValueKind);
         double mouth = rep.GetProperty("mouth_correlation").GetDouble();
         Assert.True(mouth >= 0.6, $"mouth correlation {mouth:F3}");
+        // Its 95% bootstrap interval: two numbers round the figure.
+        var ci = rep.GetProperty("mouth_correlation_ci95");
+        Assert.Equal(2, ci.GetArrayLength());
+        double lo = ci[0].GetDouble(), hi = ci[1].GetDouble();
+        Assert.True(lo <= mouth && mouth <= hi && hi <= 1 && lo < hi, $"mouth {mouth:F3} interval [{lo:F3}, {hi:F3}]");
     }
 }

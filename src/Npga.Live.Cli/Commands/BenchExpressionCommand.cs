@@ -36,6 +36,7 @@ internal static class BenchExpressionCommand
                     headPose: !r.GetValue(restPose));
                 Console.WriteLine($"{package.Manifest.Name} driven by {Path.GetFileName(r.GetValue(driving))} ({(r.GetValue(restPose) ? "head at rest" : "head turned with the driver's")}): {result.Frames} frames, driver face in {result.DriverFaces}, avatar face re-tracked in {result.AvatarFaces}");
                 Console.WriteLine($"  correlation driver vs avatar: mouth (inner-lip distance) {result.MouthCorrelation:F3}, eye openness {result.EyeCorrelation:F3}, brow raise {result.BrowCorrelation:F3}");
+                Console.WriteLine($"  95% intervals (moving-block bootstrap over 1 s blocks): {result.Describe()}");
                 return Task.FromResult(0);
             }
             catch (Exception e) when (e is AvatarFormatException or MediaException or InvalidDataException)

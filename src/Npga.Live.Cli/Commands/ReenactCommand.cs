@@ -131,11 +131,12 @@ internal static class ReenactCommand
                     }
                     keepOutput = true;
 
+                    var fidelityResult = probe?.Result; // correlations and their bootstrap intervals, computed once
                     string reportNote = "";
                     if (s.Report is not null)
                     {
                         var threads = new Dictionary<string, int> { ["cores"] = Environment.ProcessorCount, ["render"] = avatar.RenderThreads, ["network"] = 1, ["tracker"] = 1 };
-                        var rep = new ReenactReport(package.Manifest.Name, s.Driving, s.Output, s.Width, s.Height, outW, outH, s.SideBySide, fps, summary, probe?.Result, threads);
+                        var rep = new ReenactReport(package.Manifest.Name, s.Driving, s.Output, s.Width, s.Height, outW, outH, s.SideBySide, fps, summary, fidelityResult, threads);
                         try
                         {
                             rep.Save(s.Report);
@@ -147,8 +148,8 @@ internal static class ReenactCommand
                         }
                     }
                     var m = summary.Median;
-                    string fidelity = probe?.Result is { } f
-                        ? $"; expression fidelity over {f.AvatarFaces} frames: mouth {f.MouthCorrelation:F3}, eyes {f.EyeCorrelation:F3}, brows {f.BrowCorrelation:F3}"
+                    string fidelity = fidelityResult is { } f
+                        ? $"; expression fidelity over {f.AvatarFaces} frames (95% intervals): {f.Describe()}"
                         : "";
                     string counts = $"{summary.FramesOut} of {summary.FramesIn} frame(s) at {outW}x{outH}, {fps:0.###} fps -> {s.Output}; driver's face in {summary.FacesFound}, "
                                     + $"eased to neutral in {summary.FramesWithoutFace}; {summary.Fps:F1} fps over {summary.WallSeconds:F1} s (setup {setupS:F1} s); "

@@ -11,6 +11,8 @@ namespace Npga.Live.Pipeline.Reenact;
 /// <c>decode</c>, <c>track</c>, <c>deform</c>, <c>render</c>, <c>refine</c>, <c>encode</c>, <c>measure</c>,
 /// <c>latency</c>), <c>mouth_correlation</c>, <c>eye_correlation</c>, <c>brow_correlation</c> (Pearson, driver vs
 /// re-tracked avatar, over <c>fidelity_frames</c> frames where both faces were found; null when not measured or undefined),
+/// <c>mouth_correlation_ci95</c>, <c>eye_correlation_ci95</c>, <c>brow_correlation_ci95</c> ([low, high], their 95%
+/// moving-block bootstrap intervals, <see cref="ExpressionTransferResult.MouthInterval"/>; null when undefined),
 /// <c>fidelity_driver_faces</c>, <c>threads</c>, and when measured <c>fidelity_series</c>: per correlated frame, in order, the
 /// <c>driver</c>'s and the <c>avatar</c>'s <c>mouth</c>, <c>eye</c> and <c>brow</c> measures (<see cref="Tracking.Landmarks.FaceMeasures"/>,
 /// for plotting). Numbers that are not finite are written as null.
@@ -66,6 +68,9 @@ public sealed record ReenactReport(string Avatar, string Driving, string Output,
         Number(w, "mouth_correlation", Fidelity?.MouthCorrelation ?? double.NaN, 4);
         Number(w, "eye_correlation", Fidelity?.EyeCorrelation ?? double.NaN, 4);
         Number(w, "brow_correlation", Fidelity?.BrowCorrelation ?? double.NaN, 4);
+        Interval(w, "mouth_correlation_ci95", Fidelity?.MouthInterval);
+        Interval(w, "eye_correlation_ci95", Fidelity?.EyeInterval);
+        Interval(w, "brow_correlation_ci95", Fidelity?.BrowInterval);
         if (Fidelity is null)
         {
             w.WriteNull("fidelity_frames");
@@ -97,6 +102,15 @@ public sealed record ReenactReport(string Avatar, string Driving, string Output,
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         WriteJson(w);
+    }
+
+    private static void Interval(Utf8JsonWriter w, string name, (double Low, double High)? ci)
+    {
+        if (ci is not { } c || !double.IsFinite(c.Low) || !double.IsFinite(c.High)) { w.WriteNull(name); return; }
+        w.WriteStartArray(name);
+        w.WriteNumberValue(Math.Round(c.Low, 4));
+        w.WriteNumberValue(Math.Round(c.High, 4));
+        w.WriteEndArray();
     }
 
     private static void Series(Utf8JsonWriter w, string name, IReadOnlyList<Tracking.Landmarks.FaceMeasures> measures)
