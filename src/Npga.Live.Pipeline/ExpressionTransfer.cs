@@ -28,11 +28,10 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     public static ExpressionTransferResult Correlate(int frames, int driverFaces, IReadOnlyList<FaceMeasures> driver, IReadOnlyList<FaceMeasures> avatar)
     {
         if (driver.Count != avatar.Count) throw new ArgumentException("the driver's and the avatar's series differ in length");
-        double[] D(Func<FaceMeasures, float> pick) => driver.Select(m => (double)pick(m)).ToArray();
-        double[] A(Func<FaceMeasures, float> pick) => avatar.Select(m => (double)pick(m)).ToArray();
-        var (dm, am) = (D(m => m.MouthOpen), A(m => m.MouthOpen));
-        var (de, ae) = (D(m => m.EyeOpen), A(m => m.EyeOpen));
-        var (db, ab) = (D(m => m.BrowRaise), A(m => m.BrowRaise));
+        static double[] Series(IReadOnlyList<FaceMeasures> s, Func<FaceMeasures, float> pick) => s.Select(m => (double)pick(m)).ToArray();
+        var (dm, am) = (Series(driver, m => m.MouthOpen), Series(avatar, m => m.MouthOpen));
+        var (de, ae) = (Series(driver, m => m.EyeOpen), Series(avatar, m => m.EyeOpen));
+        var (db, ab) = (Series(driver, m => m.BrowRaise), Series(avatar, m => m.BrowRaise));
         return new(frames, driverFaces, avatar.Count, Statistics.Pearson(dm, am), Statistics.Pearson(de, ae), Statistics.Pearson(db, ab), driver, avatar)
         {
             MouthInterval = Statistics.PearsonBlockBootstrap(dm, am),
