@@ -20,7 +20,10 @@ import torch.nn.functional as Fn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "deformation"))
-from prior_model import BOUNDS_MAX, BOUNDS_MIN, FeatureField, PriorMLP  # noqa: E402
+from prior_model import BOUNDS_MAX, BOUNDS_MIN, OUT_SCALE_M, FeatureField, PriorMLP  # noqa: E402
+
+sys.path.insert(0, HERE)
+from kernels.mlp import mlp  # noqa: E402
 
 DEFAULT_PRIOR = os.path.join(ROOT, "models", "deformation", "mp468-prior-v1")
 GAUSSIAN_KEYS = ("mu", "rot", "log_scale", "opacity", "sh_dc", "sh_rest", "feat", "latent")
@@ -54,6 +57,23 @@ def compose(canon, dF, gout=None):
     return out
 
 
+def mlp_layers(net, mu, feat, z):
+    """PriorMLP's and DetailMLP's shared layout as one MLP on x = [normalised mu, f] [N,3+C]: the first layer's weight
+    [H,3+C] is (W_mu | W_f) and its bias b0 + W_z z (one code per frame); then the hidden and output layers.
+    Returns (x, [(W, b), ...]) for kernels.mlp.mlp."""
+    x = torch.cat([(mu - net.center) / net.half_extent, feat], 1)
+    W0 = torch.cat([net.first_mu.weight, net.first_f.weight], 1)
+    b0 = net.first_mu.bias + net.first_z(z.reshape(1, -1)).reshape(-1)
+    return x, [(W0, b0)] + [(l.weight, l.bias) for l in net.layers]
+
+
+def run_F(F, mu, feat, z, fused=True):
+    """d_mu_F [N,3] metres = F(mu, f; z) (NPGA eq. 4) through kernels.mlp (the fused CPU kernel where it applies); the
+    same function as PriorMLP.forward."""
+    x, layers = mlp_layers(F, mu, feat, z)
+    return mlp(x, layers, F.act_name, fused) * OUT_SCALE_M
+
+
 class DetailMLP(nn.Module):
     """G(mu, f; z) (NPGA eq. 5): PriorMLP's layout (first layer split into W_mu, W_f, W_z so the export can precompute
     the z-independent part; mu normalised to the prior's box), SiLU, and one linear output layer of width
@@ -82,14 +102,9 @@ class DetailMLP(nn.Module):
         ident[3] = 1.0
         self.register_buffer("out_ident", ident)
 
-    def forward(self, mu, feat, z):
-        h = self.first_mu((mu - self.center) / self.half_extent) + self.first_f(feat) + self.first_z(z.reshape(1, -1))
-        h = Fn.silu(h)
-        for i, l in enumerate(self.layers):
-            h = l(h)
-            if i < len(self.layers) - 1:
-                h = Fn.silu(h)
-        h = h * self.out_scale + self.out_ident
+    def forward(self, mu, feat, z, fused=True):
+        x, layers = mlp_layers(self, mu, feat, z)
+        h = mlp(x, layers, "silu", fused) * self.out_scale + self.out_ident
         return dict(zip([n for n, _ in self.sizes], torch.split(h, [w for _, w in self.sizes], 1)))
 
     def export_weights(self):
@@ -170,6 +185,6 @@ class AvatarModel(nn.Module):
         """z [K] or [1,K] -> (posed dict (eq. 6), dF [N,3], G outputs or None)."""
         c = self.canonical()
         z = z.reshape(1, -1).to(c["mu"].dtype)
-        dF = self.F(c["mu"], c["feat"], z)
+        dF = run_F(self.F, c["mu"], c["feat"], z)
         gout = self.G(c["mu"], c["feat"], z) if self.G is not None else None
         return compose(c, dF, gout), dF, gout

@@ -43,7 +43,11 @@ from losses import (feature_norm, knn_graph, laplacian, masked_psnr, masked_ssim
                     scale_penalty)
 from model import DEFAULT_PRIOR, GAUSSIAN_KEYS, AvatarModel  # noqa: E402
 from package import ROOT  # noqa: E402
-from rasterizer import SH_C0, render  # noqa: E402
+import rasterizer as dense  # noqa: E402
+from kernels import splat  # noqa: E402
+from kernels.loss import photometric as fused_photometric  # noqa: E402
+from model import compose, run_F  # noqa: E402
+from rasterizer import SH_C0  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "scripts", "deformation"))
 from backward import ExpressionMesh  # noqa: E402
@@ -92,10 +96,16 @@ def parse_args(argv=None):
     ap.add_argument("--lambda-scale", type=float, default=1e-2)
     ap.add_argument("--max-scale-mm", type=float, default=10.0)
     ap.add_argument("--knn", type=int, default=8)
+    ap.add_argument("--rasterizer", default="fused", choices=["fused", "dense"], help="fused: the C++/CUDA kernels "
+                    "(scripts/training/kernels); dense: the PyTorch reference (rasterizer.py)")
+    ap.add_argument("--cnn-crop", type=int, default=192, help="the CNN's loss is taken on a crop of this size around a "
+                    "head pixel (0: the whole image); the CNN is convolutional, so it serves whole frames")
+    ap.add_argument("--bench", type=int, default=0, help="time this many training steps (after 2 warm-up steps) and "
+                    "print milliseconds per part, then exit without exporting")
     ap.add_argument("--raster-chunk", type=int, default=0, help="elements of one [tiles, K, 256] compositing chunk "
                     "(0: 2^23 on the CPU, 2^26 on CUDA); bounds the rasteriser's memory")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: every core this process may use)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--ckpt-every", type=int, default=2000)
     ap.add_argument("--resume", action="store_true", help="continue from <out>/work/checkpoint.pt")
@@ -191,6 +201,8 @@ class Frames:
         bg = torch.tensor(background, dtype=torch.float32)[None, :, None, None]
         self.gt = (img * fg + bg * (1 - fg)).to(device)
         self.head = torch.tensor(d["head"]).bool().to(device)
+        self._head_np = d["head"]
+        self._head_px = {}
         self.z = torch.tensor(d["z"]).to(device)
         self.train_ids = np.nonzero(d["train"])[0]
         self.test_ids = np.nonzero(~d["train"])[0]
@@ -199,18 +211,121 @@ class Frames:
         self.cams = [Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], d["R"][i], d["t"][i]) for i in range(len(d["R"]))]
         self.frame = d["frame"]
 
+    def head_pixels(self, i):
+        """(rows, cols) of frame i's head-mask pixels (numpy, cached)."""
+        if i not in self._head_px:
+            self._head_px[i] = np.nonzero(self._head_np[i])
+        return self._head_px[i]
+
 
 RASTER_CHUNK = [1 << 23]
+RENDER = [splat.render]  # the fused kernels; --rasterizer dense: rasterizer.render (the reference)
 
 
 def forward(model, z, cam, background, with_cnn=True):
     """Posed avatar for code z rendered with cam -> (raw [3+L,H,W], cnn rgb [3,H,W] or None, proj, G outputs)."""
     posed, _, gout = model.pose(z)
     lat = posed["latent"] if (model.cnn is not None and with_cnn and model.latent_dim > 0) else None
-    raw, proj = render(posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, background, lat,
-                       max_elems=RASTER_CHUNK[0])
+    raw, proj = RENDER[0](posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, background, lat,
+                          max_elems=RASTER_CHUNK[0])
     out = model.cnn(raw[None])[0] if (model.cnn is not None and with_cnn) else None
     return raw, out, proj, gout
+
+
+class PartTimer:
+    """Wall-clock milliseconds per named part of a training step (CUDA: synchronised at each boundary)."""
+
+    def __init__(self, device):
+        self.cuda = str(device).startswith("cuda")
+        self.ms = {}
+
+    def __call__(self, name):
+        timer = self
+
+        class _Part:
+            def __enter__(self):
+                if timer.cuda:
+                    torch.cuda.synchronize()
+                self.t = time.perf_counter()
+
+            def __exit__(self, *exc):
+                if timer.cuda:
+                    torch.cuda.synchronize()
+                timer.ms[name] = timer.ms.get(name, 0.0) + 1e3 * (time.perf_counter() - self.t)
+
+        return _Part()
+
+
+def cnn_crop(frames, i, size, rng):
+    """A size x size window (y0, x0) of frame i for the CNN's loss: centred on a random pixel of the head mask, kept
+    inside the image (the whole image when it is smaller)."""
+    H, W = frames.gt.shape[-2:]
+    if size <= 0 or (size >= H and size >= W):
+        return 0, 0, H, W
+    hs, ws = min(size, H), min(size, W)
+    ys, xs = frames.head_pixels(i)
+    if len(ys):
+        j = int(rng.integers(len(ys)))
+        cy, cx = int(ys[j]), int(xs[j])
+    else:
+        cy, cx = H // 2, W // 2
+    y0 = min(max(cy - hs // 2, 0), H - hs)
+    x0 = min(max(cx - ws // 2, 0), W - ws)
+    return y0, x0, hs, ws
+
+
+def train_step(model, frames, i, a, nbr, background, rng, timer):
+    """One optimisation step's forward and backward on training frame i (NPGA eqs. 6, 7, 10-12), staged so that each
+    part is timed on its own: F, G -> compose -> splatting -> CNN (on a crop, --cnn-crop) -> losses, then backward in
+    reverse through the same boundaries. Leaves the gradients in the parameters; returns (image loss, total loss,
+    proj dict with uv.grad for density control)."""
+    cam, gt = frames.cams[i], frames.gt[i]
+    z = frames.z[i].reshape(1, -1)
+    with timer("F fwd"):
+        c = model.canonical()
+        dF = run_F(model.F, c["mu"], c["feat"], z)
+    with timer("G fwd"):
+        gout = model.G(c["mu"], c["feat"], z) if model.G is not None else None
+        posed = compose(c, dF, gout)
+    use_cnn = model.cnn is not None
+    keys = ["mu", "rot", "log_scale", "opacity", "sh"] + (["latent"] if use_cnn and model.latent_dim > 0 else [])
+    leaf = {k: posed[k].detach().requires_grad_(True) for k in keys}
+    with timer("splat fwd"):
+        raw, proj = RENDER[0](leaf["mu"], leaf["rot"], leaf["log_scale"], leaf["opacity"], leaf["sh"], cam, background,
+                              leaf.get("latent"), max_elems=RASTER_CHUNK[0])
+        proj["uv"].retain_grad()
+    raw_leaf = raw.detach().requires_grad_(True)
+    out = out_leaf = None
+    if use_cnn:
+        y0, x0, hs, ws = cnn_crop(frames, i, a.cnn_crop, rng)
+        with timer("CNN fwd"):
+            out = model.cnn(raw_leaf[None, :, y0:y0 + hs, x0:x0 + ws])[0]
+        out_leaf = out.detach().requires_grad_(True)
+    with timer("loss fwd+bwd"):
+        l_img = fused_photometric(raw_leaf[:3], gt, a.lambda_ssim)
+        if use_cnn:
+            l_img = l_img + fused_photometric(out_leaf, gt[:, y0:y0 + hs, x0:x0 + ws].contiguous(), a.lambda_ssim)
+        l_img.backward()
+    if use_cnn:
+        with timer("CNN bwd"):
+            out.backward(out_leaf.grad)
+    with timer("splat bwd"):
+        raw.backward(raw_leaf.grad)
+    with timer("F, G bwd + regularisers"):
+        reg = a.lambda_scale * scale_penalty(model.params["log_scale"], a.max_scale_mm * 1e-3)
+        if not a.no_laplacian:
+            if not a.no_features:
+                reg = reg + a.lambda_lap * laplacian(model.params["feat"], nbr)
+            if gout is not None:
+                reg = reg + a.lambda_lap * laplacian(gout["d_mu"] * 100, nbr)  # offsets in cm
+        if gout is not None:
+            reg = reg + a.lambda_offset * offset_penalty(gout)
+        if not a.no_features:
+            reg = reg + a.lambda_feat * feature_norm(model.params["feat"])
+        outs = [posed[k] for k in keys if leaf[k].grad is not None and posed[k].requires_grad] + [reg]
+        grads = [leaf[k].grad for k in keys if leaf[k].grad is not None and posed[k].requires_grad] + [None]
+        torch.autograd.backward(outs, grads)
+    return float(l_img), float(l_img) + float(reg), proj
 
 
 # ------------------------------------------------------------------ evaluation
@@ -261,13 +376,37 @@ def runtime_parity(model, pkg, frames, ids, background, log):
                 max_abs_diff_255=max(diffs), frame_ids=[int(frames.frame[i]) for i in ids])
 
 
+# ------------------------------------------------------------------ benchmark
+
+def report_bench(step_ms, parts, model, frames, a, dev, log):
+    """--bench: medians (and min-max) of the step and of each part over the timed steps; one JSON line last."""
+    names = sorted({k for p in parts for k in p}, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+    med = lambda xs: float(np.median(xs)) if len(xs) else float("nan")
+    W, H = frames.cams[0].width, frames.cams[0].height
+    log(f"bench: {len(step_ms)} steps, {model.n} Gaussians, {W}x{H}, SH degree {a.sh_degree}, G "
+        f"{'-' if a.no_g else f'{a.g_hidden}x{a.g_layers}'}, CNN {'-' if a.no_cnn else f'{a.cnn_hidden} on {a.cnn_crop}px crops'}, "
+        f"{torch.get_num_threads()} threads, {dev}, rasteriser {a.rasterizer}")
+    rep = dict(steps=len(step_ms), gaussians=model.n, width=W, height=H, threads=torch.get_num_threads(), device=str(dev),
+               rasterizer=a.rasterizer, step_ms_median=med(step_ms), steps_per_s=1e3 / med(step_ms), parts_ms_median={})
+    for k in names:
+        xs = [p.get(k, 0.0) for p in parts]
+        rep["parts_ms_median"][k] = med(xs)
+        log(f"  {k:<26} {med(xs):8.1f} ms  ({min(xs):.1f}-{max(xs):.1f})")
+    log(f"  {'step':<26} {med(step_ms):8.1f} ms  ({min(step_ms):.1f}-{max(step_ms):.1f}), {1e3 / med(step_ms):.2f} steps/s")
+    print(json.dumps(rep), flush=True)
+
+
+ORDER = ["F fwd", "G fwd", "splat fwd", "CNN fwd", "loss fwd+bwd", "CNN bwd", "splat bwd", "F, G bwd + regularisers",
+         "optimiser", "density"]
+
+
 # ------------------------------------------------------------------ main
 
 def main(argv=None):
     a = parse_args(argv)
     t_start = time.time()
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    torch.set_num_threads(a.threads or len(os.sched_getaffinity(0)))
+    RENDER[0] = splat.render if a.rasterizer == "fused" else dense.render
     if a.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no CUDA device")
     dev = torch.device(a.device)
@@ -324,48 +463,47 @@ def main(argv=None):
                         rng=torch.get_rng_state()), ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
-    for step in range(start, a.steps + 1):
+    bench = a.bench > 0
+    timer = PartTimer(dev)
+    step_ms, parts = [], []
+    last = a.steps if not bench else start + a.bench + 2
+    for step in range(start, last + 1):
+        t_step = time.perf_counter()
+        timer.ms = {}
         set_learning_rates(opt, step, a)
         i = int(rng.choice(frames.train_ids))
+        l_img, l_total, proj = train_step(model, frames, i, a, nbr, background, rng, timer)
         cam = frames.cams[i]
-        raw, out, proj, gout = forward(model, frames.z[i], cam, background)
-        proj["uv"].retain_grad()
-        gt = frames.gt[i]
-        l_img = photometric(raw[:3], gt, a.lambda_ssim)
-        if out is not None:
-            l_img = l_img + photometric(out, gt, a.lambda_ssim)
-        loss = l_img
-        if not a.no_laplacian:
-            if not a.no_features:
-                loss = loss + a.lambda_lap * laplacian(model.params["feat"], nbr)
-            if gout is not None:
-                loss = loss + a.lambda_lap * laplacian(gout["d_mu"] * 100, nbr)  # offsets in cm
-        if gout is not None:
-            loss = loss + a.lambda_offset * offset_penalty(gout)
-        if not a.no_features:
-            loss = loss + a.lambda_feat * feature_norm(model.params["feat"])
-        loss = loss + a.lambda_scale * scale_penalty(model.params["log_scale"], a.max_scale_mm * 1e-3)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
         if proj["uv"].grad is not None and step < densify_until:
-            dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
-        opt.step()
-        if step >= a.densify_from:
-            dc.opacity_step(model, opt, step)
-        if a.densify_from <= step < densify_until and step % a.densify_every == 0:
-            r = dc.densify_and_prune(model, opt)
-            nbr = knn_graph(model.params["mu"].detach(), a.knn)
-            log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
-        acc += float(l_img)
+            with timer("density"):
+                dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
+        with timer("optimiser"):
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        with timer("density"):
+            if step >= a.densify_from:
+                dc.opacity_step(model, opt, step)
+            if a.densify_from <= step < densify_until and step % a.densify_every == 0 and not bench:
+                r = dc.densify_and_prune(model, opt)
+                nbr = knn_graph(model.params["mu"].detach(), a.knn)
+                log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
+        if bench and step >= start + 2:  # two warm-up steps
+            step_ms.append(1e3 * (time.perf_counter() - t_step))
+            parts.append(dict(timer.ms))
+            continue
+        acc += l_img
         acc_n += 1
         if step % a.log_every == 0 or step == a.steps:
-            rec = dict(step=step, loss_image=acc / acc_n, loss_total=float(loss), gaussians=model.n, elapsed_s=time.time() - t_start)
+            rec = dict(step=step, loss_image=acc / acc_n, loss_total=l_total, gaussians=model.n, elapsed_s=time.time() - t_start)
             curve.append(rec)
             log(f"step {step:6d}/{a.steps}  image loss {rec['loss_image']:.4f}  total {rec['loss_total']:.4f}  "
                 f"{model.n} Gaussians  {(time.time() - t_log) / acc_n * 1e3:.0f} ms/step")
             acc, acc_n, t_log = 0.0, 0, time.time()
         if step % a.ckpt_every == 0 or step == a.steps:
             save(step)
+    if bench:
+        report_bench(step_ms, parts, model, frames, a, dev, log)
+        return 0
     train_s = time.time() - t_start
     model.eval()
     ev_test = evaluate(model, frames, frames.test_ids, background)

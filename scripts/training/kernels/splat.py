@@ -1,40 +1,12 @@
-"""Fused Gaussian splatting for training: the C++ kernels of splat_cpu.cpp (OpenMP) and splat_cuda.cu (CUDA), one math
-header (splat_math.h), behind a thin autograd wrapper with the dense rasteriser's interface (rasterizer.py, the
-judge: same projection, same tile rules, same compositing constants).
+"""Gaussian splatting on the fused kernels (splat_cpu.cpp / splat_cuda.cu, math in splat_math.h) behind a thin autograd
+wrapper with the dense rasteriser's interface (rasterizer.py, the judge: same projection, same tile rules, same
+compositing constants).
 
-    from splat import render, project, rasterize        # same signatures as rasterizer.py
-
-Building: `build()` compiles the extension for the tensors' device with torch.utils.cpp_extension into
-artifacts/splat/<device>-torch<version>/ (ninja; ~20-40 s the first time, then cached and rebuilt only when a source
-changes). scripts/setup.sh builds the CPU one; the CUDA one is built on first use on a machine with nvcc.
+    from kernels.splat import render, project, rasterize        # same signatures as rasterizer.py
 """
-import os
-
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-_MODULES = {}
-
-
-def build(device="cpu", verbose=False):
-    """The compiled extension for 'cpu' or 'cuda' (built once per process, cached on disk). Raises RuntimeError with the
-    compiler's output when the build fails."""
-    kind = "cuda" if str(device).startswith("cuda") else "cpu"
-    if kind in _MODULES:
-        return _MODULES[kind]
-    from torch.utils.cpp_extension import load
-    out = os.path.join(ROOT, "artifacts", "splat", f"{kind}-torch{torch.__version__}")
-    os.makedirs(out, exist_ok=True)
-    if kind == "cpu":
-        mod = load(name="npga_splat_cpu", sources=[os.path.join(HERE, "splat_cpu.cpp")], build_directory=out,
-                   extra_cflags=["-std=c++17", "-O3", "-march=native", "-mprefer-vector-width=512", "-fno-trapping-math", "-fno-math-errno", "-fopenmp"],
-                   extra_ldflags=["-fopenmp"], verbose=verbose)
-    else:
-        mod = load(name="npga_splat_cuda", sources=[os.path.join(HERE, "splat_cuda.cu")], build_directory=out,
-                   extra_cuda_cflags=["-O3", "--use_fast_math"], verbose=verbose)
-    _MODULES[kind] = mod
-    return mod
+from . import build
 
 
 def _cam_args(cam):

@@ -24,6 +24,8 @@
 
 #include <omp.h>
 
+#include "cpu_ops.h"
+#include "cpu_rows.h"
 #include "splat_math.h"
 
 using namespace splat;
@@ -31,56 +33,10 @@ using namespace splat;
 namespace {
 
 constexpr int P = TILE * TILE;
-
-/// One pixel row of a tile: 16 lanes of S (GCC/Clang vector extension; AVX-512: one register of floats, AVX2: two).
-/// Every per-pixel step of the rasteriser is written on rows, so it is vectorised on any x86-64 target.
-template <typename S> struct RowOf { typedef S type __attribute__((vector_size(TILE * sizeof(S)))); };
-template <typename S> using Row = typename RowOf<S>::type;
-
-template <typename S> inline Row<S> lanes() {
-  Row<S> r;
-  for (int i = 0; i < TILE; ++i) r[i] = S(i);
-  return r;
-}
-
-template <typename S> inline S hsum(Row<S> v) {
-  S s = S(0);
-  for (int i = 0; i < TILE; ++i) s += v[i];
-  return s;
-}
-
-template <typename S> inline Row<S> rload(const S* p) {
-  Row<S> r;
-  std::memcpy(&r, p, sizeof r);
-  return r;
-}
-
-template <typename S> inline void rstore(S* p, Row<S> r) { std::memcpy(p, &r, sizeof r); }
-
-/// exp of a row whose lanes are <= 0. double: libm per lane (the tests' precision); float: a Cephes-style polynomial
-/// (max rel. error ~2e-7 on [-87, 0]), n = round(x / ln 2) by the 1.5 * 2^23 trick, 2^n built in the exponent bits.
-template <typename S> inline Row<S> vexp(Row<S> x) {
-  for (int i = 0; i < TILE; ++i) x[i] = std::exp(x[i]);
-  return x;
-}
-template <> inline Row<float> vexp<float>(Row<float> x) {
-  typedef int32_t RowI __attribute__((vector_size(TILE * sizeof(int32_t))));
-  const Row<float> lo = Row<float>{} - 87.0f;
-  x = x < lo ? lo : x;
-  Row<float> big = x * 1.44269504088896341f + 12582912.0f;
-  RowI bits = (RowI)big;
-  Row<float> n = big - 12582912.0f;
-  Row<float> r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  Row<float> p = r * 1.9875691500E-4f + 1.3981999507E-3f;
-  p = p * r + 8.3334519073E-3f;
-  p = p * r + 4.1665795894E-2f;
-  p = p * r + 1.6666665459E-1f;
-  p = p * r + 5.0000001201E-1f;
-  Row<float> y = p * r * r + r + 1.0f;
-  RowI e = (bits - 0x4B400000 + 127) << 23;
-  return y * (Row<float>)e;
-}
+using npga::Row;
+using npga::hsum;
+using npga::lanes;
+using npga::vexp;
 
 template <typename S> Cam<S> make_cam(const torch::Tensor& R, const torch::Tensor& t, double fx, double fy, double cx,
                                       double cy, int64_t width, int64_t height, double near) {
@@ -118,6 +74,8 @@ void check_inputs(const torch::Tensor& means, const torch::Tensor& quats, const 
 }
 
 // ------------------------------------------------------------------------------------------------ projection
+
+}  // namespace
 
 std::vector<torch::Tensor> project_forward(torch::Tensor means, torch::Tensor quats, torch::Tensor log_scales,
                                            torch::Tensor logits, torch::Tensor sh, torch::Tensor R, torch::Tensor t,
@@ -194,6 +152,8 @@ std::vector<torch::Tensor> project_backward(torch::Tensor means, torch::Tensor q
 // ------------------------------------------------------------------------------------------------ tile lists
 
 /// Rows [y0, y1] (inclusive, may be empty) and columns of pixels whose centre lies within the alpha extent.
+namespace {
+
 template <typename S> struct Reach {
   int px0, px1, py0, py1;  // inclusive pixel bounds, image coordinates
 };
@@ -456,6 +416,8 @@ void rasterize_backward_impl(const S* uv, const S* conic, const S* opacity, cons
   }
 }
 
+}  // namespace
+
 std::vector<torch::Tensor> rasterize_forward(torch::Tensor uv, torch::Tensor conic, torch::Tensor opacity,
                                              torch::Tensor features, torch::Tensor depth, torch::Tensor rect,
                                              torch::Tensor valid, int64_t width, int64_t height, torch::Tensor background) {
@@ -508,15 +470,4 @@ std::vector<torch::Tensor> rasterize_backward(torch::Tensor uv, torch::Tensor co
                                d_op.data_ptr<S>(), d_feat.data_ptr<S>());
   });
   return {d_uv, d_conic, d_op, d_feat};
-}
-
-}  // namespace
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.doc() = "Fused 3D Gaussian splatting (projection + tile rasterisation, forward and backward), CPU/OpenMP";
-  m.def("project_forward", &project_forward);
-  m.def("project_backward", &project_backward);
-  m.def("rasterize_forward", &rasterize_forward);
-  m.def("rasterize_backward", &rasterize_backward);
-  m.def("threads", [] { return omp_get_max_threads(); });
 }

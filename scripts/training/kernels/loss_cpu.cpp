@@ -1,0 +1,129 @@
+// The photometric term of NPGA eq. 10 on the CPU, loss and gradient in one pass:
+//   L = (1 - lambda) mean|pred - gt| + lambda (1 - mean SSIM(pred, gt))
+// SSIM as the 3DGS reference (losses.ssim_map): per channel, Gaussian-weighted local means, variances and covariance
+// (window 11, sigma 1.5, zero padding), C1 = 0.01^2, C2 = 0.03^2, averaged over channels and pixels. The Gaussian
+// window is separable, so each weighted sum is a horizontal then a vertical 11-tap pass (22 taps, not 121).
+//
+// Gradient (per channel, per pixel; E[.] the windowed means, S = A1 A2 / (B1 B2) with A1 = 2 mx my + C1,
+// A2 = 2 sxy + C2, B1 = mx^2 + my^2 + C1, B2 = sxx + syy + C2, sxx = E[x^2] - mx^2, sxy = E[xy] - mx my):
+//   dS/dmx = S (2 my / A1 - 2 my / A2 - 2 mx / B1 + 2 mx / B2), dS/dE[x^2] = -S / B2, dS/dE[xy] = 2 S / A2,
+//   dL/dx = blur(g dS/dmx) + 2 x blur(g dS/dE[x^2]) + y blur(g dS/dE[xy]),  g = -lambda / (3 H W)
+// (the window is symmetric, so the adjoint of the zero-padded blur is the blur itself).
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
+
+#include "cpu_ops.h"
+
+namespace {
+
+constexpr int RADIUS = 5;
+
+template <typename S> std::vector<S> window() {
+  std::vector<S> g(2 * RADIUS + 1);
+  double sum = 0;
+  for (int k = -RADIUS; k <= RADIUS; ++k) sum += std::exp(-double(k * k) / (2 * 1.5 * 1.5));
+  for (int k = -RADIUS; k <= RADIUS; ++k) g[k + RADIUS] = S(std::exp(-double(k * k) / (2 * 1.5 * 1.5)) / sum);
+  return g;
+}
+
+/// out = the separable zero-padded Gaussian blur of one H x W plane; tmp: H x W scratch.
+template <typename S> void blur(const S* in, S* out, S* tmp, int H, int W, const std::vector<S>& g) {
+#pragma omp parallel
+  {
+    std::vector<S> row(W + 2 * RADIUS, S(0));
+#pragma omp for schedule(static)
+    for (int y = 0; y < H; ++y) {
+      std::copy(in + int64_t(y) * W, in + int64_t(y + 1) * W, row.begin() + RADIUS);
+      S* o = tmp + int64_t(y) * W;
+      for (int x = 0; x < W; ++x) o[x] = S(0);
+      for (int k = 0; k <= 2 * RADIUS; ++k) {
+        const S gk = g[k];
+        const S* r = row.data() + k;
+#pragma omp simd
+        for (int x = 0; x < W; ++x) o[x] += gk * r[x];
+      }
+    }
+#pragma omp for schedule(static)
+    for (int y = 0; y < H; ++y) {
+      S* o = out + int64_t(y) * W;
+      for (int x = 0; x < W; ++x) o[x] = S(0);
+      for (int k = 0; k <= 2 * RADIUS; ++k) {
+        int yy = y + k - RADIUS;
+        if (yy < 0 || yy >= H) continue;
+        const S gk = g[k];
+        const S* r = tmp + int64_t(yy) * W;
+#pragma omp simd
+        for (int x = 0; x < W; ++x) o[x] += gk * r[x];
+      }
+    }
+  }
+}
+
+template <typename S> S photometric_impl(const S* pred, const S* gt, S* grad, int H, int W, double lambda) {
+  const int64_t HW = int64_t(H) * W;
+  const std::vector<S> g = window<S>();
+  const S C1 = S(0.01 * 0.01), C2 = S(0.03 * 0.03);
+  const S gs = S(-lambda / (3.0 * double(HW)));    // dL/dS per pixel and channel
+  const S gl = S((1.0 - lambda) / (3.0 * double(HW)));  // dL/d|pred - gt|
+  std::vector<S> prod(HW), mx(HW), my(HW), exx(HW), eyy(HW), exy(HW), tmp(HW), d1(HW), d2(HW), d3(HW);
+  double l1 = 0.0, ssim = 0.0;
+  for (int c = 0; c < 3; ++c) {
+    const S* x = pred + c * HW;
+    const S* y = gt + c * HW;
+    S* gr = grad + c * HW;
+    blur(x, mx.data(), tmp.data(), H, W, g);
+    blur(y, my.data(), tmp.data(), H, W, g);
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < HW; ++i) prod[i] = x[i] * x[i];
+    blur(prod.data(), exx.data(), tmp.data(), H, W, g);
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < HW; ++i) prod[i] = y[i] * y[i];
+    blur(prod.data(), eyy.data(), tmp.data(), H, W, g);
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < HW; ++i) prod[i] = x[i] * y[i];
+    blur(prod.data(), exy.data(), tmp.data(), H, W, g);
+#pragma omp parallel for simd schedule(static) reduction(+ : ssim, l1)
+    for (int64_t i = 0; i < HW; ++i) {
+      S ux = mx[i], uy = my[i];
+      S sxx = exx[i] - ux * ux, syy = eyy[i] - uy * uy, sxy = exy[i] - ux * uy;
+      S A1 = S(2) * ux * uy + C1, A2 = S(2) * sxy + C2, B1 = ux * ux + uy * uy + C1, B2 = sxx + syy + C2;
+      S s = (A1 * A2) / (B1 * B2);
+      ssim += double(s);
+      d1[i] = gs * s * (S(2) * uy / A1 - S(2) * uy / A2 - S(2) * ux / B1 + S(2) * ux / B2);
+      d2[i] = gs * -s / B2;
+      d3[i] = gs * S(2) * s / A2;
+      S diff = x[i] - y[i];
+      l1 += double(diff < S(0) ? -diff : diff);
+    }
+    blur(d1.data(), mx.data(), tmp.data(), H, W, g);
+    blur(d2.data(), exx.data(), tmp.data(), H, W, g);
+    blur(d3.data(), exy.data(), tmp.data(), H, W, g);
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < HW; ++i) {
+      S diff = x[i] - y[i];
+      S sgn = diff > S(0) ? S(1) : (diff < S(0) ? S(-1) : S(0));
+      gr[i] = mx[i] + S(2) * x[i] * exx[i] + y[i] * exy[i] + gl * sgn;
+    }
+  }
+  return S((1.0 - lambda) * l1 / (3.0 * double(HW)) + lambda * (1.0 - ssim / (3.0 * double(HW))));
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> photometric_forward(torch::Tensor pred, torch::Tensor gt, double lambda_ssim) {
+  TORCH_CHECK(pred.dim() == 3 && pred.size(0) == 3 && pred.sizes() == gt.sizes(), "pred and gt must be [3,H,W] of one shape");
+  TORCH_CHECK(!pred.is_cuda() && pred.scalar_type() == gt.scalar_type(), "CPU tensors of one dtype");
+  pred = pred.contiguous();
+  gt = gt.contiguous();
+  int H = int(pred.size(1)), W = int(pred.size(2));
+  auto grad = torch::empty_like(pred);
+  torch::Tensor loss;
+  AT_DISPATCH_FLOATING_TYPES(pred.scalar_type(), "photometric_forward", [&] {
+    scalar_t v = photometric_impl<scalar_t>(pred.data_ptr<scalar_t>(), gt.data_ptr<scalar_t>(), grad.data_ptr<scalar_t>(), H,
+                                            W, lambda_ssim);
+    loss = torch::full({}, v, pred.options());
+  });
+  return {loss, grad};
+}
