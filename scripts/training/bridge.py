@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The bridge between training and the C# runtime: render one npga-avatar/1 package for one code and camera both
 with the PyTorch forward (F, G, CNN evaluated from the package's ONNX files by onnx_torch, NPGA eq. 6 composed by
-model.compose, splatted by rasterizer.render) and with `scripts/npga render`, and report the PSNR between them.
+model.compose, splatted by rasterizer.render or, with --rasterizer fused, by the training kernels) and with
+`scripts/npga render`, and report the PSNR between them.
 
     /usr/bin/python3 scripts/training/bridge.py --avatar DIR [--expr codes.json] [--width 64 --height 64]
-        [--no-cnn] [--float64] [--out-dir DIR] [--min-psnr 45]
+        [--no-cnn] [--float64] [--out-dir DIR] [--min-psnr 45] [--rasterizer dense|fused]
     /usr/bin/python3 scripts/training/bridge.py --avatar DIR --held-out DIR/work/data/frames.npz [--frames 5]
 
 The second form checks a trained package (e.g. one trained on a GPU machine with --parity-frames 0) on its held-out
@@ -32,7 +33,10 @@ from camera import Camera  # noqa: E402
 from model import compose  # noqa: E402
 from onnx_torch import OnnxModule  # noqa: E402
 from package import gaussians_from_ply, load_manifest, npga_command  # noqa: E402
-from rasterizer import render  # noqa: E402
+import rasterizer  # noqa: E402
+from kernels import splat  # noqa: E402
+
+RENDERERS = {"dense": rasterizer.render, "fused": splat.render}
 
 
 def to_u8(img):
@@ -50,8 +54,10 @@ def psnr_u8(a, b, mask=None):
     return math.inf if mse == 0 else 10 * math.log10(1.0 / mse)
 
 
-def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32):
-    """The PyTorch forward of a package: image [3,H,W] (before 8-bit conversion), and the raw render [3+L,H,W]."""
+def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasterizer_name="dense"):
+    """The PyTorch forward of a package: image [3,H,W] (before 8-bit conversion), and the raw render [3+L,H,W].
+    rasterizer_name: 'dense' (rasterizer.py) or 'fused' (the training kernels)."""
+    render = RENDERERS[rasterizer_name]
     m = load_manifest(pkg)
     net = m["networks"]
     g = gaussians_from_ply(os.path.join(pkg, "canonical.ply"), m["sh_degree"], m["feature_dim"], m["latent_dim"])
@@ -94,11 +100,11 @@ def csharp_render(pkg, z, width, height, out_png, use_cnn=True):
     return np.asarray(Image.open(out_png).convert("RGB"))
 
 
-def compare(pkg, z, width, height, use_cnn=True, dtype=torch.float32, out_dir=None):
+def compare(pkg, z, width, height, use_cnn=True, dtype=torch.float32, out_dir=None, rasterizer_name="dense"):
     """Both renders of one frame; -> dict(psnr_db, max_abs_diff_255, mean_abs_diff_255, torch_u8, csharp_u8)."""
     m = load_manifest(pkg)
     cam = Camera.from_json(m["default_camera"]).resized(width, height)
-    img, _ = torch_render_package(pkg, z, cam, use_cnn, dtype)
+    img, _ = torch_render_package(pkg, z, cam, use_cnn, dtype, rasterizer_name)
     a = to_u8(img)
     tmp = out_dir or tempfile.mkdtemp(prefix="npga-bridge-")
     b = csharp_render(pkg, z, width, height, os.path.join(tmp, "csharp.png"), use_cnn)
@@ -151,6 +157,8 @@ def main():
     ap.add_argument("--min-psnr", type=float, default=45.0)
     ap.add_argument("--held-out", help="frames.npz of the package's training data: check its held-out frames instead")
     ap.add_argument("--frames", type=int, default=5)
+    ap.add_argument("--rasterizer", default="dense", choices=sorted(RENDERERS), help="the PyTorch side's splatting: the "
+                    "dense reference or the fused training kernels")
     a = ap.parse_args()
     if a.held_out:
         res = held_out_parity(a.avatar, a.held_out, a.frames, not a.no_cnn)
@@ -161,10 +169,10 @@ def main():
     z = np.asarray(json.load(open(a.expr)), np.float32) if a.expr else np.zeros(m["expression_model"]["K"], np.float32)
     if a.out_dir:
         os.makedirs(a.out_dir, exist_ok=True)
-    r = compare(a.avatar, z, a.width, a.height, not a.no_cnn, torch.float64 if a.float64 else torch.float32, a.out_dir)
+    r = compare(a.avatar, z, a.width, a.height, not a.no_cnn, torch.float64 if a.float64 else torch.float32, a.out_dir, a.rasterizer)
     lit = sum(1 for v in r["torch_u8"].reshape(-1, 3) if v.any())
     rep = dict(psnr_db=min(r["psnr_db"], 99.0), identical=bool(r["max_abs_diff_255"] == 0), max_abs_diff_255=r["max_abs_diff_255"], mean_abs_diff_255=r["mean_abs_diff_255"],
-               lit_pixels=lit, width=a.width, height=a.height, cnn=not a.no_cnn)
+               lit_pixels=lit, width=a.width, height=a.height, cnn=not a.no_cnn, rasterizer=a.rasterizer)
     print(json.dumps(rep))
     return 0 if r["psnr_db"] >= a.min_psnr else 1
 

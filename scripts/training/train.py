@@ -45,6 +45,7 @@ from model import DEFAULT_PRIOR, GAUSSIAN_KEYS, AvatarModel  # noqa: E402
 from package import ROOT  # noqa: E402
 import rasterizer as dense  # noqa: E402
 from kernels import splat  # noqa: E402
+from kernels.loss import laplacian as fused_laplacian  # noqa: E402
 from kernels.loss import photometric as fused_photometric  # noqa: E402
 from model import compose, run_F  # noqa: E402
 from rasterizer import SH_C0  # noqa: E402
@@ -61,6 +62,8 @@ def parse_args(argv=None):
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--size", type=int, default=512, help="training image width (height keeps the aspect ratio)")
     ap.add_argument("--steps", type=int, default=60000)
+    ap.add_argument("--minutes", type=float, default=0, help="wall-clock budget: fewer steps than --steps when the "
+                    "measured rate would overrun it (re-estimated every 250 steps; data preparation counts)")
     ap.add_argument("--gaussians", type=int, default=30000, help="initial Gaussians")
     ap.add_argument("--max-gaussians", type=int, default=150000)
     ap.add_argument("--max-frames", type=int, default=0, help="use at most this many frames (0: all)")
@@ -107,6 +110,8 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: every core this process may use)")
     ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--eval-every", type=int, default=1000, help="held-out PSNR on --eval-frames frames every this many steps")
+    ap.add_argument("--eval-frames", type=int, default=12)
     ap.add_argument("--ckpt-every", type=int, default=2000)
     ap.add_argument("--resume", action="store_true", help="continue from <out>/work/checkpoint.pt")
     ap.add_argument("--parity-frames", type=int, default=3, help="held-out frames rendered by the C# runtime after export")
@@ -315,9 +320,9 @@ def train_step(model, frames, i, a, nbr, background, rng, timer):
         reg = a.lambda_scale * scale_penalty(model.params["log_scale"], a.max_scale_mm * 1e-3)
         if not a.no_laplacian:
             if not a.no_features:
-                reg = reg + a.lambda_lap * laplacian(model.params["feat"], nbr)
+                reg = reg + a.lambda_lap * fused_laplacian(model.params["feat"], nbr)
             if gout is not None:
-                reg = reg + a.lambda_lap * laplacian(gout["d_mu"] * 100, nbr)  # offsets in cm
+                reg = reg + a.lambda_lap * fused_laplacian(gout["d_mu"] * 100, nbr)  # offsets in cm
         if gout is not None:
             reg = reg + a.lambda_offset * offset_penalty(gout)
         if not a.no_features:
@@ -341,7 +346,8 @@ def evaluate(model, frames, ids, background):
         ps.append(masked_psnr(img, frames.gt[i], frames.head[i]))
         ss.append(masked_ssim(img, frames.gt[i], frames.head[i]))
         pw.append(masked_psnr(img, frames.gt[i], torch.ones_like(frames.head[i])))
-    return dict(frames=len(ids), psnr_head_db=float(np.mean(ps)), ssim_head=float(np.mean(ss)), psnr_image_db=float(np.mean(pw)))
+    return dict(frames=len(ids), psnr_head_db=float(np.mean(ps)), ssim_head=float(np.mean(ss)), psnr_image_db=float(np.mean(pw)),
+                psnr_head_db_median=float(np.median(ps)), ssim_head_median=float(np.median(ss)))
 
 
 def runtime_parity(model, pkg, frames, ids, background, log):
@@ -374,6 +380,23 @@ def runtime_parity(model, pkg, frames, ids, background, log):
     cap = lambda v: float(min(v, 99.0))  # identical 8-bit images: PSNR = inf, written as 99 (JSON has no infinity)
     return dict(frames=len(res), psnr_db_min=cap(min(res)), psnr_db_mean=float(np.mean([cap(r) for r in res])),
                 max_abs_diff_255=max(diffs), frame_ids=[int(frames.frame[i]) for i in ids])
+
+
+def fit_steps_to_budget(a, step, start, t_start, t_loop):
+    """--minutes: the step count that ends training inside the budget at the rate of the steps so far (a minute kept
+    for the final evaluation and export); never more than --steps, never fewer than this step."""
+    rate = (time.time() - t_loop) / max(1, step - start + 1)
+    left = a.minutes * 60.0 - (time.time() - t_start) - 60.0
+    return max(step, min(a.steps, step + int(left / rate)))
+
+
+def write_progress(work, rec):
+    """<work>/progress.json: the last logged step (step, steps, elapsed_s, eta_s, loss_image, gaussians,
+    held_out_psnr_head_db), replaced atomically; `npga avatar train` draws its progress bar from it."""
+    tmp = os.path.join(work, "progress.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(rec, f)
+    os.replace(tmp, os.path.join(work, "progress.json"))
 
 
 # ------------------------------------------------------------------ benchmark
@@ -465,9 +488,11 @@ def main(argv=None):
 
     bench = a.bench > 0
     timer = PartTimer(dev)
+    t_loop, held_out = time.time(), None
     step_ms, parts = [], []
     last = a.steps if not bench else start + a.bench + 2
-    for step in range(start, last + 1):
+    step = start
+    while step <= last:
         t_step = time.perf_counter()
         timer.ms = {}
         set_learning_rates(opt, step, a)
@@ -487,9 +512,11 @@ def main(argv=None):
                 r = dc.densify_and_prune(model, opt)
                 nbr = knn_graph(model.params["mu"].detach(), a.knn)
                 log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
-        if bench and step >= start + 2:  # two warm-up steps
-            step_ms.append(1e3 * (time.perf_counter() - t_step))
-            parts.append(dict(timer.ms))
+        if bench:
+            if step >= start + 2:  # two warm-up steps
+                step_ms.append(1e3 * (time.perf_counter() - t_step))
+                parts.append(dict(timer.ms))
+            step += 1
             continue
         acc += l_img
         acc_n += 1
@@ -499,8 +526,27 @@ def main(argv=None):
             log(f"step {step:6d}/{a.steps}  image loss {rec['loss_image']:.4f}  total {rec['loss_total']:.4f}  "
                 f"{model.n} Gaussians  {(time.time() - t_log) / acc_n * 1e3:.0f} ms/step")
             acc, acc_n, t_log = 0.0, 0, time.time()
+        if a.eval_every and step % a.eval_every == 0 and step < a.steps:
+            ids = frames.test_ids[np.linspace(0, len(frames.test_ids) - 1, min(a.eval_frames, len(frames.test_ids))).round().astype(int)]
+            model.eval()
+            ev = evaluate(model, frames, ids, background)
+            model.train()
+            held_out = ev["psnr_head_db"]
+            curve[-1]["held_out_psnr_head_db"] = held_out
+            log(f"held-out ({ev['frames']} frames): PSNR {held_out:.2f} dB inside the head mask, SSIM {ev['ssim_head']:.4f}")
+        if step % a.log_every == 0 or step == a.steps:
+            el = time.time() - t_start
+            write_progress(work, dict(step=step, steps=a.steps, elapsed_s=el, eta_s=(time.time() - t_loop) / max(1, step - start + 1) * (a.steps - step),
+                                      loss_image=curve[-1]["loss_image"], gaussians=model.n, held_out_psnr_head_db=held_out))
         if step % a.ckpt_every == 0 or step == a.steps:
             save(step)
+        if a.minutes and step % 250 == 0 and step < a.steps:
+            fitted = fit_steps_to_budget(a, step, start, t_start, t_loop)
+            if fitted < a.steps:
+                log(f"time budget {a.minutes:g} min: {a.steps} -> {fitted} steps at the recent rate")
+                a.steps = last = fitted
+                densify_until = int(a.densify_until * a.steps)
+        step += 1
     if bench:
         report_bench(step_ms, parts, model, frames, a, dev, log)
         return 0

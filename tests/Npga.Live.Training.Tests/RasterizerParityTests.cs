@@ -6,7 +6,7 @@ namespace Npga.Live.Training.Tests;
 
 /// <summary>
 /// The bridge test of issue 7: the PyTorch forward (scripts/training: F, G and the CNN evaluated from the package's ONNX files,
-/// NPGA eq. 6, the differentiable rasteriser) and the C# runtime (`npga render`) render the same fixture package with the same
+/// NPGA eq. 6, the differentiable rasteriser: the dense reference and the fused training kernels) and the C# runtime (`npga render`) render the same fixture package with the same
 /// camera and code; their 8-bit images must agree within 45 dB PSNR.
 /// </summary>
 public sealed class RasterizerParityTests(ITestOutputHelper output) : IDisposable
@@ -16,14 +16,16 @@ public sealed class RasterizerParityTests(ITestOutputHelper output) : IDisposabl
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Theory]
-    [InlineData(64, 64, false, false)] // splatting alone: 2000 Gaussians, SH degree 3, neutral code
-    [InlineData(64, 64, true, true)]   // F, G (all attributes) and the CNN with latents, a random code
-    [InlineData(80, 48, true, true)]   // non-square, partial edge tiles, resized default camera
-    public void TorchForwardMatchesCSharpRenderer(int width, int height, bool cnn, bool randomCode)
+    [InlineData(64, 64, false, false, "dense")] // splatting alone: 2000 Gaussians, SH degree 3, neutral code
+    [InlineData(64, 64, true, true, "dense")]   // F, G (all attributes) and the CNN with latents, a random code
+    [InlineData(80, 48, true, true, "dense")]   // non-square, partial edge tiles, resized default camera
+    [InlineData(64, 64, false, false, "fused")] // the same with the fused training kernels (scripts/training/kernels)
+    [InlineData(80, 48, true, true, "fused")]
+    public void TorchForwardMatchesCSharpRenderer(int width, int height, bool cnn, bool randomCode, string rasterizer)
     {
         var pkg = Fixtures.Make(Path.Combine(_dir, "pkg"), "--n", "2000", "--sh-degree", "3", "--seed", "5");
         var args = new List<string> { "--avatar", pkg, "--width", width.ToString(CultureInfo.InvariantCulture),
-            "--height", height.ToString(CultureInfo.InvariantCulture), "--min-psnr", "45" };
+            "--height", height.ToString(CultureInfo.InvariantCulture), "--min-psnr", "45", "--rasterizer", rasterizer };
         if (!cnn) args.Add("--no-cnn");
         if (randomCode)
         {

@@ -32,7 +32,7 @@ def build(device="cpu", verbose=False):
         sources = [os.path.join(HERE, f) for f in ("bindings.cpp", "splat_cpu.cpp", "mlp_cpu.cpp", "loss_cpu.cpp")]
         mod = load(name="npga_kernels_cpu", sources=sources, build_directory=out, verbose=verbose,
                    extra_cflags=["-std=c++17", "-O3", "-march=native", "-mprefer-vector-width=512", "-fno-trapping-math",
-                                 "-fno-math-errno", "-fopenmp"],
+                                 "-fno-math-errno", "-fopenmp", "-Wno-psabi"],
                    extra_ldflags=["-fopenmp", "-ldnnl"])
     else:
         mod = load(name="npga_kernels_cuda", sources=[os.path.join(HERE, "splat_cuda.cu")], build_directory=out,

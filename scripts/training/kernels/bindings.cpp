@@ -12,5 +12,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("mlp_forward", &mlp_forward);
   m.def("mlp_backward", &mlp_backward);
   m.def("photometric_forward", &photometric_forward);
+  m.def("laplacian_forward", &laplacian_forward);
   m.def("threads", [] { return omp_get_max_threads(); });
 }

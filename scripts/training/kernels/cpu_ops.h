@@ -37,3 +37,7 @@ std::vector<torch::Tensor> mlp_backward(torch::Tensor grad_y, torch::Tensor x, s
 // {loss (0-dim), dloss/dpred [3,H,W]} with loss = (1 - lambda) mean|pred - gt| + lambda (1 - mean SSIM)
 // (SSIM: Gaussian window 11, sigma 1.5, C1 = 0.01^2, C2 = 0.03^2, zero padding; the 3DGS reference's ssim()).
 std::vector<torch::Tensor> photometric_forward(torch::Tensor pred, torch::Tensor gt, double lambda_ssim);
+
+// ---- NPGA eq. 11's Laplacian term (loss_cpu.cpp): values [N,C] on the kNN graph nbr [N,k] (int64) ->
+// {loss = mean_i ||v_i - mean_j v_nbr(i,j)||^2 (0-dim), dloss/dvalues [N,C]}
+std::vector<torch::Tensor> laplacian_forward(torch::Tensor values, torch::Tensor nbr);

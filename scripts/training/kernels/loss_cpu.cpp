@@ -127,3 +127,63 @@ std::vector<torch::Tensor> photometric_forward(torch::Tensor pred, torch::Tensor
   });
   return {loss, grad};
 }
+
+// ---- NPGA eq. 11's Laplacian smoothness on the kNN graph of the canonical centres:
+//   L = mean_i || v_i - mean_{j in nbr(i)} v_j ||^2,  dL/dv_i += 2 r_i / N,  dL/dv_j -= 2 r_i / (N k) for j in nbr(i)
+// (r_i the residual); the scatter to the neighbours goes to per-thread buffers, summed at the end.
+namespace {
+
+template <typename S> double laplacian_impl(const S* v, const int64_t* nb, S* g, int64_t n, int64_t C, int64_t k) {
+  const int threads = omp_get_max_threads();
+  std::vector<S> part(size_t(threads) * n * C, S(0));
+  double total = 0.0;
+  const S scale = S(2.0 / double(std::max<int64_t>(n, 1)));
+#pragma omp parallel reduction(+ : total)
+  {
+    S* mine = part.data() + size_t(omp_get_thread_num()) * n * C;
+    std::vector<S> r(C);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t c = 0; c < C; ++c) r[c] = S(0);
+      for (int64_t j = 0; j < k; ++j) {
+        const S* vj = v + nb[i * k + j] * C;
+        for (int64_t c = 0; c < C; ++c) r[c] += vj[c];
+      }
+      double sq = 0.0;
+      for (int64_t c = 0; c < C; ++c) {
+        r[c] = v[i * C + c] - r[c] / S(k);
+        sq += double(r[c]) * double(r[c]);
+        mine[i * C + c] += scale * r[c];
+      }
+      total += sq;
+      for (int64_t j = 0; j < k; ++j) {
+        S* gj = mine + nb[i * k + j] * C;
+        for (int64_t c = 0; c < C; ++c) gj[c] -= scale * r[c] / S(k);
+      }
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t e = 0; e < n * C; ++e) {
+    S s = S(0);
+    for (int t = 0; t < threads; ++t) s += part[size_t(t) * n * C + e];
+    g[e] = s;
+  }
+  return total / double(std::max<int64_t>(n, 1));
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> laplacian_forward(torch::Tensor values, torch::Tensor nbr) {
+  TORCH_CHECK(values.dim() == 2 && nbr.dim() == 2 && nbr.size(0) == values.size(0), "values [N,C], nbr [N,k]");
+  TORCH_CHECK(!values.is_cuda() && nbr.scalar_type() == torch::kLong, "CPU values, int64 neighbour indices");
+  values = values.contiguous();
+  nbr = nbr.contiguous();
+  auto grad = torch::zeros_like(values);
+  torch::Tensor loss;
+  AT_DISPATCH_FLOATING_TYPES(values.scalar_type(), "laplacian_forward", [&] {
+    double l = laplacian_impl<scalar_t>(values.data_ptr<scalar_t>(), nbr.data_ptr<int64_t>(), grad.data_ptr<scalar_t>(),
+                                        values.size(0), values.size(1), nbr.size(1));
+    loss = torch::full({}, scalar_t(l), values.options());
+  });
+  return {loss, grad};
+}
