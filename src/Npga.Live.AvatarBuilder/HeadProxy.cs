@@ -1,3 +1,5 @@
+using Npga.Live.Core;
+
 namespace Npga.Live.AvatarBuilder;
 
 /// <summary>

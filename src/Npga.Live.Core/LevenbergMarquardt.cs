@@ -1,20 +1,28 @@
-namespace Npga.Live.AvatarBuilder;
+namespace Npga.Live.Core;
 
 /// <summary>
 /// A small dense Levenberg–Marquardt least-squares solver (Marquardt 1963; forward-difference Jacobian, damping
-/// λ·diag(JᵀJ)) for fits of a handful of parameters, such as the head proxy's ellipsoid.
+/// λ·diag(JᵀJ)) for fits of a handful of parameters: the head proxy's ellipsoid (Npga.Live.AvatarBuilder), the perspective
+/// pose refinement of tracked frames (Npga.Live.Tracking, reweighted for a robust loss by the caller). Costs O(m·n²) per
+/// iteration for m residuals and n parameters, plus n + 1 residual evaluations.
 /// </summary>
-internal static class LevenbergMarquardt
+public static class LevenbergMarquardt
 {
     /// <summary>Minimises ½‖r(q)‖² from <paramref name="start"/>; returns the best parameters found (never worse than
     /// the start). <paramref name="residuals"/> must return the same number of residuals on every call.</summary>
-    public static double[] Minimise(Func<double[], double[]> residuals, double[] start, int iterations)
+    /// <param name="residuals">The residual vector r(q) (any length m ≥ 1, the same on every call).</param>
+    /// <param name="start">Initial parameters q₀ (n values; not modified).</param>
+    /// <param name="iterations">Most accepted steps.</param>
+    /// <param name="relativeTolerance">Stop once an accepted step lowers the cost by less than this fraction of it (0: run
+    /// until <paramref name="iterations"/> or until no damping finds a lower cost).</param>
+    public static double[] Minimise(Func<double[], double[]> residuals, double[] start, int iterations, double relativeTolerance = 0)
     {
         int n = start.Length;
         var q = (double[])start.Clone();
         var r = residuals(q);
         double cost = SumSq(r), lambda = 1e-3;
         var jac = new double[r.Length, n];
+        bool converged = false;
         for (int it = 0; it < iterations; it++)
         {
             for (int j = 0; j < n; j++)
@@ -45,13 +53,14 @@ internal static class LevenbergMarquardt
                 double cn = SumSq(rn);
                 if (double.IsFinite(cn) && cn < cost)
                 {
+                    converged = cost - cn <= relativeTolerance * cost;
                     (q, r, cost) = (qn, rn, cn);
                     lambda = Math.Max(lambda / 10, 1e-9);
                     improved = true;
                 }
                 else lambda *= 10;
             }
-            if (!improved) break;
+            if (!improved || converged) break;
         }
         return q;
     }

@@ -64,7 +64,7 @@ public sealed unsafe class VideoReader : IDisposable
         {
             _pipeline = Gst.ParseLaunch(
                 "filesrc name=src ! decodebin name=dec ! "
-                + $"videoconvert name=conv n-threads={Math.Max(0, options.ConverterThreads)} ! video/x-raw,format=RGB ! "
+                + $"videoconvert name=conv n-threads={Math.Max(0, options.ConverterThreads)} ! {OutputCaps(options)} ! "
                 + "appsink name=sink sync=false max-buffers=4 drop=false enable-last-sample=false");
         }
         catch (GstException e)
@@ -116,7 +116,7 @@ public sealed unsafe class VideoReader : IDisposable
     /// </summary>
     /// <param name="path">A video or image file.</param>
     /// <param name="options">Limits and timeouts; null for the defaults.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or a scaled size is out of range.</exception>
     /// <exception cref="MediaException">
     /// The file is missing, empty or a directory; its format is not recognised or is corrupt or
     /// truncated; it has no video stream; its frames exceed <see cref="VideoReaderOptions.MaxPixels"/>;
@@ -128,6 +128,8 @@ public sealed unsafe class VideoReader : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPixels, 1L, nameof(options.MaxPixels));
+        if (options.ScaleWidth is { } sw && (sw < 1 || sw > RgbImage.MaxSide)) throw new ArgumentOutOfRangeException(nameof(options), sw, $"ScaleWidth must be 1..{RgbImage.MaxSide}");
+        if (options.ScaleHeight is { } sh && (sh < 1 || sh > RgbImage.MaxSide)) throw new ArgumentOutOfRangeException(nameof(options), sh, $"ScaleHeight must be 1..{RgbImage.MaxSide}");
         CheckFile(path, kind);
         if (ImageHeader.TryReadSize(path, out var w, out var h, out var format) && FrameSizeGate.Exceeds(w, h, options.MaxPixels))
             throw new MediaException(path, $"cannot read {kind} '{path}': {FrameSizeGate.Describe(w, h, $"{format} image", options.MaxPixels)}");
@@ -214,6 +216,14 @@ public sealed unsafe class VideoReader : IDisposable
         _converter?.Dispose();
         _bus?.Dispose();
         _pipeline?.Dispose();
+    }
+
+    /// <summary>The caps after the converter: RGB, resampled by <c>videoscale method=bilinear2</c> when a scaled size is asked for.</summary>
+    private static string OutputCaps(VideoReaderOptions o)
+    {
+        if (o.ScaleWidth is null && o.ScaleHeight is null) return "video/x-raw,format=RGB";
+        return "videoscale method=bilinear2 ! video/x-raw,format=RGB"
+            + (o.ScaleWidth is { } w ? $",width={w}" : "") + (o.ScaleHeight is { } h ? $",height={h}" : "");
     }
 
     private static void CheckFile(string path, string kind)

@@ -79,6 +79,33 @@ public class VideoReaderTests
     });
 
     [Fact(Timeout = 60_000)]
+    public Task Scaled_frames_equal_gst_launch_videoscale_bilinear2() => Bounded.Run(50, () =>
+    {
+        // The avatar trainer decodes its frames with this gst-launch pipeline (scripts/training/data.py); the evaluation reads
+        // them through VideoReaderOptions.ScaleWidth/ScaleHeight and must get the same bytes (down and up).
+        foreach (var (w, h) in new[] { (128, 96), (400, 300) })
+        {
+            var raw = Path.Combine(TestMedia.Dir, $"scaled-{Guid.NewGuid():N}.rgb");
+            GstLaunch.Run("filesrc", $"location={TestMedia.SmpteMp4}", "!", "decodebin", "!", "videoconvert", "!", "videoscale", "method=bilinear2", "!",
+                $"video/x-raw,format=RGB,width={w},height={h}", "!", "filesink", $"location={raw}");
+            var reference = File.ReadAllBytes(raw);
+            File.Delete(raw);
+            using var reader = VideoReader.Open(TestMedia.SmpteMp4, new VideoReaderOptions { ScaleWidth = w, ScaleHeight = h });
+            Assert.Equal((w, h), (reader.Width, reader.Height));
+            int size = w * h * 3, n = 0;
+            foreach (var frame in reader.ReadAll())
+            {
+                Assert.Equal((w, h), (frame.Image.Width, frame.Image.Height));
+                Assert.True(reference.AsSpan(n * size, size).SequenceEqual(frame.Image.Span), $"{w}x{h}: frame {n} differs");
+                n++;
+            }
+            Assert.Equal(60, n);
+            Assert.Equal(reference.Length, n * size);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => VideoReader.Open(TestMedia.SmpteMp4, new VideoReaderOptions { ScaleWidth = 0 }));
+    });
+
+    [Fact(Timeout = 60_000)]
     public Task Video_with_an_audio_track_reads_all_video_frames() => Bounded.Run(50, () =>
     {
         using var reader = VideoReader.Open(TestMedia.AudioVideoMp4);
