@@ -57,16 +57,21 @@ def g_graphs(G, doc):
 
 
 def cnn_graph(cnn, c_in, doc):
-    """model.ScreenCNN -> ONNX: rgb = image[:, :3] + c3(relu(c2(relu(c1(image))))), 3x3 convs, pads 1, H and W dynamic."""
+    """model.ScreenCNN -> ONNX: rgb = image[:, :3] + conv_n(relu(... relu(conv_1(image)))), 'same' pads, H and W dynamic."""
     t = lambda x: numpy_helper.from_array(x.detach().cpu().float().numpy().copy(), None)
     inits, nodes = [], []
-    for name, conv in (("c1", cnn.c1), ("c2", cnn.c2), ("c3", cnn.c3)):
-        wt, bt = t(conv.weight), t(conv.bias)
+    convs = cnn.convs()
+    x = "image"
+    for i, c in enumerate(convs):
+        name, k = f"c{i + 1}", c.kernel_size[0]
+        wt, bt = t(c.weight), t(c.bias)
         wt.name, bt.name = f"{name}_w", f"{name}_b"
         inits += [wt, bt]
-    conv = lambda x, n, o: helper.make_node("Conv", [x, f"{n}_w", f"{n}_b"], [o], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name=o)
-    nodes += [conv("image", "c1", "y1"), helper.make_node("Relu", ["y1"], ["r1"], name="r1"),
-              conv("r1", "c2", "y2"), helper.make_node("Relu", ["y2"], ["r2"], name="r2"), conv("r2", "c3", "res")]
+        y = "res" if i == len(convs) - 1 else f"y{i + 1}"
+        nodes.append(helper.make_node("Conv", [x, f"{name}_w", f"{name}_b"], [y], kernel_shape=[k, k], pads=[k // 2] * 4, name=y))
+        if i < len(convs) - 1:
+            nodes.append(helper.make_node("Relu", [y], [f"r{i + 1}"], name=f"r{i + 1}"))
+            x = f"r{i + 1}"
     for nm, v in (("s0", 0), ("s3", 3), ("s_axis", 1)):
         inits.append(numpy_helper.from_array(np.array([v], np.int64), nm))
     nodes += [helper.make_node("Slice", ["image", "s0", "s3", "s_axis"], ["rgb_in"], name="rgb_in"),

@@ -120,18 +120,33 @@ class DetailMLP(nn.Module):
 
 class ScreenCNN(nn.Module):
     """The screen-space refinement CNN (NPGA eq. 7): image [1,3+L,H,W] -> rgb [1,3,H,W] = image[:, :3] + residual,
-    residual = Conv3x3(ReLU(Conv3x3(ReLU(Conv3x3(image))))); the last conv starts at zero (CNN = identity on RGB)."""
+    residual = conv_n(ReLU(... ReLU(conv_1(image)))) with kernel sizes `kernels` (odd, 'same' padding), `hidden`
+    channels between, 3 out; the last conv starts at zero (CNN = identity on RGB). Default (3, 3, 3); (3, 1) is the
+    light one a live frame can afford on 2 cores (one 3x3 layer, then a per-pixel decoder)."""
 
-    def __init__(self, c_in, hidden=32):
+    def __init__(self, c_in, hidden=32, kernels=(3, 3, 3)):
         super().__init__()
-        self.c1 = nn.Conv2d(c_in, hidden, 3, padding=1)
-        self.c2 = nn.Conv2d(hidden, hidden, 3, padding=1)
-        self.c3 = nn.Conv2d(hidden, 3, 3, padding=1)
-        nn.init.zeros_(self.c3.weight)
-        nn.init.zeros_(self.c3.bias)
+        if len(kernels) < 1 or any(k % 2 == 0 for k in kernels):
+            raise ValueError(f"CNN kernels must be odd sizes, got {kernels}")
+        self.kernels = tuple(int(k) for k in kernels)
+        chans = [c_in] + [hidden] * (len(kernels) - 1) + [3]
+        for i, k in enumerate(self.kernels):
+            setattr(self, f"c{i + 1}", nn.Conv2d(chans[i], chans[i + 1], k, padding=k // 2))
+        last = self.convs()[-1]
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+
+    def convs(self):
+        return [getattr(self, f"c{i + 1}") for i in range(len(self.kernels))]
 
     def forward(self, image):
-        return image[:, :3] + self.c3(Fn.relu(self.c2(Fn.relu(self.c1(image)))))
+        h = image
+        convs = self.convs()
+        for i, c in enumerate(convs):
+            h = c(h)
+            if i < len(convs) - 1:
+                h = Fn.relu(h)
+        return image[:, :3] + h
 
 
 def load_prior(prior_dir=DEFAULT_PRIOR):
@@ -150,7 +165,7 @@ class AvatarModel(nn.Module):
     density control replaces them (density.py), so optimisers are rebuilt from `gaussian_groups()`."""
 
     def __init__(self, init, sh_degree=0, latent_dim=4, K=15, prior_dir=DEFAULT_PRIOR, use_g=True, use_cnn=True,
-                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True):
+                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3)):
         super().__init__()
         field, F, a = load_prior(prior_dir)
         self.prior_id = os.path.basename(os.path.normpath(prior_dir))
@@ -170,7 +185,7 @@ class AvatarModel(nn.Module):
         self.params = nn.ParameterDict({k: nn.Parameter(v.float().clone().contiguous()) for k, v in p.items()})
         self.params["feat"].requires_grad_(learn_features)
         self.G = DetailMLP(self.feature_dim, K, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
-        self.cnn = ScreenCNN(3 + latent_dim, cnn_hidden) if use_cnn else None
+        self.cnn = ScreenCNN(3 + latent_dim, cnn_hidden, cnn_kernels) if use_cnn else None
 
     @property
     def n(self):

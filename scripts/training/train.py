@@ -24,12 +24,18 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
+# Idle OpenMP threads sleep instead of spinning: with another busy process on a 2-core machine, spinning threads at
+# the kernels' barriers made a step 5x slower (2120 ms against 430 ms measured here); uncontended it costs nothing
+# measurable. Must be set before torch (libgomp) loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 import torch.nn.functional as Fn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -76,6 +82,8 @@ def parse_args(argv=None):
     ap.add_argument("--g-hidden", type=int, default=128)
     ap.add_argument("--g-layers", type=int, default=3)
     ap.add_argument("--cnn-hidden", type=int, default=32)
+    ap.add_argument("--cnn-kernels", default="3,3,3", help="kernel sizes of the CNN's convolutions, comma-separated "
+                    "(3,1: one 3x3 layer and a per-pixel decoder, light enough for live frames on 2 cores)")
     ap.add_argument("--no-features", action="store_true", help="ablation: per-Gaussian features f stay the prior field's values (not optimised, no Laplacian on f)")
     ap.add_argument("--no-laplacian", action="store_true", help="ablation: no Laplacian smoothness (eq. 11)")
     ap.add_argument("--no-cnn", action="store_true", help="ablation: no screen-space CNN and no latents")
@@ -166,6 +174,11 @@ def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed):
 
 
 # ------------------------------------------------------------------ optimiser
+
+def cnn_kernels(a):
+    """--cnn-kernels as a tuple of ints."""
+    return tuple(int(k) for k in str(a.cnn_kernels).split(","))
+
 
 def build_optimizer(model, a):
     """Adam, one group per Gaussian attribute (so density control can swap rows) + F, G, CNN."""
@@ -429,6 +442,8 @@ def main(argv=None):
     a = parse_args(argv)
     t_start = time.time()
     torch.set_num_threads(a.threads or len(os.sched_getaffinity(0)))
+    if a.rasterizer == "fused" and a.device == "cuda":
+        a.rasterizer = "dense"  # the fused kernels are CPU-only so far (kernels/__init__.py)
     RENDER[0] = splat.render if a.rasterizer == "fused" else dense.render
     if a.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no CUDA device")
@@ -462,7 +477,8 @@ def main(argv=None):
         i0 = frames.train_ids[0]
         init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed)
     model = AvatarModel(init, a.sh_degree, latent, frames.z.shape[1], a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
-                        g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features).to(dev)
+                        g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
+                        cnn_kernels=cnn_kernels(a)).to(dev)
     opt = build_optimizer(model, a)
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
@@ -472,9 +488,11 @@ def main(argv=None):
         opt.load_state_dict(ck["opt"])
         start, curve = ck["step"] + 1, ck["curve"]
         torch.set_rng_state(ck["rng"])
+        a.steps = min(a.steps, ck["args"]["steps"])  # a --minutes budget may have shortened the schedule
+        t_start -= ck.get("elapsed_s", 0.0)  # the budget counts the time trained before the interruption
         log(f"resumed from {ckpt_path} at step {ck['step']} ({model.n} Gaussians)")
     log(f"model: {model.n} Gaussians, SH degree {a.sh_degree}, f in R^{model.feature_dim} ({'learned' if not a.no_features else 'frozen'}), "
-        f"latent {latent}, G {'-' if a.no_g else f'{a.g_hidden}x{a.g_layers}'}, CNN {'-' if a.no_cnn else a.cnn_hidden}, "
+        f"latent {latent}, G {'-' if a.no_g else f'{a.g_hidden}x{a.g_layers}'}, CNN {'-' if a.no_cnn else f'{a.cnn_hidden} ({a.cnn_kernels})'}, "
         f"density control {a.density_control}, Laplacian {'off' if a.no_laplacian else 'on'}; device {dev}")
     nbr = knn_graph(model.params["mu"].detach(), a.knn)
     rng = np.random.default_rng(a.seed + start)
@@ -483,7 +501,7 @@ def main(argv=None):
 
     def save(step):
         torch.save(dict(step=step, n=model.n, model=model.state_dict(), opt=opt.state_dict(), curve=curve, args=vars(a),
-                        rng=torch.get_rng_state()), ckpt_path + ".tmp")
+                        rng=torch.get_rng_state(), elapsed_s=time.time() - t_start), ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     bench = a.bench > 0
@@ -492,61 +510,67 @@ def main(argv=None):
     step_ms, parts = [], []
     last = a.steps if not bench else start + a.bench + 2
     step = start
-    while step <= last:
-        t_step = time.perf_counter()
-        timer.ms = {}
-        set_learning_rates(opt, step, a)
-        i = int(rng.choice(frames.train_ids))
-        l_img, l_total, proj = train_step(model, frames, i, a, nbr, background, rng, timer)
-        cam = frames.cams[i]
-        if proj["uv"].grad is not None and step < densify_until:
+    try:
+        while step <= last:
+            t_step = time.perf_counter()
+            timer.ms = {}
+            set_learning_rates(opt, step, a)
+            i = int(rng.choice(frames.train_ids))
+            l_img, l_total, proj = train_step(model, frames, i, a, nbr, background, rng, timer)
+            cam = frames.cams[i]
+            if proj["uv"].grad is not None and step < densify_until:
+                with timer("density"):
+                    dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
+            with timer("optimiser"):
+                opt.step()
+                opt.zero_grad(set_to_none=True)
             with timer("density"):
-                dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
-        with timer("optimiser"):
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-        with timer("density"):
-            if step >= a.densify_from:
-                dc.opacity_step(model, opt, step)
-            if a.densify_from <= step < densify_until and step % a.densify_every == 0 and not bench:
-                r = dc.densify_and_prune(model, opt)
-                nbr = knn_graph(model.params["mu"].detach(), a.knn)
-                log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
-        if bench:
-            if step >= start + 2:  # two warm-up steps
-                step_ms.append(1e3 * (time.perf_counter() - t_step))
-                parts.append(dict(timer.ms))
+                if step >= a.densify_from:
+                    dc.opacity_step(model, opt, step)
+                if a.densify_from <= step < densify_until and step % a.densify_every == 0 and not bench:
+                    r = dc.densify_and_prune(model, opt)
+                    nbr = knn_graph(model.params["mu"].detach(), a.knn)
+                    log(f"density ({a.density_control}): +{r['cloned']} cloned, {r['split']} split, -{r['pruned']} pruned -> {r['n']} Gaussians")
+            if bench:
+                if step >= start + 2:  # two warm-up steps
+                    step_ms.append(1e3 * (time.perf_counter() - t_step))
+                    parts.append(dict(timer.ms))
+                step += 1
+                continue
+            acc += l_img
+            acc_n += 1
+            if step % a.log_every == 0 or step == a.steps:
+                rec = dict(step=step, loss_image=acc / acc_n, loss_total=l_total, gaussians=model.n, elapsed_s=time.time() - t_start)
+                curve.append(rec)
+                log(f"step {step:6d}/{a.steps}  image loss {rec['loss_image']:.4f}  total {rec['loss_total']:.4f}  "
+                    f"{model.n} Gaussians  {(time.time() - t_log) / acc_n * 1e3:.0f} ms/step")
+                acc, acc_n, t_log = 0.0, 0, time.time()
+            if a.eval_every and step % a.eval_every == 0 and step < a.steps:
+                ids = frames.test_ids[np.linspace(0, len(frames.test_ids) - 1, min(a.eval_frames, len(frames.test_ids))).round().astype(int)]
+                model.eval()
+                ev = evaluate(model, frames, ids, background)
+                model.train()
+                held_out = ev["psnr_head_db"]
+                curve[-1]["held_out_psnr_head_db"] = held_out
+                log(f"held-out ({ev['frames']} frames): PSNR {held_out:.2f} dB inside the head mask, SSIM {ev['ssim_head']:.4f}")
+            if step % a.log_every == 0 or step == a.steps:
+                el = time.time() - t_start
+                write_progress(work, dict(step=step, steps=a.steps, elapsed_s=el, eta_s=(time.time() - t_loop) / max(1, step - start + 1) * (a.steps - step),
+                                          loss_image=curve[-1]["loss_image"], gaussians=model.n, held_out_psnr_head_db=held_out))
+            if step % a.ckpt_every == 0 or step == a.steps:
+                save(step)
+            if a.minutes and step % 250 == 0 and step < a.steps:
+                fitted = fit_steps_to_budget(a, step, start, t_start, t_loop)
+                if fitted < a.steps:
+                    log(f"time budget {a.minutes:g} min: {a.steps} -> {fitted} steps at the recent rate")
+                    a.steps = last = fitted
+                    densify_until = int(a.densify_until * a.steps)
             step += 1
-            continue
-        acc += l_img
-        acc_n += 1
-        if step % a.log_every == 0 or step == a.steps:
-            rec = dict(step=step, loss_image=acc / acc_n, loss_total=l_total, gaussians=model.n, elapsed_s=time.time() - t_start)
-            curve.append(rec)
-            log(f"step {step:6d}/{a.steps}  image loss {rec['loss_image']:.4f}  total {rec['loss_total']:.4f}  "
-                f"{model.n} Gaussians  {(time.time() - t_log) / acc_n * 1e3:.0f} ms/step")
-            acc, acc_n, t_log = 0.0, 0, time.time()
-        if a.eval_every and step % a.eval_every == 0 and step < a.steps:
-            ids = frames.test_ids[np.linspace(0, len(frames.test_ids) - 1, min(a.eval_frames, len(frames.test_ids))).round().astype(int)]
-            model.eval()
-            ev = evaluate(model, frames, ids, background)
-            model.train()
-            held_out = ev["psnr_head_db"]
-            curve[-1]["held_out_psnr_head_db"] = held_out
-            log(f"held-out ({ev['frames']} frames): PSNR {held_out:.2f} dB inside the head mask, SSIM {ev['ssim_head']:.4f}")
-        if step % a.log_every == 0 or step == a.steps:
-            el = time.time() - t_start
-            write_progress(work, dict(step=step, steps=a.steps, elapsed_s=el, eta_s=(time.time() - t_loop) / max(1, step - start + 1) * (a.steps - step),
-                                      loss_image=curve[-1]["loss_image"], gaussians=model.n, held_out_psnr_head_db=held_out))
-        if step % a.ckpt_every == 0 or step == a.steps:
-            save(step)
-        if a.minutes and step % 250 == 0 and step < a.steps:
-            fitted = fit_steps_to_budget(a, step, start, t_start, t_loop)
-            if fitted < a.steps:
-                log(f"time budget {a.minutes:g} min: {a.steps} -> {fitted} steps at the recent rate")
-                a.steps = last = fitted
-                densify_until = int(a.densify_until * a.steps)
-        step += 1
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the checkpoint short
+        save(step - 1)
+        log(f"interrupted: step {step - 1} saved to {ckpt_path}; the same command with --resume continues from there")
+        return 130
     if bench:
         report_bench(step_ms, parts, model, frames, a, dev, log)
         return 0
@@ -559,6 +583,7 @@ def main(argv=None):
     name = a.name or f"NPGA avatar from {os.path.basename(a.video)}"
     i_cam = frames.test_ids[0]
     training = dict(args=vars(a), steps=a.steps, seconds=round(train_s, 1), device=str(dev), torch=torch.__version__,
+                    held_out_frames=[int(frames.frame[frames.test_ids[0]]), int(frames.frame[frames.test_ids[-1]])],
                     data={k: v for k, v in meta.items() if k != "key"}, expression_model=meta.get("expression_model") or "mp468-pca-v1",
                     loss_curve=curve[-50:],
                     ablations=dict(features=not a.no_features, laplacian=not a.no_laplacian, cnn=not a.no_cnn, g=not a.no_g,

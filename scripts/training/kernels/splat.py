@@ -1,4 +1,4 @@
-"""Gaussian splatting on the fused kernels (splat_cpu.cpp / splat_cuda.cu, math in splat_math.h) behind a thin autograd
+"""Gaussian splatting on the fused kernels (splat_cpu.cpp, math in splat_math.h) behind a thin autograd
 wrapper with the dense rasteriser's interface (rasterizer.py, the judge: same projection, same tile rules, same
 compositing constants).
 
