@@ -9,9 +9,10 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
     ReenactCommand.Create(),
     EvalCommand.Create(),
     ServeCommand.Create(),
-    new Command("avatar", "Build avatars")
+    new Command("avatar", "Build avatars: from one photo, or trained from a video")
     {
         AvatarCreateCommand.Create(),
+        AvatarTrainCommand.Create(),
         AvatarCheckCommand.Create(),
     },
     new Command("bench", "Benchmarks that print figures (medians over several runs)")

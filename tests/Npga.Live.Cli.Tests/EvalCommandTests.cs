@@ -39,7 +39,7 @@ public sealed class EvalCommandTests(ITestOutputHelper output) : IDisposable
         if (clip is null) return;
         var avatar = SmallAvatar();
         var r = CliRunner.Run(Limit, "eval", "--avatar", avatar, "--video", clip, "--from-frame", "100", "--to-frame", "104",
-            "--json", Tmp("r.json"), "--side-by-side", Tmp("sbs.mp4"), "--per-frame");
+            "--json", Tmp("r.json"), "--side-by-side", Tmp("sbs.mp4"), "--picture", Tmp("p.png"), "--per-frame");
         output.WriteLine(r.Stdout);
         output.WriteLine(r.Stderr);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -68,6 +68,8 @@ public sealed class EvalCommandTests(ITestOutputHelper output) : IDisposable
         using var video = VideoReader.Open(Tmp("sbs.mp4"));
         Assert.Equal((320, 160), (video.Width, video.Height));
         Assert.Equal(5, video.ReadAll().Count());
+        var picture = ImageFile.Read(Tmp("p.png")); // frames 100, 101, 103, 104, each a row: real | rendered
+        Assert.Equal((320, 4 * 160), (picture.Width, picture.Height));
     }
 
     [Theory]

@@ -10,7 +10,7 @@ namespace Npga.Live.Cli.Commands;
 
 /// <summary>
 /// <c>npga eval --avatar DIR --video VIDEO --from-frame N [--to-frame M] [--track-from K] [--side-by-side out.mp4]
-/// [--json report.json] [--per-frame] [--no-cnn] [--render-threads T]</c>: scores an avatar against the frames N..M of a real
+/// [--picture out.png] [--json report.json] [--per-frame] [--no-cnn] [--render-threads T]</c>: scores an avatar against the frames N..M of a real
 /// video (self-reenactment when the video is the avatar's own) by the trainer's definitions, in C# (<see cref="AvatarEvaluator"/>):
 /// PSNR and SSIM inside the head mask (mean and median), whole-image PSNR, and the perspective pose refinement's landmark
 /// errors. The evaluation size is the avatar's training size (its default camera's). The tracker runs from frame K (default 0,
@@ -31,19 +31,20 @@ internal static class EvalCommand
         var to = new Option<long?>("--to-frame") { Description = "Last frame scored, inclusive (default: the video's last)" };
         var trackFrom = new Option<long>("--track-from") { Description = "First frame the tracker sees (default 0, as the trainer; its neutral estimate and smoothing depend on the frames before)", DefaultValueFactory = _ => 0 };
         var sideBySide = new Option<string?>("--side-by-side") { Description = "Write a video of the real frame | the avatar's render (.mp4 or .webm)" };
+        var picture = new Option<string?>("--picture") { Description = "Write a PNG of four evenly spaced frames of the range, each row the real frame | the render" };
         var json = new Option<string?>("--json") { Description = "Write the summary (and every frame's scores, camera and code) as JSON" };
         var perFrame = new Option<bool>("--per-frame") { Description = "Print one line per frame on stderr" };
         var noCnn = new Option<bool>("--no-cnn") { Description = "Skip the avatar's screen-space CNN" };
         var renderThreads = new Option<int?>("--render-threads") { Description = "Threads splatting each frame (default: every core)" };
         var cmd = new Command("eval", "Score an avatar against real video frames (PSNR and SSIM inside the head mask)")
-            { avatar, video, from, to, trackFrom, sideBySide, json, perFrame, noCnn, renderThreads };
+            { avatar, video, from, to, trackFrom, sideBySide, picture, json, perFrame, noCnn, renderThreads };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(new Settings(
             r.GetValue(avatar)!, r.GetValue(video)!, r.GetValue(from), r.GetValue(to), r.GetValue(trackFrom), r.GetValue(sideBySide),
-            r.GetValue(json), r.GetValue(perFrame), !r.GetValue(noCnn), r.GetValue(renderThreads)), ct)));
+            r.GetValue(picture), r.GetValue(json), r.GetValue(perFrame), !r.GetValue(noCnn), r.GetValue(renderThreads)), ct)));
         return cmd;
     }
 
-    private sealed record Settings(string Avatar, string Video, long From, long? To, long TrackFrom, string? SideBySide, string? Json,
+    private sealed record Settings(string Avatar, string Video, long From, long? To, long TrackFrom, string? SideBySide, string? Picture, string? Json,
         bool PerFrame, bool UseCnn, int? RenderThreads);
 
     private static int Run(Settings s, CancellationToken ct)
@@ -87,7 +88,11 @@ internal static class EvalCommand
                 writer = VideoWriter.Create(s.SideBySide, 2 * w, h, source.FrameRate > 0 ? source.FrameRate : 25);
             }
 
-            var canvas = writer is null ? null : new RgbImage(2 * w, h);
+            var canvas = new RgbImage(2 * w, h);
+            const int PictureRows = 4;
+            long last = s.To ?? Math.Max(s.From, (source.FrameCountEstimate ?? s.From + 1) - 1);
+            var pictureFrames = Enumerable.Range(0, PictureRows).Select(k => s.From + (long)Math.Round(k * (last - s.From) / (PictureRows - 1.0))).ToHashSet();
+            var rows = new List<RgbImage>();
             var progress = Stopwatch.StartNew();
             int done = 0;
             var summary = evaluator.Run(Frames(source, full, small), f =>
@@ -104,12 +109,12 @@ internal static class EvalCommand
                     progress.Restart();
                     Console.Error.WriteLine($"eval: frame {m.Frame} ({done} of the range done)");
                 }
-                if (writer is not null)
-                {
-                    SideBySide(f.Frame, f.Rendered, canvas!);
-                    writer.Write(canvas!);
-                }
+                if (writer is null && (s.Picture is null || !pictureFrames.Contains(m.Frame))) return;
+                SideBySide(f.Frame, f.Rendered, canvas);
+                writer?.Write(canvas);
+                if (s.Picture is not null && pictureFrames.Contains(m.Frame) && f.Rendered is not null) rows.Add(canvas.Clone());
             }, ct);
+            if (s.Picture is not null && rows.Count > 0) ImageFile.WritePng(Stack(rows), s.Picture);
             if (writer is not null)
             {
                 writer.Complete();
@@ -167,6 +172,15 @@ internal static class EvalCommand
         }
     }
 
+    /// <summary>Images of one size stacked top to bottom.</summary>
+    private static RgbImage Stack(List<RgbImage> rows)
+    {
+        var img = new RgbImage(rows[0].Width, rows[0].Height * rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+            for (int y = 0; y < rows[i].Height; y++) rows[i].Row(y).CopyTo(img.Row(i * rows[i].Height + y));
+        return img;
+    }
+
     /// <summary>The real frame left, the render right (black when the frame had no face).</summary>
     private static void SideBySide(RgbImage real, RgbImage? rendered, RgbImage canvas)
     {
@@ -196,6 +210,7 @@ internal static class EvalCommand
                           + (r.FromFrame > r.TrackFrom ? $"tracking frames {r.TrackFrom}..{r.FromFrame - 1} first took {r.WarmupSeconds:F1} s; " : "")
                           + $"total {r.TotalSeconds:F1} s"
                           + (s.SideBySide is not null ? $"; side by side -> {s.SideBySide}" : "")
+                          + (s.Picture is not null ? $"; picture -> {s.Picture}" : "")
                           + (s.Json is not null ? $"; JSON -> {s.Json}" : ""));
     }
 
@@ -214,7 +229,8 @@ internal static class EvalCommand
             if (ext is not (".mp4" or ".m4v" or ".mov" or ".webm" or ".mkv")) return $"{s.SideBySide}: use .mp4 (H.264) or .webm (VP8) for the side-by-side video";
             if (string.Equals(Path.GetFullPath(s.SideBySide), Path.GetFullPath(s.Video), StringComparison.Ordinal)) return $"--side-by-side {s.SideBySide} is the input video itself";
         }
-        foreach (var p in new[] { s.SideBySide, s.Json })
+        if (s.Picture is not null && !s.Picture.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return $"{s.Picture}: the picture is written as PNG (.png)";
+        foreach (var p in new[] { s.SideBySide, s.Picture, s.Json })
         {
             if (p is null) continue;
             var dir = Path.GetDirectoryName(Path.GetFullPath(p));
