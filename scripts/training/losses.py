@@ -4,6 +4,8 @@ Images are [3,H,W] floats in [0,1] (linear in the stored 8-bit values); masks [H
 """
 import math
 
+import numpy as np
+
 import torch
 import torch.nn.functional as Fn
 
@@ -42,6 +44,8 @@ def knn_graph(x, k=8):
     n = x.shape[0]
     k = min(k, n - 1)
     pts = x.detach().cpu().double().numpy()
+    if not np.isfinite(pts).all():
+        raise ValueError(f"knn_graph: {int((~np.isfinite(pts)).any(1).sum())} of {n} points are not finite")
     _, idx = cKDTree(pts).query(pts, k=k + 1, workers=-1)
     idx = torch.from_numpy(idx[:, 1:].reshape(n, k)).long()
     # a point coinciding with others may be listed among its own neighbours; take the first other point instead

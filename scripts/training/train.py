@@ -65,6 +65,8 @@ def parse_args(argv=None):
     ap.add_argument("--video", required=True)
     ap.add_argument("--out", required=True, help="package directory; its work/ subfolder holds data, checkpoints, logs")
     ap.add_argument("--name", default=None)
+    ap.add_argument("--licence", default=None, help="the source video's licence, recorded in the manifest")
+    ap.add_argument("--credit", default=None, help="credit line for the manifest (who is pictured, where the video is from)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--size", type=int, default=512, help="training image width (height keeps the aspect ratio)")
     ap.add_argument("--steps", type=int, default=60000)
@@ -94,6 +96,9 @@ def parse_args(argv=None):
     ap.add_argument("--densify-every", type=int, default=100)
     ap.add_argument("--grad-threshold", type=float, default=2e-4)
     ap.add_argument("--opacity-decay-every", type=int, default=10, help="npga: opacity x0.995 every this many steps")
+    ap.add_argument("--decay-after-densify", action="store_true", help="npga: keep the soft opacity decay going after "
+                    "densification stops (before 2026-12: it did, and a trained d6 avatar ended with 36%% of its Gaussians "
+                    "below opacity 0.01)")
     ap.add_argument("--opacity-reset-every", type=int, default=3000, help="vanilla: opacity reset to <= 0.01 every this many steps")
     ap.add_argument("--f-freeze", type=int, default=2000, help="steps F stays frozen at the prior")
     ap.add_argument("--lr-f", type=float, default=1e-5, help="F's learning rate after --f-freeze (prior: 2e-3)")
@@ -181,14 +186,15 @@ def cnn_kernels(a):
 
 
 def build_optimizer(model, a):
-    """Adam, one group per Gaussian attribute (so density control can swap rows) + F, G, CNN."""
+    """Adam, one group per Gaussian attribute (so density control can swap rows; eps 1e-15 as 3DGS) + F, G, CNN
+    (eps 1e-8)."""
     lrs = dict(mu=a.lr_mu, rot=1e-3, log_scale=5e-3, opacity=5e-2, sh_dc=2.5e-3, sh_rest=2.5e-3 / 20, feat=1e-3, latent=2.5e-3)
     groups = [dict(params=[model.params[k]], lr=lrs[k], name=k) for k in GAUSSIAN_KEYS if model.params[k].requires_grad]
-    groups.append(dict(params=list(model.F.parameters()), lr=0.0, name="F"))
+    groups.append(dict(params=list(model.F.parameters()), lr=0.0, name="F", eps=1e-8))
     if model.G is not None:
-        groups.append(dict(params=list(model.G.parameters()), lr=a.lr_g, name="G"))
+        groups.append(dict(params=list(model.G.parameters()), lr=a.lr_g, name="G", eps=1e-8))
     if model.cnn is not None:
-        groups.append(dict(params=list(model.cnn.parameters()), lr=a.lr_cnn, name="cnn"))
+        groups.append(dict(params=list(model.cnn.parameters()), lr=a.lr_cnn, name="cnn", eps=1e-8))
     opt = torch.optim.Adam(groups, eps=1e-15)
     for g in opt.param_groups:
         g["base_lr"] = g["lr"]
@@ -395,6 +401,11 @@ def runtime_parity(model, pkg, frames, ids, background, log):
                 max_abs_diff_255=max(diffs), frame_ids=[int(frames.frame[i]) for i in ids])
 
 
+def nonfinite_gradients(model):
+    """Names of the parameters whose gradient holds a NaN or an infinity (empty when all are finite)."""
+    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
+
+
 def fit_steps_to_budget(a, step, start, t_start, t_loop):
     """--minutes: the step count that ends training inside the budget at the rate of the steps so far (a minute kept
     for the final evaluation and export); never more than --steps, never fewer than this step."""
@@ -506,7 +517,7 @@ def main(argv=None):
 
     bench = a.bench > 0
     timer = PartTimer(dev)
-    t_loop, held_out = time.time(), None
+    t_loop, held_out, skipped, ema = time.time(), None, 0, None
     step_ms, parts = [], []
     last = a.steps if not bench else start + a.bench + 2
     step = start
@@ -522,10 +533,15 @@ def main(argv=None):
                 with timer("density"):
                     dc.add(proj["uv"].grad.detach(), proj["valid"], cam.width, cam.height)
             with timer("optimiser"):
-                opt.step()
+                bad = nonfinite_gradients(model) if math.isfinite(l_total) else ["loss"]
+                if bad:  # one bad step must not poison Adam's moments: drop it and say so
+                    skipped += 1
+                    log(f"step {step}: non-finite {', '.join(bad)}; step skipped ({skipped} so far)")
+                else:
+                    opt.step()
                 opt.zero_grad(set_to_none=True)
             with timer("density"):
-                if step >= a.densify_from:
+                if a.densify_from <= step and (step < densify_until or a.decay_after_densify):
                     dc.opacity_step(model, opt, step)
                 if a.densify_from <= step < densify_until and step % a.densify_every == 0 and not bench:
                     r = dc.densify_and_prune(model, opt)
@@ -537,6 +553,9 @@ def main(argv=None):
                     parts.append(dict(timer.ms))
                 step += 1
                 continue
+            if ema is not None and l_img > 3 * ema:  # a jump: say where, so that a divergence can be traced
+                log(f"step {step}: image loss {l_img:.4f} against a running {ema:.4f} (frame {int(frames.frame[i])})")
+            ema = l_img if ema is None else 0.98 * ema + 0.02 * l_img
             acc += l_img
             acc_n += 1
             if step % a.log_every == 0 or step == a.steps:
@@ -591,7 +610,8 @@ def main(argv=None):
     metrics = dict(held_out=ev_test, train=ev_train, lpips=None,
                    lpips_note="not computed: LPIPS needs pretrained AlexNet/VGG weights, which cannot be downloaded here")
     source = dict(files=[os.path.basename(a.video)], video_sha256=meta["video_sha256"],
-                  licence="see the source video's licence (../shared/data/README.md for the project's clips)",
+                  licence=a.licence or "unknown: the licence of the source video",
+                  **({"credit": a.credit} if a.credit else {}),
                   default_camera="the first held-out frame's camera (tracked head pose folded in, world = canonical head frame)")
     model_cpu = model.cpu()
     export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background)

@@ -6,7 +6,7 @@
 //
 // Gradient (per channel, per pixel; E[.] the windowed means, S = A1 A2 / (B1 B2) with A1 = 2 mx my + C1,
 // A2 = 2 sxy + C2, B1 = mx^2 + my^2 + C1, B2 = sxx + syy + C2, sxx = E[x^2] - mx^2, sxy = E[xy] - mx my):
-//   dS/dmx = S (2 my / A1 - 2 my / A2 - 2 mx / B1 + 2 mx / B2), dS/dE[x^2] = -S / B2, dS/dE[xy] = 2 S / A2,
+//   dS/dmx = 2 my (A2 - A1) / (B1 B2) - 2 mx S / B1 + 2 mx S / B2, dS/dE[x^2] = -S / B2, dS/dE[xy] = 2 A1 / (B1 B2),
 //   dL/dx = blur(g dS/dmx) + 2 x blur(g dS/dE[x^2]) + y blur(g dS/dE[xy]),  g = -lambda / (3 H W)
 // (the window is symmetric, so the adjoint of the zero-padded blur is the blur itself).
 #include <omp.h>
@@ -91,9 +91,11 @@ template <typename S> S photometric_impl(const S* pred, const S* gt, S* grad, in
       S A1 = S(2) * ux * uy + C1, A2 = S(2) * sxy + C2, B1 = ux * ux + uy * uy + C1, B2 = sxx + syy + C2;
       S s = (A1 * A2) / (B1 * B2);
       ssim += double(s);
-      d1[i] = gs * s * (S(2) * uy / A1 - S(2) * uy / A2 - S(2) * ux / B1 + S(2) * ux / B2);
+      // written without dividing by A1 or A2, which can be 0 (then S = 0 and S / A2 would be 0/0)
+      const S inv = S(1) / (B1 * B2);
+      d1[i] = gs * (S(2) * uy * (A2 - A1) * inv - S(2) * ux * s / B1 + S(2) * ux * s / B2);
       d2[i] = gs * -s / B2;
-      d3[i] = gs * S(2) * s / A2;
+      d3[i] = gs * S(2) * A1 * inv;
       S diff = x[i] - y[i];
       l1 += double(diff < S(0) ? -diff : diff);
     }
@@ -178,6 +180,11 @@ std::vector<torch::Tensor> laplacian_forward(torch::Tensor values, torch::Tensor
   TORCH_CHECK(!values.is_cuda() && nbr.scalar_type() == torch::kLong, "CPU values, int64 neighbour indices");
   values = values.contiguous();
   nbr = nbr.contiguous();
+  if (nbr.numel() > 0) {
+    auto mm = torch::aminmax(nbr);
+    TORCH_CHECK(std::get<0>(mm).item<int64_t>() >= 0 && std::get<1>(mm).item<int64_t>() < values.size(0),
+                "neighbour indices must lie in [0, N)");
+  }
   auto grad = torch::zeros_like(values);
   torch::Tensor loss;
   AT_DISPATCH_FLOATING_TYPES(values.scalar_type(), "laplacian_forward", [&] {

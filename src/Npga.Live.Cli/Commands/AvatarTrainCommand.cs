@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga avatar train --video CLIP --out DIR [--minutes M] [--device cpu|cuda] [--name NAME] [--steps N]</c>: a user's own
+/// <c>npga avatar train --video CLIP --out DIR [--minutes M] [--device cpu|cuda] [--name NAME] [--licence L] [--credit C] [--steps N]</c>: a user's own
 /// NPGA avatar from a video of them. Checks the clip first (<see cref="ClipPreflight"/>: readable, at least 10 s, the face
 /// found in most frames), then runs the trainer (<c>scripts/train_avatar</c>: tracking, segmentation, pose refinement,
 /// NPGA training, export) with the project's recipe and a progress bar (step, ETA, held-out PSNR), and ends with
@@ -34,14 +34,17 @@ internal static class AvatarTrainCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
         device.AcceptOnlyFromAmong("cpu", "cuda");
         var name = new Option<string?>("--name") { Description = "Avatar name (default: from the clip's file name)" };
+        var licence = new Option<string>("--licence") { Description = "Licence of the video, recorded in the manifest", DefaultValueFactory = _ => "unknown" };
+        var credit = new Option<string?>("--credit") { Description = "Credit line for the manifest (who is pictured, the source)" };
         var steps = new Option<int>("--steps") { Description = "Most training steps (the budget may allow fewer)", DefaultValueFactory = _ => 16000 };
-        var cmd = new Command("train", "Train an NPGA avatar from a video of a person") { video, output, minutes, device, name, steps };
+        var cmd = new Command("train", "Train an NPGA avatar from a video of a person") { video, output, minutes, device, name, licence, credit, steps };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(video)!, r.GetValue(output)!, r.GetValue(minutes),
-            r.GetValue(device)!, r.GetValue(name), r.GetValue(steps), ct)));
+            r.GetValue(device)!, r.GetValue(name), r.GetValue(licence)!, r.GetValue(credit), r.GetValue(steps), ct)));
         return cmd;
     }
 
-    private static int Run(string video, string outDir, double minutes, string device, string? name, int steps, CancellationToken ct)
+    private static int Run(string video, string outDir, double minutes, string device, string? name, string licence, string? credit, int steps,
+        CancellationToken ct)
     {
         if (minutes <= 0) return Error("--minutes must be positive");
         ClipReport clip;
@@ -67,8 +70,9 @@ internal static class AvatarTrainCommand
             "--video", Path.GetFullPath(video), "--out", Path.GetFullPath(outDir), "--device", device,
             "--minutes", minutes.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture),
             "--size", Math.Min(clip.Width, 512).ToString(CultureInfo.InvariantCulture),
-            "--name", name ?? $"NPGA avatar from {Path.GetFileName(video)}",
+            "--name", name ?? $"NPGA avatar from {Path.GetFileName(video)}", "--licence", licence,
         };
+        if (credit is not null) args.AddRange(["--credit", credit]);
         args.AddRange(Recipe);
         if (resume)
         {
