@@ -21,7 +21,7 @@ public sealed class AvatarFrameRenderer : IDisposable
 {
     private readonly AvatarDynamics _dynamics;
     private readonly IGaussianRenderer _renderer;
-    private readonly CnnRefiner? _cnn;
+    private readonly IScreenRefiner? _cnn;
     private readonly GaussianCloud _posed;
     private readonly int _k;
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
@@ -47,7 +47,7 @@ public sealed class AvatarFrameRenderer : IDisposable
         var bg = package.Manifest.Background;
         Target.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
         BaseCamera = package.Manifest.DefaultCamera.ToCamera().Resized(width, height);
-        if (cnn) _cnn = new CnnRefiner(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
+        if (cnn) _cnn = ScreenRefiner.Create(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
     }
 
     /// <summary>

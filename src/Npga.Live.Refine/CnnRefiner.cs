@@ -9,7 +9,7 @@ namespace Npga.Live.Refine;
 /// final colour [1, 3, H, W] (output <c>rgb</c>, display values in [0, 1] nominal), through ONNX Runtime.
 /// Buffers are bound once for one output size; <see cref="Refine"/> allocates nothing.
 /// </summary>
-public sealed class CnnRefiner : IDisposable
+public sealed class CnnRefiner : IScreenRefiner
 {
     private readonly OrtSession _session;
     private readonly OrtRunner _runner;

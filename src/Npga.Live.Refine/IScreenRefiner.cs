@@ -1,0 +1,38 @@
+namespace Npga.Live.Refine;
+
+/// <summary>
+/// The screen-space CNN of NPGA eq. 7 on one rendered frame: (3+L)·H·W floats, planar CHW (rendered RGB, then the L latent
+/// channels) → refined RGB, 3·H·W floats, planar. Implementations: <see cref="CnnRefiner"/> (any cnn.onnx, through ORT) and
+/// <see cref="FusedCnnRefiner"/> (the light k×k → ReLU → 1×1 CNN, fused on the CPU).
+/// </summary>
+public interface IScreenRefiner : IDisposable
+{
+    /// <summary>Milliseconds of the last <see cref="Refine"/>.</summary>
+    double LastMs { get; }
+
+    /// <summary>Refines one frame; the returned span stays valid until the next call.</summary>
+    /// <exception cref="ArgumentException">The input has the wrong length.</exception>
+    ReadOnlySpan<float> Refine(ReadOnlySpan<float> planes);
+}
+
+/// <summary>Picks the refiner for a package's cnn.onnx.</summary>
+public static class ScreenRefiner
+{
+    /// <summary>
+    /// <see cref="FusedCnnRefiner"/> when <paramref name="modelPath"/> is the light CNN (<see cref="OnnxConvGraph.TryReadLight"/>)
+    /// with at most <see cref="FusedCnnRefiner.MaxHidden"/> hidden channels, else <see cref="CnnRefiner"/> through ORT.
+    /// </summary>
+    /// <param name="modelPath">The package's cnn.onnx.</param>
+    /// <param name="width">Frame width, pixels.</param>
+    /// <param name="height">Frame height, pixels.</param>
+    /// <param name="latentChannels">L.</param>
+    /// <param name="threads">Threads (the fused refiner's rows, or ORT's intra-op threads).</param>
+    /// <exception cref="Npga.Live.Onnx.OrtException">ORT cannot load the model.</exception>
+    /// <exception cref="ArgumentException">The light CNN does not take 3+L channels.</exception>
+    public static IScreenRefiner Create(string modelPath, int width, int height, int latentChannels, int threads = 1)
+    {
+        if (OnnxConvGraph.TryReadLight(modelPath, out var first, out var second, out _) && first!.Cout <= FusedCnnRefiner.MaxHidden)
+            return new FusedCnnRefiner(first, second!, width, height, latentChannels, Math.Max(threads, Environment.ProcessorCount));
+        return new CnnRefiner(modelPath, width, height, latentChannels, threads);
+    }
+}
