@@ -135,6 +135,57 @@ template <typename S> SPLAT_HD int trunc_clamp(S v, int hi) {
   return v < S(0) ? 0 : (v > S(hi) ? hi : int(v));
 }
 
+/// The 3D covariance of NPGA eq. 3's Gaussian (3DGS computeCov3D): Sigma = M M^T with M = R(q) diag(exp(log_scale)).
+template <typename S> struct Cov3 {
+  S qn[4], R[9], s[3], M[9], Sig[9];
+  bool qok;  // false: q was unusable and R is the identity
+};
+
+template <typename S> SPLAT_HD void covariance_3d(const S* q, const S* log_scale, Cov3<S>& c) {
+  c.qok = quat_to_rot(q, c.qn, c.R);
+  for (int j = 0; j < 3; ++j) c.s[j] = exp(log_scale[j]);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) c.M[3 * i + j] = c.R[3 * i + j] * c.s[j];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      c.Sig[3 * i + j] = c.M[3 * i] * c.M[3 * j] + c.M[3 * i + 1] * c.M[3 * j + 1] + c.M[3 * i + 2] * c.M[3 * j + 2];
+}
+
+/// The EWA splat of a camera-space mean xc (3DGS computeCov2D): the projection's Jacobian J at (x/z, y/z) clamped to
+/// 1.3 tan(fov/2) (so tx, ty are the clamped x, y), T = J W, TS = T Sigma, and the screen covariance with the low-pass,
+/// (a, b; b, c). z is the depth used as divisor.
+template <typename S> struct Ewa {
+  S J[6], T[6], TS[6], a, b, c, tx, ty, rx, ry;
+  bool in_x, in_y;  // x/z, y/z inside the clamp
+};
+
+template <typename S> SPLAT_HD void ewa_2d(const S* xc, S z, const Cam<S>& cam, const S* Sig, Ewa<S>& e) {
+  const S* W = cam.W;
+  S lim_x = S(FRUSTUM) * S(cam.width) / (S(2) * cam.fx), lim_y = S(FRUSTUM) * S(cam.height) / (S(2) * cam.fy);
+  S rx0 = xc[0] / z, ry0 = xc[1] / z;
+  e.in_x = rx0 >= -lim_x && rx0 <= lim_x;
+  e.in_y = ry0 >= -lim_y && ry0 <= lim_y;
+  e.rx = rx0 < -lim_x ? -lim_x : (rx0 > lim_x ? lim_x : rx0);
+  e.ry = ry0 < -lim_y ? -lim_y : (ry0 > lim_y ? lim_y : ry0);
+  e.tx = e.rx * z;
+  e.ty = e.ry * z;
+  S J[6] = {cam.fx / z, S(0), -cam.fx * e.tx / (z * z), S(0), cam.fy / z, -cam.fy * e.ty / (z * z)};
+  for (int i = 0; i < 6; ++i) e.J[i] = J[i];
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) e.T[3 * i + j] = J[3 * i] * W[j] + J[3 * i + 1] * W[3 + j] + J[3 * i + 2] * W[6 + j];
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      e.TS[3 * i + j] = e.T[3 * i] * Sig[j] + e.T[3 * i + 1] * Sig[3 + j] + e.T[3 * i + 2] * Sig[6 + j];
+  e.a = e.TS[0] * e.T[0] + e.TS[1] * e.T[1] + e.TS[2] * e.T[2] + S(LOW_PASS);
+  e.b = e.TS[0] * e.T[3] + e.TS[1] * e.T[4] + e.TS[2] * e.T[5];
+  e.c = e.TS[3] * e.T[3] + e.TS[4] * e.T[4] + e.TS[5] * e.T[5] + S(LOW_PASS);
+}
+
+/// Camera-space mean x_c = W mu + t.
+template <typename S> SPLAT_HD void to_camera(const S* mu, const Cam<S>& cam, S* xc) {
+  for (int i = 0; i < 3; ++i) xc[i] = cam.W[3 * i] * mu[0] + cam.W[3 * i + 1] * mu[1] + cam.W[3 * i + 2] * mu[2] + cam.t[i];
+}
+
 /// Everything the projection produces for one Gaussian.
 template <typename S> struct Projected {
   S u, v, depth, A, B, C, opacity, colour[3], radius;
@@ -147,39 +198,19 @@ template <typename S> struct Projected {
 template <typename S>
 SPLAT_HD void project_one(const S* mu, const S* q, const S* log_scale, S logit, const S* sh, int deg, const Cam<S>& cam,
                           Projected<S>& o) {
-  const S* W = cam.W;
   S xc[3];
-  for (int i = 0; i < 3; ++i) xc[i] = W[3 * i] * mu[0] + W[3 * i + 1] * mu[1] + W[3 * i + 2] * mu[2] + cam.t[i];
+  to_camera(mu, cam, xc);
   S z = xc[2];
   o.depth = z;
   o.opacity = S(1) / (S(1) + exp(-logit));
   S near = cam.near > S(0) ? cam.near : S(0);
   bool valid = (z > near) && (o.opacity >= S(ALPHA_MIN));
   S zs = valid ? z : S(1);
-  S qn[4], R[9];
-  quat_to_rot(q, qn, R);
-  S s[3] = {exp(log_scale[0]), exp(log_scale[1]), exp(log_scale[2])};
-  S M[9], Sig[9];
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) M[3 * i + j] = R[3 * i + j] * s[j];
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) Sig[3 * i + j] = M[3 * i] * M[3 * j] + M[3 * i + 1] * M[3 * j + 1] + M[3 * i + 2] * M[3 * j + 2];
-  S lim_x = S(FRUSTUM) * S(cam.width) / (S(2) * cam.fx), lim_y = S(FRUSTUM) * S(cam.height) / (S(2) * cam.fy);
-  S rx = xc[0] / zs, ry = xc[1] / zs;
-  rx = rx < -lim_x ? -lim_x : (rx > lim_x ? lim_x : rx);
-  ry = ry < -lim_y ? -lim_y : (ry > lim_y ? lim_y : ry);
-  S tx = rx * zs, ty = ry * zs;
-  S J[6] = {cam.fx / zs, S(0), -cam.fx * tx / (zs * zs), S(0), cam.fy / zs, -cam.fy * ty / (zs * zs)};
-  S T[6];  // J W, 2x3
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j) T[3 * i + j] = J[3 * i] * W[j] + J[3 * i + 1] * W[3 + j] + J[3 * i + 2] * W[6 + j];
-  S TS[6];  // T Sigma
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j) TS[3 * i + j] = T[3 * i] * Sig[j] + T[3 * i + 1] * Sig[3 + j] + T[3 * i + 2] * Sig[6 + j];
-  S c00 = TS[0] * T[0] + TS[1] * T[1] + TS[2] * T[2];
-  S c01 = TS[0] * T[3] + TS[1] * T[4] + TS[2] * T[5];
-  S c11 = TS[3] * T[3] + TS[4] * T[4] + TS[5] * T[5];
-  S a = c00 + S(LOW_PASS), b = c01, c = c11 + S(LOW_PASS);
+  Cov3<S> cov;
+  covariance_3d(q, log_scale, cov);
+  Ewa<S> e;
+  ewa_2d(xc, zs, cam, cov.Sig, e);
+  S a = e.a, b = e.b, c = e.c;
   S det = a * c - b * b;
   valid = valid && det > S(0) && isfinite(det);
   S dets = valid ? det : S(1);
@@ -218,7 +249,7 @@ SPLAT_HD void project_one_backward(const S* mu, const S* q, const S* log_scale, 
                                    S* d_mu, S* d_q, S* d_log_scale, S* d_logit, S* d_sh) {
   const S* W = cam.W;
   S xc[3];
-  for (int i = 0; i < 3; ++i) xc[i] = W[3 * i] * mu[0] + W[3 * i + 1] * mu[1] + W[3 * i + 2] * mu[2] + cam.t[i];
+  to_camera(mu, cam, xc);
   S z = xc[2];
   S op = S(1) / (S(1) + exp(-logit));
   *d_logit = g_opacity * op * (S(1) - op);
@@ -250,30 +281,14 @@ SPLAT_HD void project_one_backward(const S* mu, const S* q, const S* log_scale, 
   // uv -> xc
   S g_xc[3] = {g_uv[0] * cam.fx / z, g_uv[1] * cam.fy / z,
                -g_uv[0] * cam.fx * xc[0] / (z * z) - g_uv[1] * cam.fy * xc[1] / (z * z)};
-  // recompute the covariance chain
-  S qn[4], R[9];
-  bool qok = quat_to_rot(q, qn, R);
-  S s[3] = {exp(log_scale[0]), exp(log_scale[1]), exp(log_scale[2])};
-  S M[9], Sig[9];
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) M[3 * i + j] = R[3 * i + j] * s[j];
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) Sig[3 * i + j] = M[3 * i] * M[3 * j] + M[3 * i + 1] * M[3 * j + 1] + M[3 * i + 2] * M[3 * j + 2];
-  S lim_x = S(FRUSTUM) * S(cam.width) / (S(2) * cam.fx), lim_y = S(FRUSTUM) * S(cam.height) / (S(2) * cam.fy);
-  S rx0 = xc[0] / z, ry0 = xc[1] / z;
-  bool in_x = rx0 >= -lim_x && rx0 <= lim_x, in_y = ry0 >= -lim_y && ry0 <= lim_y;
-  S rx = in_x ? rx0 : (rx0 < -lim_x ? -lim_x : lim_x), ry = in_y ? ry0 : (ry0 < -lim_y ? -lim_y : lim_y);
-  S tx = rx * z, ty = ry * z;
-  S J[6] = {cam.fx / z, S(0), -cam.fx * tx / (z * z), S(0), cam.fy / z, -cam.fy * ty / (z * z)};
-  S T[6];
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j) T[3 * i + j] = J[3 * i] * W[j] + J[3 * i + 1] * W[3 + j] + J[3 * i + 2] * W[6 + j];
-  S TS[6];
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j) TS[3 * i + j] = T[3 * i] * Sig[j] + T[3 * i + 1] * Sig[3 + j] + T[3 * i + 2] * Sig[6 + j];
-  S a = TS[0] * T[0] + TS[1] * T[1] + TS[2] * T[2] + S(LOW_PASS);
-  S b = TS[0] * T[3] + TS[1] * T[4] + TS[2] * T[5];
-  S c = TS[3] * T[3] + TS[4] * T[4] + TS[5] * T[5] + S(LOW_PASS);
+  // the forward chain again
+  Cov3<S> cov;
+  covariance_3d(q, log_scale, cov);
+  Ewa<S> e;
+  ewa_2d(xc, z, cam, cov.Sig, e);
+  const S *R = cov.R, *s = cov.s, *M = cov.M, *T = e.T, *TS = e.TS;
+  S a = e.a, b = e.b, c = e.c, tx = e.tx, ty = e.ty, rx = e.rx, ry = e.ry;
+  bool in_x = e.in_x, in_y = e.in_y;
   S det = a * c - b * b, det2 = det * det;
   // conic (A, B, C) = (c, -b, a) / det -> (a, b, c)
   S gA = g_conic[0], gB = g_conic[1], gC = g_conic[2];
@@ -305,7 +320,7 @@ SPLAT_HD void project_one_backward(const S* mu, const S* q, const S* log_scale, 
     }
     d_log_scale[j] = gs * s[j];
   }
-  quat_to_rot_backward(q, qn, qok, gR, d_q);
+  quat_to_rot_backward(q, cov.qn, cov.qok, gR, d_q);
   // T = J W -> dJ = dT W^T
   S gJ[6];
   for (int i = 0; i < 2; ++i)
