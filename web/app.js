@@ -199,7 +199,9 @@ function renderAvatars(avatars, current) {
     el.avatars.innerHTML = '<p class="muted">No avatars.</p>';
     return;
   }
-  for (const a of avatars) {
+  // The session's avatar first, the others in the server's order: it is the one the viewer is looking at.
+  const ordered = [...avatars.filter((a) => a.id === current), ...avatars.filter((a) => a.id !== current)];
+  for (const a of ordered) {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'avatar-choice';

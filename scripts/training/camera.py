@@ -79,3 +79,22 @@ def camera_from_track(rec, video_w, video_h, out_w, out_h):
     t = GL_TO_CV @ np.asarray(rec["translation"], np.float64).reshape(3)
     cam = Camera(video_w, video_h, fx, fy, cx, cy, R, t)
     return cam.scaled(out_w / video_w, out_h / video_h, out_w, out_h)
+
+
+def rotation_angle_deg(Ra, Rb):
+    """The angle of Ra Rb^T (degrees, 0..180): how far apart two rotations are."""
+    c = (np.trace(np.asarray(Ra) @ np.asarray(Rb).T) - 1.0) / 2.0
+    return float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
+
+
+def central_view(cams, percentile=95.0):
+    """The view a trained avatar is shown from, and how far it may turn: the camera (head pose folded in) whose rotation is
+    nearest the chordal L2 mean of all `cams`' rotations (the projection of their sum onto SO(3)), and the `percentile`
+    of the angles between every camera's rotation and that one's (degrees; the manifest's `view_range_deg`).
+    Returns (index into cams, range_deg)."""
+    Rs = np.stack([np.asarray(c.R, np.float64) for c in cams])
+    U, _, Vt = np.linalg.svd(Rs.sum(0))
+    mean = U @ np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))]) @ Vt
+    i = int(np.argmin([rotation_angle_deg(R, mean) for R in Rs]))
+    spread = [rotation_angle_deg(R, Rs[i]) for R in Rs]
+    return i, max(float(np.percentile(spread, percentile)), 1.0)

@@ -96,8 +96,9 @@ def finite_json(v):
 
 
 @torch.no_grad()
-def export_package(model, out, name, default_cam, source, metrics, training, background=(0.0, 0.0, 0.0)):
-    """Writes the package into `out` (created). default_cam: camera.Camera. Returns the manifest dict."""
+def export_package(model, out, name, default_cam, source, metrics, training, background=(0.0, 0.0, 0.0), view_range_deg=None):
+    """Writes the package into `out` (created). default_cam: camera.Camera; view_range_deg: how far the head may turn from
+    it (camera.central_view), or None. Returns the manifest dict."""
     os.makedirs(out, exist_ok=True)
     for f in os.listdir(out):  # a re-export replaces the networks it no longer has
         if f.endswith(".onnx"):
@@ -136,6 +137,7 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
         "networks": networks,
         "default_camera": default_cam.to_json(),
         "background": [float(v) for v in background],
+        **({"view_range_deg": round(float(view_range_deg), 2)} if view_range_deg else {}),
         "metrics": dict(metrics, gaussians=model.n, deformation_prior=model.prior_id, export_checks=checks),
         "training": training,
     }

@@ -42,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data as datamod  # noqa: E402
 from bridge import csharp_render, psnr_u8, to_u8  # noqa: E402
-from camera import Camera  # noqa: E402
+from camera import Camera, central_view  # noqa: E402
 from density import DensityControl  # noqa: E402
 from export import export_package, finite_json  # noqa: E402
 from losses import (feature_norm, knn_graph, laplacian, masked_psnr, masked_ssim, offset_penalty, photometric,  # noqa: E402
@@ -406,12 +406,14 @@ def nonfinite_gradients(model):
     return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
 
 
-def fit_steps_to_budget(a, step, start, t_start, t_loop):
-    """--minutes: the step count that ends training inside the budget at the rate of the steps so far (a minute kept
-    for the final evaluation and export); never more than --steps, never fewer than this step."""
-    rate = (time.time() - t_loop) / max(1, step - start + 1)
+def fit_steps_to_budget(a, step, t_start, since):
+    """--minutes: the step count that ends training inside the budget at the recent rate (the steps since `since`, a
+    (time, step) pair; a minute kept for the final evaluation and export). It may grow again when the machine frees up
+    after a busy stretch; never more than the --steps asked for (a.steps_asked), never fewer than this step."""
+    t0, s0 = since
+    rate = (time.time() - t0) / max(1, step - s0)
     left = a.minutes * 60.0 - (time.time() - t_start) - 60.0
-    return max(step, min(a.steps, step + int(left / rate)))
+    return max(step, min(a.steps_asked, step + int(left / rate)))
 
 
 def write_progress(work, rec):
@@ -494,12 +496,14 @@ def main(argv=None):
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
     start, curve = 1, []
+    a.steps_asked = a.steps
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         start, curve = ck["step"] + 1, ck["curve"]
         torch.set_rng_state(ck["rng"])
-        a.steps = min(a.steps, ck["args"]["steps"])  # a --minutes budget may have shortened the schedule
+        if a.minutes and ck["args"].get("minutes"):  # the budget had shortened the schedule: keep its fit (it re-fits as it goes)
+            a.steps = min(a.steps, ck["args"]["steps"])
         t_start -= ck.get("elapsed_s", 0.0)  # the budget counts the time trained before the interruption
         log(f"resumed from {ckpt_path} at step {ck['step']} ({model.n} Gaussians)")
     log(f"model: {model.n} Gaussians, SH degree {a.sh_degree}, f in R^{model.feature_dim} ({'learned' if not a.no_features else 'frozen'}), "
@@ -518,6 +522,7 @@ def main(argv=None):
     bench = a.bench > 0
     timer = PartTimer(dev)
     t_loop, held_out, skipped, ema = time.time(), None, 0, None
+    fit_since = (t_loop, start - 1)
     step_ms, parts = [], []
     last = a.steps if not bench else start + a.bench + 2
     step = start
@@ -579,11 +584,13 @@ def main(argv=None):
             if step % a.ckpt_every == 0 or step == a.steps:
                 save(step)
             if a.minutes and step % 250 == 0 and step < a.steps:
-                fitted = fit_steps_to_budget(a, step, start, t_start, t_loop)
-                if fitted < a.steps:
+                fitted = fit_steps_to_budget(a, step, t_start, fit_since)
+                fit_since = (time.time(), step)
+                if abs(fitted - a.steps) > 0.01 * a.steps:
                     log(f"time budget {a.minutes:g} min: {a.steps} -> {fitted} steps at the recent rate")
                     a.steps = last = fitted
-                    densify_until = int(a.densify_until * a.steps)
+                    if step < densify_until:  # once densification has ended it stays ended
+                        densify_until = int(a.densify_until * a.steps)
             step += 1
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the checkpoint short
@@ -600,7 +607,8 @@ def main(argv=None):
     log(f"held-out self-reenactment ({ev_test['frames']} frames): PSNR {ev_test['psnr_head_db']:.2f} dB, SSIM {ev_test['ssim_head']:.4f} "
         f"inside the head mask; whole image {ev_test['psnr_image_db']:.2f} dB (train frames: {ev_train['psnr_head_db']:.2f} dB)")
     name = a.name or f"NPGA avatar from {os.path.basename(a.video)}"
-    i_cam = frames.test_ids[0]
+    i_view, view_range = central_view([frames.cams[i] for i in frames.train_ids])
+    i_cam = frames.train_ids[i_view]
     training = dict(args=vars(a), steps=a.steps, seconds=round(train_s, 1), device=str(dev), torch=torch.__version__,
                     held_out_frames=[int(frames.frame[frames.test_ids[0]]), int(frames.frame[frames.test_ids[-1]])],
                     data={k: v for k, v in meta.items() if k != "key"}, expression_model=meta.get("expression_model") or "mp468-pca-v1",
@@ -612,9 +620,10 @@ def main(argv=None):
     source = dict(files=[os.path.basename(a.video)], video_sha256=meta["video_sha256"],
                   licence=a.licence or "unknown: the licence of the source video",
                   **({"credit": a.credit} if a.credit else {}),
-                  default_camera="the first held-out frame's camera (tracked head pose folded in, world = canonical head frame)")
+                  default_camera=f"the training frame {int(frames.frame[i_cam])}'s camera, the training view nearest their mean rotation "
+                                 "(tracked head pose folded in, world = canonical head frame)")
     model_cpu = model.cpu()
-    export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background)
+    export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background, view_range_deg=view_range)
     log(f"exported {a.out} ({model_cpu.n} Gaussians)")
     frames.z = frames.z.cpu()
     if a.parity_frames > 0:

@@ -65,6 +65,17 @@ public sealed record AvatarManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public float[]? RestCode { get; init; }
 
+    /// <summary>
+    /// How far, in degrees, the head may turn from the default camera's view and still show what training saw
+    /// (<c>view_range_deg</c>), or null for no limit. A trained avatar is seen only from its clip's views: the trainer records
+    /// the 95th percentile of the angle between its training frames' head-in-camera rotations and the default camera's
+    /// (chosen as the training view nearest their mean). Beyond it, a monocular avatar's unseen sides show smears;
+    /// <c>AvatarFrameRenderer.RenderTurned</c> compresses a driver's head rotation into this range.
+    /// </summary>
+    [JsonPropertyName("view_range_deg")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ViewRangeDeg { get; init; }
+
     /// <summary>Free-form training metrics (PSNR, LPIPS, steps, ...); null when the avatar was not trained (fixtures, imports).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Metrics { get; init; }
@@ -154,6 +165,7 @@ public sealed record AvatarManifest
         DefaultCamera!.Validate(source);
         if (RestCode is not null && (RestCode.Length != ExpressionModel.K || RestCode.Any(v => !float.IsFinite(v))))
             Fail($"rest_code has {RestCode.Length} values; expected K = {ExpressionModel.K} finite values");
+        if (ViewRangeDeg is { } range && !(range > 0 && range <= 180)) Fail($"view_range_deg is {range}; it must be in (0, 180]");
         if (Background is null || Background.Length != 3) Fail($"background has {Background?.Length ?? 0} values; expected 3 (r, g, b)");
         foreach (var c in Background!)
             if (!(c >= 0 && c <= 1)) Fail($"background value {c} is outside 0..1");

@@ -130,15 +130,45 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <see cref="BaseCamera"/> (OpenGL axes; e.g. a driver's head motion relative to their rest pose,
     /// <see cref="Reenact.DriverRestPose"/>), turned into a head rotation by <see cref="Camera.WorldRotationFromView"/>. The
     /// base camera, not <paramref name="camera"/>, defines the frame, so an orbited view shows the same head motion from
-    /// another side. No head translation.
+    /// another side. No head translation. When the package records the views it was trained on
+    /// (<see cref="AvatarManifest.ViewRangeDeg"/> = L), the rotation's angle θ is compressed to L·tanh(θ/L) about the same
+    /// axis (<see cref="LimitTurn"/>): small turns pass almost unchanged, large ones approach L and never show the sides the
+    /// avatar has not seen.
     /// </summary>
     /// <param name="zExp">Driving expression code (see <see cref="Render"/>).</param>
     /// <param name="viewRotation">Row-major 3×3 view-frame rotation, or empty for none (the avatar as built).</param>
     /// <param name="camera">Camera of the output's size, e.g. <see cref="BaseCamera"/> orbited.</param>
     /// <param name="output">Destination image of the output size.</param>
     /// <exception cref="ArgumentException">Wrong sizes, a code of the wrong length, or a rotation not of 9 values.</exception>
-    public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output) =>
-        Render(zExp, viewRotation.IsEmpty ? [] : BaseCamera.WorldRotationFromView(viewRotation), [], camera, output);
+    public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output)
+    {
+        if (viewRotation.IsEmpty)
+        {
+            Render(zExp, [], [], camera, output);
+            return;
+        }
+        if (viewRotation.Length != 9) throw new ArgumentException("the view rotation must hold 9 values", nameof(viewRotation));
+        var turn = Package.Manifest.ViewRangeDeg is { } range ? LimitTurn(viewRotation, range) : viewRotation;
+        Render(zExp, BaseCamera.WorldRotationFromView(turn), [], camera, output);
+    }
+
+    /// <summary>
+    /// A rotation (row-major 3×3) with its angle θ compressed to L·tanh(θ/L) about the same axis, L =
+    /// <paramref name="rangeDeg"/> degrees: a soft limit that is the identity for small turns (slope 1 at 0) and never reaches L.
+    /// </summary>
+    /// <param name="rotation">A rotation matrix, 9 values.</param>
+    /// <param name="rangeDeg">L, degrees, positive.</param>
+    /// <returns>A new rotation matrix.</returns>
+    public static double[] LimitTurn(ReadOnlySpan<double> rotation, double rangeDeg)
+    {
+        var (w, x, y, z) = Rotation.QuaternionFromMatrix(rotation);
+        if (w < 0) (w, x, y, z) = (-w, -x, -y, -z); // the short way round: θ in [0, π]
+        double s = Math.Sqrt(x * x + y * y + z * z);
+        if (s < 1e-12) return rotation.ToArray();
+        double theta = 2 * Math.Atan2(s, w), limit = rangeDeg * Math.PI / 180;
+        double half = 0.5 * limit * Math.Tanh(theta / limit), k = Math.Sin(half) / s;
+        return Rotation.MatrixFromQuaternion(Math.Cos(half), x * k, y * k, z * k);
+    }
 
     /// <summary>Converts planar RGB floats (3·H·W, [0, 1]) to packed 8-bit RGB, clamped and rounded.</summary>
     public static void PlanesToImage(ReadOnlySpan<float> planes, RgbImage dst)

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Npga.Live.Refine;
 
@@ -7,10 +9,9 @@ namespace Npga.Live.Refine;
 /// The light screen-space CNN (NPGA eq. 7 as the trainer exports it with <c>--cnn-kernels k,1</c>): rgb = image[:3] +
 /// W2 · ReLU(W1 ⊛ image + b1) + b2, a k×k convolution of the 3+L rendered channels into H hidden channels (zero padding)
 /// and a 1×1 convolution back to RGB, fused on the CPU: a row of output pixels at a time, <see cref="Vector{T}"/>-wide
-/// blocks of pixels along x, the H hidden values of a block kept in registers from the first convolution to the second
-/// (nothing hidden is ever written out), rows split over the cores. Through ORT the same network took 13.6 ms at 512×512
-/// on this 2-core machine; see docs/TRAINING.md for this refiner's figure. Buffers are allocated once; <see cref="Refine"/>
-/// allocates nothing.
+/// blocks of pixels along x, the hidden values of a block accumulated in registers eight channels at a time and used by the
+/// second convolution straight away (nothing hidden is written to memory), rows split over the cores. `npga bench render`
+/// times it against ORT on the same frames. Buffers are allocated once.
 /// </summary>
 public sealed class FusedCnnRefiner : IScreenRefiner
 {
@@ -21,7 +22,13 @@ public sealed class FusedCnnRefiner : IScreenRefiner
     private readonly int _w, _h, _cin, _hidden, _k, _r, _pw, _ph, _threads;
     private readonly float[] _padded;  // Cin planes of (W + 2r) x (H + 2r), zero border
     private readonly float[] _out;     // 3 planes of W x H
-    private readonly float[] _w1;      // [Cin][K][K][H]: the hidden channels' weights of one tap, contiguous
+    private readonly float[] _w1;      // [Cin][K][K][H]: the hidden channels' weights of one tap, contiguous (the scalar path)
+    private readonly float[] _w1g, _b1, _w2; // the vector path's: [groups][Cin·K·K][8], [groups·8], [3][groups·8]
+    private readonly int _groups, _hiddenPadded;
+
+    private const int BandRows = 8;
+    private readonly ParallelOptions _parallel;
+    private readonly Action<int> _band;
 
     /// <summary>Builds the refiner for <paramref name="width"/>×<paramref name="height"/> frames.</summary>
     /// <param name="first">The k×k convolution, 3+L → H (H ≤ <see cref="MaxHidden"/>).</param>
@@ -39,6 +46,12 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         (_c1, _c2, _w, _h) = (first, second, width, height);
         (_cin, _hidden, _k, _r) = (first.Cin, first.Cout, first.Kernel, first.Kernel / 2);
         (_pw, _ph, _threads) = (width + 2 * _r, height + 2 * _r, Math.Max(1, threads));
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        _band = band =>
+        {
+            int y1 = Math.Min(_h, (band + 1) * BandRows);
+            for (int y = band * BandRows; y < y1; y++) Row(y);
+        };
         _padded = new float[_cin * _pw * _ph];
         _out = new float[3 * width * height];
         _w1 = new float[_cin * _k * _k * _hidden];
@@ -46,6 +59,20 @@ public sealed class FusedCnnRefiner : IScreenRefiner
             for (int ci = 0; ci < _cin; ci++)
                 for (int t = 0; t < _k * _k; t++)
                     _w1[(ci * _k * _k + t) * _hidden + co] = first.Weight[(co * _cin + ci) * _k * _k + t];
+        // the vector path's layout: hidden channels padded to groups of 8 (zero weights and biases: ReLU(0) = 0 adds nothing),
+        // [group][tap][8]; the 1x1 layer's weights [3][groups*8]
+        _groups = (_hidden + 7) / 8;
+        _hiddenPadded = 8 * _groups;
+        int taps = _cin * _k * _k;
+        _w1g = new float[_groups * taps * 8];
+        _b1 = new float[_hiddenPadded];
+        _w2 = new float[3 * _hiddenPadded];
+        for (int co = 0; co < _hidden; co++)
+        {
+            _b1[co] = first.Bias[co];
+            for (int t = 0; t < taps; t++) _w1g[((co / 8) * taps + t) * 8 + co % 8] = _w1[t * _hidden + co];
+            for (int c = 0; c < 3; c++) _w2[c * _hiddenPadded + co] = second.Weight[c * _hidden + co];
+        }
     }
 
     /// <inheritdoc />
@@ -60,44 +87,65 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         for (int c = 0; c < _cin; c++)
             for (int y = 0; y < _h; y++)
                 planes.Slice(c * n + y * _w, _w).CopyTo(_padded.AsSpan(c * _pw * _ph + (y + _r) * _pw + _r, _w));
-        int chunk = (_h + _threads - 1) / _threads;
-        Parallel.For(0, _threads, new ParallelOptions { MaxDegreeOfParallelism = _threads }, part =>
-        {
-            int y1 = Math.Min(_h, (part + 1) * chunk);
-            for (int y = part * chunk; y < y1; y++) Row(y);
-        });
+        // Bands of rows taken as threads come free (Parallel.For partitions dynamically), not one fixed half per thread: on a
+        // machine shared with other work, a thread that is descheduled holds up a few rows, not half the frame.
+        Parallel.For(0, (_h + BandRows - 1) / BandRows, _parallel, _band);
         LastMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         return _out;
     }
 
-    /// <summary>One output row: vector blocks of pixels, then the row's remainder pixel by pixel.</summary>
+    /// <summary>
+    /// One output row: <see cref="Vector{T}"/>-wide blocks of pixels, then the row's remainder pixel by pixel. The hidden
+    /// channels go in groups of eight whose accumulators are locals (registers: a Span of accumulators would be loaded and
+    /// stored at every multiply-add); a group's sums are kept for the 1×1 layer, which follows once all groups are done.
+    /// </summary>
     private void Row(int y)
     {
-        int vc = Vector<float>.Count, x = 0;
-        Span<Vector<float>> acc = stackalloc Vector<float>[MaxHidden];
+        int vc = Vector<float>.Count, x = 0, taps = _cin * _k * _k;
+        Span<Vector<float>> hid = stackalloc Vector<float>[MaxHidden];
+        ref float pad = ref MemoryMarshal.GetArrayDataReference(_padded);
+        ref float w1 = ref MemoryMarshal.GetArrayDataReference(_w1g);
+        ref float w2 = ref MemoryMarshal.GetArrayDataReference(_w2);
         for (; x + vc <= _w; x += vc)
         {
-            for (int co = 0; co < _hidden; co++) acc[co] = new Vector<float>(_c1.Bias[co]);
-            for (int ci = 0; ci < _cin; ci++)
+            for (int g = 0; g < _groups; g++)
             {
-                int plane = ci * _pw * _ph;
-                for (int ky = 0; ky < _k; ky++)
-                {
-                    int row = plane + (y + ky) * _pw + x;
-                    for (int kx = 0; kx < _k; kx++)
+                ref float wg = ref Unsafe.Add(ref w1, g * taps * 8);
+                ref float bg = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_b1), g * 8);
+                Vector<float> a0 = new(bg), a1 = new(Unsafe.Add(ref bg, 1)), a2 = new(Unsafe.Add(ref bg, 2)), a3 = new(Unsafe.Add(ref bg, 3)),
+                              a4 = new(Unsafe.Add(ref bg, 4)), a5 = new(Unsafe.Add(ref bg, 5)), a6 = new(Unsafe.Add(ref bg, 6)), a7 = new(Unsafe.Add(ref bg, 7));
+                int t = 0;
+                for (int ci = 0; ci < _cin; ci++)
+                    for (int ky = 0; ky < _k; ky++)
                     {
-                        var v = new Vector<float>(_padded, row + kx);
-                        int wo = ((ci * _k + ky) * _k + kx) * _hidden;
-                        for (int co = 0; co < _hidden; co++) acc[co] = Vector.FusedMultiplyAdd(v, new Vector<float>(_w1[wo + co]), acc[co]);
+                        nuint row = (nuint)(ci * _pw * _ph + (y + ky) * _pw + x);
+                        for (int kx = 0; kx < _k; kx++, t++)
+                        {
+                            var v = Vector.LoadUnsafe(ref pad, row + (nuint)kx);
+                            ref float wt = ref Unsafe.Add(ref wg, t * 8);
+                            a0 = Vector.FusedMultiplyAdd(v, new Vector<float>(wt), a0);
+                            a1 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 1)), a1);
+                            a2 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 2)), a2);
+                            a3 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 3)), a3);
+                            a4 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 4)), a4);
+                            a5 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 5)), a5);
+                            a6 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 6)), a6);
+                            a7 = Vector.FusedMultiplyAdd(v, new Vector<float>(Unsafe.Add(ref wt, 7)), a7);
+                        }
                     }
-                }
+                int h0 = g * 8;
+                hid[h0] = Vector.Max(a0, Vector<float>.Zero); hid[h0 + 1] = Vector.Max(a1, Vector<float>.Zero);
+                hid[h0 + 2] = Vector.Max(a2, Vector<float>.Zero); hid[h0 + 3] = Vector.Max(a3, Vector<float>.Zero);
+                hid[h0 + 4] = Vector.Max(a4, Vector<float>.Zero); hid[h0 + 5] = Vector.Max(a5, Vector<float>.Zero);
+                hid[h0 + 6] = Vector.Max(a6, Vector<float>.Zero); hid[h0 + 7] = Vector.Max(a7, Vector<float>.Zero);
             }
             for (int c = 0; c < 3; c++)
             {
                 var o = new Vector<float>(_c2.Bias[c]);
-                for (int co = 0; co < _hidden; co++) o = Vector.FusedMultiplyAdd(Vector.Max(acc[co], Vector<float>.Zero), new Vector<float>(_c2.Weight[c * _hidden + co]), o);
-                int at = c * _w * _h + y * _w + x;
-                (o + new Vector<float>(_padded, c * _pw * _ph + (y + _r) * _pw + _r + x)).CopyTo(_out, at);
+                ref float wc = ref Unsafe.Add(ref w2, c * _hiddenPadded);
+                for (int co = 0; co < _hiddenPadded; co++) o = Vector.FusedMultiplyAdd(hid[co], new Vector<float>(Unsafe.Add(ref wc, co)), o);
+                var skip = Vector.LoadUnsafe(ref pad, (nuint)(c * _pw * _ph + (y + _r) * _pw + _r + x));
+                Vector.StoreUnsafe(o + skip, ref MemoryMarshal.GetArrayDataReference(_out), (nuint)(c * _w * _h + y * _w + x));
             }
         }
         for (; x < _w; x++) Pixel(x, y);

@@ -155,6 +155,8 @@ public sealed class AvatarPackageTests(AvatarFixture fx)
     [InlineData("name", "null", "name")]
     [InlineData("sh_degree", "\"three\"", "sh_degree")]
     [InlineData("background", "[0, 0, 2]", "background value 2")]
+    [InlineData("view_range_deg", "0", "view_range_deg is 0")]
+    [InlineData("view_range_deg", "200", "view_range_deg is 200")]
     public void BadValues(string field, string json, string fragment)
     {
         var dir = fx.CopyOf(fx.NoG);

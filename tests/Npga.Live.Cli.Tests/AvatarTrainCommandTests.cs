@@ -7,7 +7,9 @@ namespace Npga.Live.Cli.Tests;
 /// <summary>
 /// `npga avatar train` refuses clips that cannot make an avatar before any training starts: an unreadable file, a missing
 /// one, a clip shorter than 10 s, one with no face, and one where the face is lost most of the time (real footage for
-/// 4 s of a 12 s clip). Nothing is written at --out. (Training itself is covered by Npga.Live.Training.Tests.)
+/// 4 s of a 12 s clip). Nothing is written at --out. And the whole flow on d3 (11.8 s, the shortest clip that qualifies)
+/// with a few steps: a package, the C# evaluation of its held-out frames and the picture of them; run again, it resumes
+/// from the checkpoint.
 /// </summary>
 public sealed class AvatarTrainCommandTests(ITestOutputHelper output) : IDisposable
 {
@@ -57,5 +59,27 @@ public sealed class AvatarTrainCommandTests(ITestOutputHelper output) : IDisposa
         Assert.Contains("error:", r.Stderr);
         Assert.Contains(message, r.Stderr);
         Assert.False(Directory.Exists(outDir), "nothing may be written for a refused clip");
+    }
+
+    [Fact]
+    public void ARealClip_TrainsEvaluatesAndResumes()
+    {
+        var clip = ReenactTestKit.SharedClip("d3.mp4", output);
+        if (clip is null) return;
+        var outDir = Tmp("d3");
+        var r = CliRunner.Run(TimeSpan.FromMinutes(10), "avatar", "train", "--video", clip, "--out", outDir, "--steps", "20", "--name", "test");
+        output.WriteLine(r.Stdout + r.Stderr);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("sampled frames", r.Stderr); // the preflight's report
+        foreach (var f in new[] { "avatar.json", "canonical.ply", "F.onnx", "G.onnx", "cnn.onnx", "side_by_side.png", "work/eval.json", "work/checkpoint.pt" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} missing");
+        Assert.Contains("inside the head mask: PSNR mean", r.Stdout); // npga eval's report on the held-out frames
+        var picture = ImageFile.Read(Path.Combine(outDir, "side_by_side.png"));
+        Assert.Equal((2 * 512, 4 * 512), (picture.Width, picture.Height));
+
+        var again = CliRunner.Run(TimeSpan.FromMinutes(10), "avatar", "train", "--video", clip, "--out", outDir, "--steps", "20", "--name", "test");
+        output.WriteLine(again.Stderr);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("resuming from", again.Stderr);
     }
 }

@@ -36,6 +36,20 @@ public sealed class RenderCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((6 * 64, 64), (strip.Width, strip.Height));
     }
 
+    [Theory]
+    [InlineData("mona-lisa", false)] // no CNN
+    [InlineData("default", true)]    // the trained light CNN: also timed fused against ORT
+    public void BenchRender_PrintsItsStages_WithOrWithoutACnn(string id, bool lightCnn)
+    {
+        var r = CliRunner.Run(Limit, "bench", "render", "--avatar", Path.Combine(RepoPaths.Models, "avatars", id), "--width", "96", "--height", "64",
+            "--runs", "1", "--frames", "2");
+        output.WriteLine(r.Stdout + r.Stderr);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("rasterize", r.Stdout);
+        Assert.Contains("fps", r.Stdout);
+        Assert.Equal(lightCnn, r.Stdout.Contains("fused, "));
+    }
+
     [Fact]
     public void TrackFrame_DrivesTheAvatar_AndANoFaceFrameIsAClearError()
     {

@@ -52,6 +52,29 @@ public class AvatarFrameRendererTests
         Assert.True(blueUp.Y < 64 - 5, $"blue at {blueUp}");
     }
 
+    [Theory]
+    [InlineData(1.0, 10.0)]
+    [InlineData(10.0, 10.0)]
+    [InlineData(40.0, 10.0)]
+    [InlineData(170.0, 5.0)]
+    public void LimitTurn_CompressesTheAngle_AboutTheSameAxis(double degrees, double range)
+    {
+        var axis = new[] { 0.3, -0.8, 0.52 };
+        double n = Math.Sqrt(axis.Sum(a => a * a)), h = degrees * Math.PI / 360;
+        var r = Npga.Live.Avatar.Rotation.MatrixFromQuaternion(Math.Cos(h), Math.Sin(h) * axis[0] / n, Math.Sin(h) * axis[1] / n, Math.Sin(h) * axis[2] / n);
+        var limited = AvatarFrameRenderer.LimitTurn(r, range);
+        Assert.True(Npga.Live.Avatar.Rotation.IsRotation(limited, 1e-9), "a rotation comes out");
+        var (w, x, y, z) = Npga.Live.Avatar.Rotation.QuaternionFromMatrix(limited);
+        if (w < 0) (w, x, y, z) = (-w, -x, -y, -z);
+        double s = Math.Sqrt(x * x + y * y + z * z), angle = 2 * Math.Atan2(s, w) * 180 / Math.PI;
+        Assert.Equal(range * Math.Tanh(degrees / range), angle, 6);
+        Assert.True(angle <= range + 1e-9 && angle <= degrees + 1e-9, $"{degrees} deg -> {angle} deg, range {range}");
+        Assert.Equal(axis[0] / n, x / s, 9); // the same axis
+        Assert.Equal(axis[1] / n, y / s, 9);
+        Assert.Equal(axis[2] / n, z / s, 9);
+        Assert.Equal(Identity, AvatarFrameRenderer.LimitTurn(Identity, range));
+    }
+
     [Fact]
     public void Cnn_RunsWhenThePackageHasOne_AndChangesTheImage()
     {

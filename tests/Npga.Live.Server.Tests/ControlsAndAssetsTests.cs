@@ -74,7 +74,7 @@ public class ControlsAndAssetsTests
         var dir = Directory.CreateTempSubdirectory("npga-catalog-").FullName;
         try
         {
-            var src = Path.Combine(RepoPaths.Models, "avatars", "default");
+            var src = Path.Combine(RepoPaths.Models, "avatars", "mona-lisa");
             var ok = Directory.CreateDirectory(Path.Combine(dir, "mona")).FullName;
             foreach (var f in Directory.GetFiles(src)) File.Copy(f, Path.Combine(ok, Path.GetFileName(f)));
             Directory.CreateDirectory(Path.Combine(dir, "empty"));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Npga.Live.Avatar;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline;
+using Npga.Live.Refine;
 
 namespace Npga.Live.Cli.Commands;
 
@@ -10,7 +11,9 @@ namespace Npga.Live.Cli.Commands;
 /// <c>npga bench render --avatar DIR --width W --height H [--runs 5] [--frames 30] [--no-cnn] [--threads 1]</c>:
 /// renders <c>frames</c> frames with random expression codes (unit normal, as z_exp is distributed) and a slowly
 /// turning view, <c>runs</c> times after a warm-up; prints the median milliseconds per stage (F, G, compose,
-/// project, bin+sort, rasterize, CNN), frames per second and peak memory.
+/// project, bin+sort, rasterize, CNN), frames per second and peak memory. When the package's CNN is the light one that
+/// runs fused (<see cref="FusedCnnRefiner"/>), the same frames' refinement is also timed through ORT (<see cref="CnnRefiner"/>,
+/// 1 and all threads), side by side in the same run.
 /// </summary>
 internal static class BenchRenderCommand
 {
@@ -76,9 +79,46 @@ internal static class BenchRenderCommand
         string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
         for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
         Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
+        if (fr.UsesCnn && OnnxConvGraph.TryReadLight(package.Networks.Cnn!, out var first, out var second, out _) && first!.Cout <= FusedCnnRefiner.MaxHidden)
+            CompareRefiners(package.Networks.Cnn!, first, second!, w, h, m.LatentDim, runs, frames);
         using var proc = Process.GetCurrentProcess();
         Console.WriteLine($"  peak memory {proc.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (working set), managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):F0} MiB");
         return 0;
+    }
+
+    /// <summary>The light CNN fused against ORT on the same random planes ((3+L)·H·W, U[0,1)): median ms per frame of each run.</summary>
+    private static void CompareRefiners(string cnn, ConvLayer first, ConvLayer second, int w, int h, int latent, int runs, int frames)
+    {
+        int cores = Environment.ProcessorCount;
+        var planes = new float[(3 + latent) * w * h];
+        var rnd = new Random(2);
+        for (int i = 0; i < planes.Length; i++) planes[i] = (float)rnd.NextDouble();
+        (string Name, Func<IScreenRefiner> Make)[] refiners =
+        [
+            ($"fused, {cores} threads", () => new FusedCnnRefiner(first, second, w, h, latent, cores)),
+            ("ORT, 1 thread", () => new CnnRefiner(cnn, w, h, latent, 1)),
+            ($"ORT, {cores} threads", () => new CnnRefiner(cnn, w, h, latent, cores)),
+        ];
+        var ms = new double[refiners.Length];
+        for (int k = 0; k < refiners.Length; k++)
+        {
+            using var refiner = refiners[k].Make();
+            var perRun = new List<double>();
+            for (int run = 0; run <= runs; run++)
+            {
+                var perFrame = new List<double>();
+                for (int f = 0; f < frames; f++)
+                {
+                    refiner.Refine(planes);
+                    perFrame.Add(refiner.LastMs);
+                }
+                if (run > 0) perRun.Add(Stats.Median(perFrame));
+            }
+            ms[k] = Stats.Median(perRun);
+        }
+        Console.WriteLine($"  CNN alone ({w}x{h}, medians of {runs} runs x {frames} frames):");
+        for (int k = 0; k < refiners.Length; k++)
+            Console.WriteLine($"    {refiners[k].Name,-18} {ms[k],8:F2} ms   {ms[k] / ms[0],5:F2}x the fused");
     }
 
     private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());

@@ -17,7 +17,8 @@ namespace Npga.Live.Cli.Commands;
 /// (<see cref="ReenactPipeline"/>, every frame kept: <see cref="HandOffPolicy.Wait"/>) and writes a video with the input's
 /// frame rate and frame count. The avatar is seen through its default camera resized to W×H (default 512×512); the driver's
 /// head rotation relative to their rest pose (the first half second, <see cref="DriverRestPose"/>) turns the avatar's head
-/// from the pose it was built in, the driver's translation is ignored (the head stays centred); where the driver's face is
+/// from the pose it was built in (softly limited to the views a trained avatar was trained on, its <c>view_range_deg</c>:
+/// <see cref="AvatarFrameRenderer.LimitTurn"/>), the driver's translation is ignored (the head stays centred); where the driver's face is
 /// lost the avatar eases to neutral and holds. <c>--side-by-side</c> puts the driver's frame, scaled to the avatar's height,
 /// left of the avatar. <c>--report</c> also re-tracks every avatar frame and writes counts, median ms per stage, fps and the
 /// driver-vs-avatar correlations of mouth, eye and brow measures (<see cref="ReenactReport"/>).

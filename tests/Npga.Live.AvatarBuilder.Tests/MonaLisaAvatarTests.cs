@@ -11,10 +11,10 @@ using Xunit.Abstractions;
 
 namespace Npga.Live.AvatarBuilder.Tests;
 
-/// <summary>The shipped default avatar (models/avatars/default, the Mona Lisa): fidelity to its painting and expression transfer.</summary>
-public class DefaultAvatarTests(ITestOutputHelper output)
+/// <summary>The shipped one-shot example (models/avatars/mona-lisa, the Mona Lisa): fidelity to its painting and expression transfer.</summary>
+public class MonaLisaAvatarTests(ITestOutputHelper output)
 {
-    private static string DefaultDir => Path.Combine(RepoPaths.Models, "avatars", "default");
+    private static string DefaultDir => Path.Combine(RepoPaths.Models, "avatars", "mona-lisa");
 
     [Fact]
     public void IsShipped_AndNamesItsSourceAndLicence()
