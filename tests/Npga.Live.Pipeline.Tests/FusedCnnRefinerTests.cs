@@ -35,6 +35,50 @@ public class FusedCnnRefinerTests
         Assert.True(change > 1e-3, "the CNN should change the image (it is a trained one)");
     }
 
+    [Theory]
+    [InlineData(5, 3)]  // fewer hidden channels than one group of 8: zero-padded
+    [InlineData(12, 3)] // one full group and a padded one
+    [InlineData(8, 5)]  // a 5x5 first layer
+    public void AnyHiddenCountAndKernel_MatchesAPlainConvolution(int hidden, int kernel)
+    {
+        const int latent = 4, cin = 3 + latent, width = 37, height = 11;
+        var rng = new Random(hidden * 10 + kernel);
+        float R() => (float)(rng.NextDouble() * 2 - 1);
+        var first = new ConvLayer(Enumerable.Range(0, hidden * cin * kernel * kernel).Select(_ => 0.3f * R()).ToArray(),
+            Enumerable.Range(0, hidden).Select(_ => 0.1f * R()).ToArray(), hidden, cin, kernel);
+        var second = new ConvLayer(Enumerable.Range(0, 3 * hidden).Select(_ => 0.3f * R()).ToArray(), [0.01f, -0.02f, 0.03f], 3, hidden, 1);
+        var planes = Enumerable.Range(0, cin * width * height).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var fused = new FusedCnnRefiner(first, second, width, height, latent, 2);
+        var got = fused.Refine(planes).ToArray();
+        int n = width * height, r = kernel / 2;
+        double worst = 0;
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                var h = new double[hidden];
+                for (int co = 0; co < hidden; co++)
+                {
+                    double a = first.Bias[co];
+                    for (int ci = 0; ci < cin; ci++)
+                        for (int ky = 0; ky < kernel; ky++)
+                            for (int kx = 0; kx < kernel; kx++)
+                            {
+                                int yy = y + ky - r, xx = x + kx - r;
+                                if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue; // zero padding
+                                a += first.Weight[((co * cin + ci) * kernel + ky) * kernel + kx] * planes[ci * n + yy * width + xx];
+                            }
+                    h[co] = Math.Max(a, 0);
+                }
+                for (int c = 0; c < 3; c++)
+                {
+                    double o = second.Bias[c] + planes[c * n + y * width + x];
+                    for (int co = 0; co < hidden; co++) o += second.Weight[c * hidden + co] * h[co];
+                    worst = Math.Max(worst, Math.Abs(o - got[c * n + y * width + x]));
+                }
+            }
+        Assert.True(worst <= 1e-4, $"max |reference - fused| = {worst}");
+    }
+
     [Fact]
     public void TheLightGraphIsRecognised_AndOthersAreNot()
     {
