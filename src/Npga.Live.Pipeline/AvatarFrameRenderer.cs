@@ -142,14 +142,8 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <exception cref="ArgumentException">Wrong sizes, a code of the wrong length, or a rotation not of 9 values.</exception>
     public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output)
     {
-        if (viewRotation.IsEmpty)
-        {
-            Render(zExp, [], [], camera, output);
-            return;
-        }
-        if (viewRotation.Length != 9) throw new ArgumentException("the view rotation must hold 9 values", nameof(viewRotation));
-        var turn = Package.Manifest.ViewRangeDeg is { } range ? LimitTurn(viewRotation, range) : viewRotation;
-        Render(zExp, BaseCamera.WorldRotationFromView(turn), [], camera, output);
+        if (!viewRotation.IsEmpty && Package.Manifest.ViewRangeDeg is { } range) viewRotation = LimitTurn(viewRotation, range);
+        Render(zExp, viewRotation.IsEmpty ? [] : BaseCamera.WorldRotationFromView(viewRotation), [], camera, output);
     }
 
     /// <summary>
@@ -159,10 +153,11 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <param name="rotation">A rotation matrix, 9 values.</param>
     /// <param name="rangeDeg">L, degrees, positive.</param>
     /// <returns>A new rotation matrix.</returns>
+    /// <exception cref="ArgumentException">The rotation does not hold 9 values.</exception>
     public static double[] LimitTurn(ReadOnlySpan<double> rotation, double rangeDeg)
     {
-        var (w, x, y, z) = Rotation.QuaternionFromMatrix(rotation);
-        if (w < 0) (w, x, y, z) = (-w, -x, -y, -z); // the short way round: θ in [0, π]
+        if (rotation.Length != 9) throw new ArgumentException("the rotation must hold 9 values", nameof(rotation));
+        var (w, x, y, z) = Rotation.QuaternionFromMatrix(rotation); // w >= 0: the short way round, θ in [0, π]
         double s = Math.Sqrt(x * x + y * y + z * z);
         if (s < 1e-12) return rotation.ToArray();
         double theta = 2 * Math.Atan2(s, w), limit = rangeDeg * Math.PI / 180;

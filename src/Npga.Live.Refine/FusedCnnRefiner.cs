@@ -18,12 +18,12 @@ public sealed class FusedCnnRefiner : IScreenRefiner
     /// <summary>Most hidden channels the fused kernel takes (its accumulators live on the stack).</summary>
     public const int MaxHidden = 32;
 
-    private readonly ConvLayer _c1, _c2;
-    private readonly int _w, _h, _cin, _hidden, _k, _r, _pw, _ph, _threads;
+    private readonly int _w, _h, _cin, _k, _r, _pw, _ph, _threads;
     private readonly float[] _padded;  // Cin planes of (W + 2r) x (H + 2r), zero border
     private readonly float[] _out;     // 3 planes of W x H
-    private readonly float[] _w1;      // [Cin][K][K][H]: the hidden channels' weights of one tap, contiguous (the scalar path)
-    private readonly float[] _w1g, _b1, _w2; // the vector path's: [groups][Cin·K·K][8], [groups·8], [3][groups·8]
+    // The weights with the hidden channels padded to groups of 8 (zero weights and biases: ReLU(0) = 0 adds nothing):
+    // the k x k layer [groups][Cin·K·K taps][8], its biases [groups·8], the 1 x 1 layer [3][groups·8] and its biases [3].
+    private readonly float[] _w1, _b1, _w2, _b2;
     private readonly int _groups, _hiddenPadded;
 
     private const int BandRows = 8;
@@ -43,8 +43,8 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         if (first.Cin != 3 + latentChannels) throw new ArgumentException($"the CNN takes {first.Cin} channels, the avatar renders 3 + {latentChannels}");
         if (second.Kernel != 1 || second.Cin != first.Cout || second.Cout != 3 || first.Cout > MaxHidden)
             throw new ArgumentException("the CNN is not k x k -> 1 x 1 to RGB with at most 32 hidden channels");
-        (_c1, _c2, _w, _h) = (first, second, width, height);
-        (_cin, _hidden, _k, _r) = (first.Cin, first.Cout, first.Kernel, first.Kernel / 2);
+        (_w, _h) = (width, height);
+        (_cin, _k, _r) = (first.Cin, first.Kernel, first.Kernel / 2);
         (_pw, _ph, _threads) = (width + 2 * _r, height + 2 * _r, Math.Max(1, threads));
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         _band = band =>
@@ -54,24 +54,18 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         };
         _padded = new float[_cin * _pw * _ph];
         _out = new float[3 * width * height];
-        _w1 = new float[_cin * _k * _k * _hidden];
-        for (int co = 0; co < _hidden; co++)
-            for (int ci = 0; ci < _cin; ci++)
-                for (int t = 0; t < _k * _k; t++)
-                    _w1[(ci * _k * _k + t) * _hidden + co] = first.Weight[(co * _cin + ci) * _k * _k + t];
-        // the vector path's layout: hidden channels padded to groups of 8 (zero weights and biases: ReLU(0) = 0 adds nothing),
-        // [group][tap][8]; the 1x1 layer's weights [3][groups*8]
-        _groups = (_hidden + 7) / 8;
+        int hidden = first.Cout, taps = _cin * _k * _k;
+        _groups = (hidden + 7) / 8;
         _hiddenPadded = 8 * _groups;
-        int taps = _cin * _k * _k;
-        _w1g = new float[_groups * taps * 8];
+        _w1 = new float[_groups * taps * 8];
         _b1 = new float[_hiddenPadded];
         _w2 = new float[3 * _hiddenPadded];
-        for (int co = 0; co < _hidden; co++)
+        _b2 = [.. second.Bias];
+        for (int co = 0; co < hidden; co++)
         {
             _b1[co] = first.Bias[co];
-            for (int t = 0; t < taps; t++) _w1g[((co / 8) * taps + t) * 8 + co % 8] = _w1[t * _hidden + co];
-            for (int c = 0; c < 3; c++) _w2[c * _hiddenPadded + co] = second.Weight[c * _hidden + co];
+            for (int t = 0; t < taps; t++) _w1[((co / 8) * taps + t) * 8 + co % 8] = first.Weight[co * taps + t];
+            for (int c = 0; c < 3; c++) _w2[c * _hiddenPadded + co] = second.Weight[c * hidden + co];
         }
     }
 
@@ -104,7 +98,7 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         int vc = Vector<float>.Count, x = 0, taps = _cin * _k * _k;
         Span<Vector<float>> hid = stackalloc Vector<float>[MaxHidden];
         ref float pad = ref MemoryMarshal.GetArrayDataReference(_padded);
-        ref float w1 = ref MemoryMarshal.GetArrayDataReference(_w1g);
+        ref float w1 = ref MemoryMarshal.GetArrayDataReference(_w1);
         ref float w2 = ref MemoryMarshal.GetArrayDataReference(_w2);
         for (; x + vc <= _w; x += vc)
         {
@@ -141,7 +135,7 @@ public sealed class FusedCnnRefiner : IScreenRefiner
             }
             for (int c = 0; c < 3; c++)
             {
-                var o = new Vector<float>(_c2.Bias[c]);
+                var o = new Vector<float>(_b2[c]);
                 ref float wc = ref Unsafe.Add(ref w2, c * _hiddenPadded);
                 for (int co = 0; co < _hiddenPadded; co++) o = Vector.FusedMultiplyAdd(hid[co], new Vector<float>(Unsafe.Add(ref wc, co)), o);
                 var skip = Vector.LoadUnsafe(ref pad, (nuint)(c * _pw * _ph + (y + _r) * _pw + _r + x));
@@ -151,23 +145,24 @@ public sealed class FusedCnnRefiner : IScreenRefiner
         for (; x < _w; x++) Pixel(x, y);
     }
 
-    /// <summary>One output pixel, scalar: the same sums as <see cref="Row"/>'s vectors.</summary>
+    /// <summary>One output pixel, scalar: the same sums as <see cref="Row"/>'s vectors, on the same weights.</summary>
     private void Pixel(int x, int y)
     {
-        Span<float> hid = stackalloc float[MaxHidden];
-        for (int co = 0; co < _hidden; co++) hid[co] = _c1.Bias[co];
+        Span<float> hid = stackalloc float[_hiddenPadded];
+        _b1.CopyTo(hid);
+        int t = 0, taps = _cin * _k * _k;
         for (int ci = 0; ci < _cin; ci++)
             for (int ky = 0; ky < _k; ky++)
-                for (int kx = 0; kx < _k; kx++)
+                for (int kx = 0; kx < _k; kx++, t++)
                 {
                     float v = _padded[ci * _pw * _ph + (y + ky) * _pw + x + kx];
-                    int wo = ((ci * _k + ky) * _k + kx) * _hidden;
-                    for (int co = 0; co < _hidden; co++) hid[co] = MathF.FusedMultiplyAdd(v, _w1[wo + co], hid[co]);
+                    for (int co = 0; co < _hiddenPadded; co++)
+                        hid[co] = MathF.FusedMultiplyAdd(v, _w1[((co / 8) * taps + t) * 8 + co % 8], hid[co]);
                 }
         for (int c = 0; c < 3; c++)
         {
-            float o = _c2.Bias[c];
-            for (int co = 0; co < _hidden; co++) o = MathF.FusedMultiplyAdd(MathF.Max(hid[co], 0), _c2.Weight[c * _hidden + co], o);
+            float o = _b2[c];
+            for (int co = 0; co < _hiddenPadded; co++) o = MathF.FusedMultiplyAdd(MathF.Max(hid[co], 0), _w2[c * _hiddenPadded + co], o);
             _out[c * _w * _h + y * _w + x] = o + _padded[c * _pw * _ph + (y + _r) * _pw + _r + x];
         }
     }

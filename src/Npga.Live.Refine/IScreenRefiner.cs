@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Npga.Live.Refine;
 
 /// <summary>
@@ -31,8 +33,21 @@ public static class ScreenRefiner
     /// <exception cref="ArgumentException">The light CNN does not take 3+L channels.</exception>
     public static IScreenRefiner Create(string modelPath, int width, int height, int latentChannels, int threads = 1)
     {
-        if (OnnxConvGraph.TryReadLight(modelPath, out var first, out var second, out _) && first!.Cout <= FusedCnnRefiner.MaxHidden)
-            return new FusedCnnRefiner(first, second!, width, height, latentChannels, Math.Max(threads, Environment.ProcessorCount));
+        if (TryReadFusable(modelPath, out var first, out var second))
+            return new FusedCnnRefiner(first, second, width, height, latentChannels, Math.Max(threads, Environment.ProcessorCount));
         return new CnnRefiner(modelPath, width, height, latentChannels, threads);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="modelPath"/> is a CNN that <see cref="FusedCnnRefiner"/> runs: the light graph
+    /// (<see cref="OnnxConvGraph.TryReadLight"/>) with at most <see cref="FusedCnnRefiner.MaxHidden"/> hidden channels; its two
+    /// layers when it is.
+    /// </summary>
+    public static bool TryReadFusable(string modelPath, [NotNullWhen(true)] out ConvLayer? first, [NotNullWhen(true)] out ConvLayer? second)
+    {
+        if (OnnxConvGraph.TryReadLight(modelPath, out first, out second, out _) && first is not null && second is not null
+            && first.Cout <= FusedCnnRefiner.MaxHidden) return true;
+        (first, second) = (null, null);
+        return false;
     }
 }

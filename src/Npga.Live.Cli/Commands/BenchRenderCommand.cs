@@ -79,8 +79,8 @@ internal static class BenchRenderCommand
         string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
         for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
         Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
-        if (fr.UsesCnn && OnnxConvGraph.TryReadLight(package.Networks.Cnn!, out var first, out var second, out _) && first!.Cout <= FusedCnnRefiner.MaxHidden)
-            CompareRefiners(package.Networks.Cnn!, first, second!, w, h, m.LatentDim, runs, frames);
+        if (fr.UsesCnn && ScreenRefiner.TryReadFusable(package.Networks.Cnn!, out var first, out var second))
+            CompareRefiners(package.Networks.Cnn!, first, second, w, h, m.LatentDim, runs, frames);
         using var proc = Process.GetCurrentProcess();
         Console.WriteLine($"  peak memory {proc.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (working set), managed heap {GC.GetTotalMemory(false) / (1024.0 * 1024):F0} MiB");
         return 0;
