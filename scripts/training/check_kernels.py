@@ -10,7 +10,8 @@ behind the camera and off-screen, huge (3 cm, tens of pixels) and sub-pixel ones
 fused forward (image with latent channels and background, final transmittance) must match the reference within
 1e-5 (max |diff|); the gradient of a random weighting of both outputs with respect to every input (means,
 quaternions, log-scales, opacity logits, SH, latents) within 1e-4 relative error (max |diff| / max |reference|).
-MLP (F, G's layout, float32, the fused kernel only runs float32), photometric loss and Laplacian (float64) likewise.
+MLP (F, G's layout, float32, the fused kernel only runs float32), photometric loss and Laplacian (float64) likewise;
+Adam against torch.optim.Adam (float32 within 1e-5 relative, float64 through torch's own step).
 Prints one JSON line {checks: [...], ok}; exit 1 when a check fails.
 """
 import argparse
@@ -28,6 +29,7 @@ sys.path.insert(0, HERE)
 import losses  # noqa: E402
 import rasterizer as dense  # noqa: E402
 from camera import Camera  # noqa: E402
+from kernels import adam as kadam  # noqa: E402
 from kernels import loss as kloss  # noqa: E402
 from kernels import mlp as kmlp  # noqa: E402
 from kernels import splat  # noqa: E402
@@ -145,6 +147,34 @@ def check_laplacian(seed, n=4000, C=8, k=8):
     return dict(check="laplacian", n=n, channels=C, k=k, loss_abs_diff=d, grad_rel_err=rel, ok=d <= FWD_TOL and rel <= GRAD_TOL)
 
 
+def check_adam(seed, steps=30):
+    """kernels.adam.Adam against torch.optim.Adam on the trainer's group layout (a 50k x 48 SH-like tensor, an MLP
+    weight, two learning rates and eps values, gradients over five decades): parameters and both moments after
+    `steps` steps, as max |diff| / max |reference| (float32: the two differ in rounding only), and a float64
+    parameter that must take torch's own step (bit-identical)."""
+    g = torch.Generator().manual_seed(seed)
+    shapes = [((50000, 48), torch.float32), ((64, 11), torch.float32), ((7,), torch.float64)]
+    init = [torch.randn(*s, generator=g, dtype=dt) for s, dt in shapes]
+    ref = [p.clone().requires_grad_(True) for p in init]
+    mine = [p.clone().requires_grad_(True) for p in init]
+    groups = lambda ps: [dict(params=ps[:1], lr=2.5e-3, eps=1e-15), dict(params=ps[1:], lr=5e-2, eps=1e-8)]
+    o_ref, o_mine = torch.optim.Adam(groups(ref), eps=1e-15), kadam.Adam(groups(mine), eps=1e-15)
+    for it in range(steps):
+        for r, m in zip(ref, mine):
+            gr = torch.randn(r.shape, generator=g, dtype=r.dtype) * 10.0 ** (it % 5 - 2)
+            r.grad, m.grad = gr.clone(), gr.clone()
+        o_ref.step()
+        o_mine.step()
+    rel = lambda a, b: float((a - b).abs().max() / b.abs().max())
+    errs = {}
+    for k, (r, m) in enumerate(zip(ref, mine)):
+        errs[f"param{k}"] = rel(m.detach(), r.detach())
+        errs[f"exp_avg{k}"] = rel(o_mine.state[m]["exp_avg"], o_ref.state[r]["exp_avg"])
+        errs[f"exp_avg_sq{k}"] = rel(o_mine.state[m]["exp_avg_sq"], o_ref.state[r]["exp_avg_sq"])
+    ok = max(errs.values()) <= 1e-5 and errs["param2"] == 0.0 and float(o_mine.state[mine[0]]["step"]) == steps
+    return dict(check="adam", steps=steps, rel_err=errs, ok=ok)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -155,7 +185,7 @@ def main():
     checks = [check_splat(n, s, a.device) for n, s in sizes]
     checks.append(check_splat(3000, 4, a.device, deg=0, L=0, width=130, height=70))  # no latents, SH degree 0
     if a.device == "cpu":
-        checks += [check_mlp(3000, 5), check_mlp(2000, 6, hidden=32, dout=3), check_loss(7), check_laplacian(8)]
+        checks += [check_mlp(3000, 5), check_mlp(2000, 6, hidden=32, dout=3), check_loss(7), check_laplacian(8), check_adam(9)]
     ok = all(c["ok"] for c in checks)
     print(json.dumps(dict(checks=checks, ok=ok)))
     return 0 if ok else 1

@@ -51,6 +51,7 @@ from model import DEFAULT_PRIOR, GAUSSIAN_KEYS, AvatarModel  # noqa: E402
 from package import ROOT  # noqa: E402
 import rasterizer as dense  # noqa: E402
 from kernels import splat  # noqa: E402
+from kernels.adam import Adam as FusedAdam  # noqa: E402
 from kernels.loss import laplacian as fused_laplacian  # noqa: E402
 from kernels.loss import photometric as fused_photometric  # noqa: E402
 from model import compose, run_F  # noqa: E402
@@ -187,7 +188,7 @@ def cnn_kernels(a):
 
 def build_optimizer(model, a):
     """Adam, one group per Gaussian attribute (so density control can swap rows; eps 1e-15 as 3DGS) + F, G, CNN
-    (eps 1e-8)."""
+    (eps 1e-8); on the CPU with the fused kernels, kernels.adam.Adam (torch's Adam with a one-pass step)."""
     lrs = dict(mu=a.lr_mu, rot=1e-3, log_scale=5e-3, opacity=5e-2, sh_dc=2.5e-3, sh_rest=2.5e-3 / 20, feat=1e-3, latent=2.5e-3)
     groups = [dict(params=[model.params[k]], lr=lrs[k], name=k) for k in GAUSSIAN_KEYS if model.params[k].requires_grad]
     groups.append(dict(params=list(model.F.parameters()), lr=0.0, name="F", eps=1e-8))
@@ -195,7 +196,9 @@ def build_optimizer(model, a):
         groups.append(dict(params=list(model.G.parameters()), lr=a.lr_g, name="G", eps=1e-8))
     if model.cnn is not None:
         groups.append(dict(params=list(model.cnn.parameters()), lr=a.lr_cnn, name="cnn", eps=1e-8))
-    opt = torch.optim.Adam(groups, eps=1e-15)
+    # on the CPU with the fused kernels, Adam's step is one fused pass per tensor (kernels/adam.py); same state, same math
+    Opt = FusedAdam if a.rasterizer == "fused" and a.device == "cpu" else torch.optim.Adam
+    opt = Opt(groups, eps=1e-15)
     for g in opt.param_groups:
         g["base_lr"] = g["lr"]
     return opt

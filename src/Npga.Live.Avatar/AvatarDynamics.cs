@@ -19,17 +19,22 @@ public sealed class AvatarDynamicsOptions
 
     /// <summary>Ask ORT for its CUDA execution provider (falls back to the CPU when the library has none).</summary>
     public bool UseCuda { get; init; }
+
+    /// <summary>
+    /// Run G on a thread of its own while F runs on the calling thread (default true; applies when the package has G, ORT
+    /// runs each network on one thread (<see cref="IntraOpThreads"/> = 1) and the machine has more than one core). F and G
+    /// read the same constant inputs and write separate outputs, so the posed cloud is the same bits either way.
+    /// </summary>
+    public bool RunFAndGSideBySide { get; init; } = true;
 }
 
 /// <summary>Wall-clock time of the stages of one <see cref="AvatarDynamics.Pose"/> call, milliseconds.</summary>
 /// <param name="FMs">Running F (or F_post): writing z_exp and the ORT run.</param>
-/// <param name="GMs">Running G (or G_post); 0 without G.</param>
+/// <param name="GMs">Running G (or G_post); 0 without G. When G runs beside F (<see cref="AvatarDynamicsOptions.RunFAndGSideBySide"/>)
+/// this is G's own run, which overlapped F's.</param>
 /// <param name="ComposeMs">Composing the posed cloud (NPGA eq. 6) and applying the head pose.</param>
-public readonly record struct AvatarStageTimings(double FMs, double GMs, double ComposeMs)
-{
-    /// <summary>F + G + compose, milliseconds.</summary>
-    public double TotalMs => FMs + GMs + ComposeMs;
-}
+/// <param name="TotalMs">The whole call, milliseconds: F + G + compose when they run one after the other, less when F and G overlap.</param>
+public readonly record struct AvatarStageTimings(double FMs, double GMs, double ComposeMs, double TotalMs);
 
 /// <summary>
 /// The avatar's expression dynamics (NPGA eqs. 4–6): per frame, from an expression code z_exp [K] and a head pose, runs the
@@ -65,6 +70,8 @@ public sealed class AvatarDynamics : IDisposable
     private readonly int _fZ, _gZ;
     private readonly float[] _baseMeans; // μ, plus F(μ; r) − F(μ; 0) for an avatar with a rest code r
     private readonly float[]? _rest;
+    private readonly SideThread? _gThread; // runs G beside F (RunFAndGSideBySide)
+    private double _gMs;
     private bool _disposed;
 
     /// <summary>Opens F and G (or their post parts) for <paramref name="package"/>, binds their buffers, runs the pre parts, and runs each network once (warm-up).</summary>
@@ -100,6 +107,8 @@ public sealed class AvatarDynamics : IDisposable
                 _gZ = _gRunner.InputNames.ToList().IndexOf("z_exp");
             }
             _baseMeans = (float[])_canonical.Means.Clone();
+            if (_gRunner is not null && o.RunFAndGSideBySide && o.IntraOpThreads == 1 && Environment.ProcessorCount > 1)
+                _gThread = new SideThread("npga-G", RunG);
             if (package.Manifest.RestCode is { } rest)
             {
                 _rest = (float[])rest.Clone();
@@ -174,21 +183,39 @@ public sealed class AvatarDynamics : IDisposable
             throw new ArgumentException("the posed cloud's sizes differ from the avatar's (use CreatePosedCloud)", nameof(posed));
 
         var t0 = Stopwatch.GetTimestamp();
-        zExp.CopyTo(_fRunner!.Input(_fZ));
-        _fRunner.Run();
-        var t1 = Stopwatch.GetTimestamp();
+        _gMs = 0;
         if (_gRunner is not null)
         {
             var gz = _gRunner.Input(_gZ);
             zExp.CopyTo(gz);
             if (_rest is not null)
                 for (var k = 0; k < _k; k++) gz[k] += _rest[k];
-            _gRunner.Run();
+            _gThread?.Start();
         }
-        var t2 = _gRunner is null ? t1 : Stopwatch.GetTimestamp();
+        double fMs;
+        try
+        {
+            zExp.CopyTo(_fRunner!.Input(_fZ));
+            _fRunner.Run();
+            fMs = Ms(Stopwatch.GetTimestamp() - t0);
+        }
+        finally
+        {
+            _gThread?.Wait(); // G's buffers must be quiet before anything else touches them, F failed or not
+        }
+        if (_gRunner is not null && _gThread is null) RunG();
+        var t2 = Stopwatch.GetTimestamp();
         Compose(rotation, translation, posed);
         var t3 = Stopwatch.GetTimestamp();
-        LastTimings = new AvatarStageTimings(Ms(t1 - t0), Ms(t2 - t1), Ms(t3 - t2));
+        LastTimings = new AvatarStageTimings(fMs, _gMs, Ms(t3 - t2), Ms(t3 - t0));
+    }
+
+    /// <summary>G's run on its already written inputs (the side thread's work, or inline); sets <see cref="_gMs"/>.</summary>
+    private void RunG()
+    {
+        var t = Stopwatch.GetTimestamp();
+        _gRunner!.Run();
+        _gMs = Ms(Stopwatch.GetTimestamp() - t);
     }
 
     /// <summary>Adds F(μ; r) − F(μ; 0) to the base means (once, at construction).</summary>
@@ -212,6 +239,7 @@ public sealed class AvatarDynamics : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _gThread?.Dispose();
         _fRunner?.Dispose();
         _gRunner?.Dispose();
         _fSession?.Dispose();

@@ -206,6 +206,46 @@ public sealed class AvatarDynamicsTests(AvatarFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public void GBesideFGivesTheSameBitsAsGAfterF()
+    {
+        var package = AvatarPackage.Load(fx.Full);
+        using var beside = new AvatarDynamics(package, new AvatarDynamicsOptions { RunFAndGSideBySide = true });
+        using var after = new AvatarDynamics(package, new AvatarDynamicsOptions { RunFAndGSideBySide = false });
+        var a = beside.CreatePosedCloud();
+        var b = after.CreatePosedCloud();
+        var (r, _) = Reference.AxisAngle(0.2, 1, 0, 0.3);
+        double[] t = [0.01, -0.02, 0.6];
+        for (var frame = 0; frame < 5; frame++)
+        {
+            var z = Reference.RandomCode(Fixtures.K, 300 + frame, 2);
+            beside.Pose(z, r, t, a);
+            after.Pose(z, r, t, b);
+            foreach (var (x, y, name) in new[] { (a.Means, b.Means, "Means"), (a.Rotations, b.Rotations, "Rotations"), (a.LogScales, b.LogScales, "LogScales"),
+                         (a.OpacityLogits, b.OpacityLogits, "OpacityLogits"), (a.Sh, b.Sh, "Sh"), (a.Latents, b.Latents, "Latents") })
+                Assert.True(x.AsSpan().SequenceEqual(y), $"{name}: G beside F and G after F differ");
+            Assert.True(beside.LastTimings.GMs > 0 && after.LastTimings.GMs > 0);
+            Assert.True(after.LastTimings.TotalMs >= after.LastTimings.FMs + after.LastTimings.GMs);
+        }
+    }
+
+    [Fact]
+    public void TheSideThreadHandsBackItsWorksException()
+    {
+        int calls = 0;
+        using var side = new SideThread("test", () => { if (++calls == 2) throw new InvalidOperationException("second run fails"); });
+        side.Start();
+        side.Wait();
+        side.Start();
+        Assert.Equal("second run fails", Assert.Throws<InvalidOperationException>(side.Wait).Message);
+        side.Start(); // the thread lives on after a failed run
+        side.Wait();
+        Assert.Equal(3, calls);
+        side.Start();
+        Assert.Throws<InvalidOperationException>(side.Start); // not waited for
+        side.Wait();
+    }
+
+    [Fact]
     public void PoseAllocatesNothingAfterWarmUp()
     {
         var package = AvatarPackage.Load(fx.Full);

@@ -4,10 +4,10 @@ using Xunit.Abstractions;
 namespace Npga.Live.Training.Tests;
 
 /// <summary>
-/// The fused training kernels (scripts/training/kernels: splatting, the per-Gaussian MLPs, the photometric loss) against
+/// The fused training kernels (scripts/training/kernels: splatting, the per-Gaussian MLPs, the photometric loss, Adam) against
 /// their references (scripts/training/check_kernels.py): random scenes of 1k-20k Gaussians in float64 with Gaussians behind
 /// the camera, off-screen, huge and sub-pixel, pixels that saturate and hit the 0.99 alpha clamp, and empty tiles. Forward
-/// within 1e-5, every input's gradient within 1e-4 relative error.
+/// within 1e-5, every input's gradient within 1e-4 relative error; Adam's parameters and moments within 1e-5 of torch.optim.Adam's.
 /// </summary>
 public sealed class KernelParityTests(ITestOutputHelper output)
 {
@@ -36,6 +36,7 @@ public sealed class KernelParityTests(ITestOutputHelper output)
         Assert.Contains(checks, c => (string)c!["check"]! == "mlp");
         Assert.Contains(checks, c => (string)c!["check"]! == "photometric");
         Assert.Contains(checks, c => (string)c!["check"]! == "laplacian");
+        Assert.Contains(checks, c => (string)c!["check"]! == "adam");
         r.Ok("check_kernels.py");
     }
 }

@@ -4,6 +4,7 @@
          host and device functions; splat_cpu.cpp with OpenMP); rasterizer.py is the reference it must match
   mlp    the per-Gaussian MLPs F and G, forward and backward (mlp_cpu.cpp: oneDNN sgemm and fused activations)
   loss   NPGA eq. 10's photometric term, L1 + SSIM, with its gradient (loss_cpu.cpp)
+  adam   torch.optim.Adam's update in one pass per tensor (optim_cpu.cpp)
 
 Building: `build(device)` compiles the extension for 'cpu' or 'cuda' with torch.utils.cpp_extension into
 artifacts/kernels/<device>-torch<version>/ (ninja; 30-60 s the first time, then cached and rebuilt only when a source
@@ -32,7 +33,7 @@ def build(device="cpu", verbose=False):
     out = os.path.join(ROOT, "artifacts", "kernels", f"{kind}-torch{torch.__version__}")
     os.makedirs(out, exist_ok=True)
     if kind == "cpu":
-        sources = [os.path.join(HERE, f) for f in ("bindings.cpp", "splat_cpu.cpp", "mlp_cpu.cpp", "loss_cpu.cpp")]
+        sources = [os.path.join(HERE, f) for f in ("bindings.cpp", "splat_cpu.cpp", "mlp_cpu.cpp", "loss_cpu.cpp", "optim_cpu.cpp")]
         mod = load(name="npga_kernels_cpu", sources=sources, build_directory=out, verbose=verbose,
                    extra_cflags=["-std=c++17", "-O3", "-march=native", "-mprefer-vector-width=512", "-fno-trapping-math",
                                  "-fno-math-errno", "-fopenmp", "-Wno-psabi"],

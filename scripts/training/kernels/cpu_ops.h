@@ -41,3 +41,8 @@ std::vector<torch::Tensor> photometric_forward(torch::Tensor pred, torch::Tensor
 // ---- NPGA eq. 11's Laplacian term (loss_cpu.cpp): values [N,C] on the kNN graph nbr [N,k] (int64) ->
 // {loss = mean_i ||v_i - mean_j v_nbr(i,j)||^2 (0-dim), dloss/dvalues [N,C]}
 std::vector<torch::Tensor> laplacian_forward(torch::Tensor values, torch::Tensor nbr);
+
+// ---- Adam (optim_cpu.cpp): one step of torch.optim.Adam (no weight decay, amsgrad or maximize) on contiguous CPU
+// float32 tensors, in place; step is the step count after this step's increment (1 on the first)
+void adam_step(std::vector<torch::Tensor> params, std::vector<torch::Tensor> grads, std::vector<torch::Tensor> exp_avgs,
+               std::vector<torch::Tensor> exp_avg_sqs, double step, double lr, double beta1, double beta2, double eps);

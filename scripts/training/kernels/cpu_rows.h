@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 namespace npga {
 
@@ -20,11 +23,46 @@ template <typename S> inline Row<S> lanes() {
   return r;
 }
 
+/// Sum of a row's lanes, as a pairwise tree (four dependent adds, not sixteen: the compiler may not reassociate a
+/// sequential sum of floats, and a horizontal sum per visited row was what the rasteriser's inner loops waited on).
 template <typename S> inline S hsum(Row<S> v) {
-  S s = S(0);
-  for (int i = 0; i < 16; ++i) s += v[i];
-  return s;
+  S a[16];
+  std::memcpy(a, &v, sizeof a);
+  for (int w = 8; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) a[i] += a[i + w];
+  return a[0];
 }
+
+/// Bit i set where lane i of the row is not zero: a compare-to-mask on AVX-512 (one instruction per 16 floats or 8
+/// doubles), a movemask on AVX, a loop elsewhere. "Any lane" and "how many lanes" tests without a horizontal sum.
+template <typename S> inline uint32_t lane_bits(Row<S> v) {
+  uint32_t m = 0;
+  for (int i = 0; i < 16; ++i) m |= uint32_t(v[i] != S(0)) << i;
+  return m;
+}
+#if defined(__AVX512F__)
+template <> inline uint32_t lane_bits<float>(Row<float> v) {
+  __m512 x;
+  std::memcpy(&x, &v, sizeof x);
+  return _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+}
+template <> inline uint32_t lane_bits<double>(Row<double> v) {
+  __m512d lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  return uint32_t(_mm512_cmp_pd_mask(lo, _mm512_setzero_pd(), _CMP_NEQ_UQ)) |
+         uint32_t(_mm512_cmp_pd_mask(hi, _mm512_setzero_pd(), _CMP_NEQ_UQ)) << 8;
+}
+#elif defined(__AVX__)
+template <> inline uint32_t lane_bits<float>(Row<float> v) {
+  __m256 lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  const __m256 z = _mm256_setzero_ps();
+  return uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(lo, z, _CMP_NEQ_UQ))) |
+         uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(hi, z, _CMP_NEQ_UQ))) << 8;
+}
+#endif
 
 template <typename S> inline Row<S> rload(const S* p) {
   Row<S> r;

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include <omp.h>
@@ -35,6 +36,7 @@ namespace {
 constexpr int P = TILE * TILE;
 using npga::Row;
 using npga::hsum;
+using npga::lane_bits;
 using npga::lanes;
 using npga::vexp;
 
@@ -179,10 +181,66 @@ inline int tile_of(int px) { return px >= 0 ? px / TILE : -((-px + TILE - 1) / T
 
 // ------------------------------------------------------------------------------------------------ rasterisation
 
+/// Sorts ids (ascending indices) by depth, ties by index, exactly as std::stable_sort would: a stable LSD radix sort in
+/// 11-bit passes (3 for float, 6 for double) over the depths' bits, mapped so that unsigned order is numeric order.
+template <typename S> void sort_by_depth(std::vector<int32_t>& ids, const S* depth) {
+  typedef typename std::conditional<sizeof(S) == 4, uint32_t, uint64_t>::type K;
+  constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+  const size_t m = ids.size();
+  std::vector<K> key(m), key2(m);
+  std::vector<int32_t> tmp(m);
+  for (size_t j = 0; j < m; ++j) {
+    K b;
+    std::memcpy(&b, &depth[ids[j]], sizeof b);
+    key[j] = (b & sign) ? ~b : (b | sign);
+  }
+  for (int shift = 0; shift < int(8 * sizeof(K)); shift += 11) {
+    uint32_t count[2049] = {0};
+    for (size_t j = 0; j < m; ++j) count[((key[j] >> shift) & 2047u) + 1]++;
+    for (int b = 0; b < 2048; ++b) count[b + 1] += count[b];
+    for (size_t j = 0; j < m; ++j) {
+      uint32_t at = count[(key[j] >> shift) & 2047u]++;
+      tmp[at] = ids[j];
+      key2[at] = key[j];
+    }
+    ids.swap(tmp);
+    key.swap(key2);
+  }
+}
+
+/// A projected Gaussian as the tile loops read it: centre (u, v) px, conic (A, B, C), opacity o, the pixel rows
+/// [py0, py1] its alpha extent can reach, and what row_reaches needs to bound that extent along one row.
 template <typename S> struct Splat2D {
   S u, v, A, B, C, o;
-  int py0, py1;  // inclusive pixel rows it can reach
+  S invA, t2A, det;  // 1/A; 2 t A and A C - B^2 with t = ln(255 o) plus a margin, for row_reaches
+  int py0, py1;      // inclusive pixel rows it can reach
 };
+
+/// The Gaussian's Splat2D record; its reach (rows and columns) in *reach when that is not null.
+template <typename S> Splat2D<S> splat2d(S u, S v, S A, S B, S C, S o, Reach<S>* reach = nullptr) {
+  Splat2D<S> g;
+  g.u = u; g.v = v; g.A = A; g.B = B; g.C = C; g.o = o;
+  const Reach<S> r = reach_of(u, v, A, B, C, o);
+  if (reach) *reach = r;
+  g.py0 = r.py0; g.py1 = r.py1;
+  // alpha = o exp(-q/2) >= 1/255 where q = A dx^2 + 2 B dx dy + C dy^2 <= 2 t. The margin on t (and the pixel's margin
+  // in row_reaches) makes the bound conservative against rounding, so a row it rejects has no lane the exact per-pixel
+  // test would take: skipping it changes no output bit.
+  const S t = std::log(S(255) * o) + S(1e-3);
+  g.invA = S(1) / A; g.t2A = S(2) * t * A; g.det = A * C - B * B;
+  return g;
+}
+
+/// Whether Gaussian g can reach a pixel centre x in [xlo, xhi] on the row at vertical offset dy = v - y_centre:
+/// solving q(dx) <= 2t for dx = u - x gives x in u + (B dy -+ sqrt(2 t A - det dy^2)) / A, widened by a pixel. About a
+/// third of the (Gaussian, tile row) pairs the rows' reach admits have no pixel above 1/255 (the ellipse's bounding box
+/// is not the ellipse); this scalar test rejects them before the 16-lane exponentials.
+template <typename S> inline bool row_reaches(const Splat2D<S>& g, S dy, S xlo, S xhi) {
+  const S D = g.t2A - g.det * dy * dy;
+  if (!(D >= S(0))) return !(g.det > S(0)) || !(g.A > S(0));  // degenerate conics are left to the exact test
+  const S c = g.u + g.B * dy * g.invA, h = std::sqrt(D) * g.invA + S(1);
+  return c + h >= xlo && c - h <= xhi;
+}
 
 template <typename S>
 void rasterize_forward_impl(const S* uv, const S* conic, const S* opacity, const S* feat, int C, const S* depth,
@@ -201,28 +259,51 @@ void rasterize_forward_impl(const S* uv, const S* conic, const S* opacity, const
   for (int64_t j = 0; j < int64_t(ids.size()); ++j) {
     int64_t i = ids[j];
     Splat2D<S>& g = g2[i];
-    g.u = uv[2 * i]; g.v = uv[2 * i + 1]; g.A = conic[3 * i]; g.B = conic[3 * i + 1]; g.C = conic[3 * i + 2]; g.o = opacity[i];
-    Reach<S> r = reach_of(g.u, g.v, g.A, g.B, g.C, g.o);
-    g.py0 = r.py0; g.py1 = r.py1;
+    Reach<S> r;
+    g = splat2d(uv[2 * i], uv[2 * i + 1], conic[3 * i], conic[3 * i + 1], conic[3 * i + 2], opacity[i], &r);
     int tx0 = std::max(rect[4 * i], tile_of(r.px0)), tx1 = std::min(rect[4 * i + 2], tile_of(r.px1) + 1);
     int ty0 = std::max(rect[4 * i + 1], tile_of(r.py0)), ty1 = std::min(rect[4 * i + 3], tile_of(r.py1) + 1);
     if (r.px1 < r.px0 || r.py1 < r.py0 || tx1 <= tx0 || ty1 <= ty0) tx0 = tx1 = ty0 = ty1 = 0;
     trect[4 * i] = tx0; trect[4 * i + 1] = ty0; trect[4 * i + 2] = tx1; trect[4 * i + 3] = ty1;
   }
   // 2. depth order, ties by index (the reference's stable sort)
-  std::stable_sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) { return depth[a] < depth[b]; });
-  // 3. per-tile lists in that order
+  sort_by_depth(ids, depth);
+  // 3. per-tile lists in that order: each thread counts, then fills, the tiles of its own run of the sorted ids, and
+  //    a tile's entries from thread t follow those of threads before t, so every list stays in depth order
   offsets.assign(n_tiles + 1, 0);
-  for (int32_t i : ids)
-    for (int ty = trect[4 * i + 1]; ty < trect[4 * i + 3]; ++ty)
-      for (int tx = trect[4 * i]; tx < trect[4 * i + 2]; ++tx) offsets[ty * tiles_x + tx + 1]++;
-  for (int k = 0; k < n_tiles; ++k) offsets[k + 1] += offsets[k];
-  lists.resize(offsets[n_tiles]);
+  const int threads = omp_get_max_threads();
+  std::vector<int32_t> fill(size_t(threads) * n_tiles, 0);  // [thread][tile]: count, then the thread's write cursor
+  const int64_t m = int64_t(ids.size());
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<int32_t> fill(offsets.begin(), offsets.end() - 1);
-    for (int32_t i : ids)
-      for (int ty = trect[4 * i + 1]; ty < trect[4 * i + 3]; ++ty)
-        for (int tx = trect[4 * i]; tx < trect[4 * i + 2]; ++tx) lists[fill[ty * tiles_x + tx]++] = i;
+    const int th = omp_get_thread_num(), nth = omp_get_num_threads();
+    const int64_t j0 = m * th / nth, j1 = m * (th + 1) / nth;
+    int32_t* mine = fill.data() + size_t(th) * n_tiles;
+    for (int64_t j = j0; j < j1; ++j) {
+      const int32_t* r = &trect[4 * int64_t(ids[j])];
+      for (int ty = r[1]; ty < r[3]; ++ty)
+        for (int tx = r[0]; tx < r[2]; ++tx) mine[ty * tiles_x + tx]++;
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      for (int k = 0; k < n_tiles; ++k) {
+        int32_t at = offsets[k];
+        for (int t = 0; t < nth; ++t) {
+          int32_t c = fill[size_t(t) * n_tiles + k];
+          fill[size_t(t) * n_tiles + k] = at;
+          at += c;
+        }
+        offsets[k + 1] = at;
+      }
+      lists.resize(offsets[n_tiles]);
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      const int32_t i = ids[j];
+      const int32_t* r = &trect[4 * int64_t(i)];
+      for (int ty = r[1]; ty < r[3]; ++ty)
+        for (int tx = r[0]; tx < r[2]; ++tx) lists[mine[ty * tiles_x + tx]++] = i;
+    }
   }
   double t_bin = omp_get_wtime();
   int64_t rows_visited = 0;
@@ -243,22 +324,26 @@ void rasterize_forward_impl(const S* uv, const S* conic, const S* opacity, const
       for (int ry = 0; ry < TILE; ++ry) {
         T[ry] = one; lst[ry] = zero;
         act[ry] = y0 + ry < H ? in_x : zero;
-        row_active[ry] = int(hsum<S>(act[ry]));
+        row_active[ry] = __builtin_popcount(lane_bits<S>(act[ry]));
         active += row_active[ry];
       }
       const R px = lane + (S(x0) + S(0.5));
       int beg = offsets[tile], end = offsets[tile + 1];
       for (int k = beg; k < end && active > 0; ++k) {
+        // the records are visited in depth order, scattered over the array: ask for the one eight ahead now
+        if (k + 8 < end) __builtin_prefetch(&g2[lists[k + 8]]);
         const Splat2D<S>& g = g2[lists[k]];
         const S gA = g.A, gB = g.B, gC = g.C, go = g.o, srank = S(k - beg + 1);
         const R dx = g.u - px;
         const R dxx = S(-0.5) * gA * dx * dx;
         int r0 = std::max(g.py0 - y0, 0), r1 = std::min(g.py1 - y0, TILE - 1);
         const S* f = feat + int64_t(lists[k]) * C;
+        const S xlo = S(x0) + S(0.5), xhi = S(x0) + S(TILE - 0.5);
         for (int ry = r0; ry <= r1; ++ry) {
           if (row_active[ry] == 0) continue;
-          ++rows_visited;
           const S dy = g.v - (S(y0 + ry) + S(0.5));
+          if (!row_reaches(g, dy, xlo, xhi)) continue;
+          ++rows_visited;
           R power = dxx - S(0.5) * gC * dy * dy - gB * dx * dy;
           R a = go * vexp<S>(power < zero ? power : zero);
           a = a < S(ALPHA_MAX) ? a : zero + S(ALPHA_MAX);
@@ -270,10 +355,12 @@ void rasterize_forward_impl(const S* uv, const S* conic, const S* opacity, const
           R w = con * a * t0;
           T[ry] = con > zero ? tt : t0;
           lst[ry] = con > zero ? zero + srank : lst[ry];
-          act[ry] = act[ry] - stop;
-          int stops = int(hsum<S>(stop));
-          row_active[ry] -= stops;
-          active -= stops;
+          if (uint32_t stopped = lane_bits<S>(stop)) {
+            act[ry] = act[ry] - stop;
+            int stops = __builtin_popcount(stopped);
+            row_active[ry] -= stops;
+            active -= stops;
+          }
           for (int c = 0; c < C; ++c) acc[c * TILE + ry] += w * f[c];
         }
       }
@@ -304,12 +391,10 @@ void rasterize_backward_impl(const S* uv, const S* conic, const S* opacity, cons
   const int G = 6 + C;  // per-Gaussian gradient row: u, v, A, B, C, opacity, features
   int threads = omp_get_max_threads();
   std::vector<S> buf(size_t(threads) * n * G, S(0));
-  std::vector<int32_t> ry0(n), ry1(n);
+  std::vector<Splat2D<S>> g2(n);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    Reach<S> r = reach_of(uv[2 * i], uv[2 * i + 1], conic[3 * i], conic[3 * i + 1], conic[3 * i + 2], opacity[i]);
-    ry0[i] = r.py0; ry1[i] = r.py1;
-  }
+  for (int64_t i = 0; i < n; ++i)
+    g2[i] = splat2d(uv[2 * i], uv[2 * i + 1], conic[3 * i], conic[3 * i + 1], conic[3 * i + 2], opacity[i]);
   typedef Row<S> R;
   const R lane = lanes<S>(), zero = R{}, one = zero + S(1);
 #pragma omp parallel
@@ -317,8 +402,7 @@ void rasterize_backward_impl(const S* uv, const S* conic, const S* opacity, cons
     S* mine = buf.data() + size_t(omp_get_thread_num()) * n * G;
     // per pixel, walking back: T (transmittance before the current Gaussian), Sacc (colour composited behind it,
     // relative to T after it), dpix (dL/dpixel), and the constant part of dL/dalpha from T_final
-    std::vector<R> Sacc(size_t(C) * TILE), dpix(size_t(C) * TILE);
-    std::vector<S> fg(C);
+    std::vector<R> Sacc(size_t(C) * TILE), dpix(size_t(C) * TILE), fg(C);
     R T[TILE], tfin[TILE], bgd[TILE], lst[TILE];
     S row_last[TILE];  // the row's largest last-contributor rank: Gaussians ranked above it touch no pixel of the row
 #pragma omp for schedule(dynamic, 1)
@@ -350,38 +434,46 @@ void rasterize_backward_impl(const S* uv, const S* conic, const S* opacity, cons
         for (int x = 0; x < TILE; ++x) row_last[ry] = std::max(row_last[ry], lst[ry][x]);
       }
       const R px = lane + (S(x0) + S(0.5));
+      const S xlo = S(x0) + S(0.5), xhi = S(x0) + S(TILE - 0.5);
       int beg = offsets[tile];
       for (int k = beg + kmax - 1; k >= beg; --k) {
         int32_t gi = lists[k];
-        const S A = conic[3 * gi], B = conic[3 * gi + 1], Cc = conic[3 * gi + 2], o = opacity[gi], srank = S(k - beg + 1);
+        if (k - 8 >= beg) {
+          __builtin_prefetch(&g2[lists[k - 8]]);
+          __builtin_prefetch(feat + int64_t(lists[k - 8]) * C);
+        }
+        const Splat2D<S>& g = g2[gi];
+        const S A = g.A, B = g.B, Cc = g.C, o = g.o, srank = S(k - beg + 1);
         const S* f = feat + int64_t(gi) * C;
-        const R dx = uv[2 * gi] - px;
+        const R dx = g.u - px;
         const R dxx = S(-0.5) * A * dx * dx;
-        int r0 = std::max(ry0[gi] - y0, 0), r1 = std::min(ry1[gi] - y0, TILE - 1);
+        int r0 = std::max(g.py0 - y0, 0), r1 = std::min(g.py1 - y0, TILE - 1);
         R su = zero, sv = zero, sA = zero, sB = zero, sC = zero, so = zero;
-        for (int c = 0; c < C; ++c) fg[c] = S(0);
+        for (int c = 0; c < C; ++c) fg[c] = zero;
         for (int ry = r0; ry <= r1; ++ry) {
           if (srank > row_last[ry]) continue;
-          const S dy = uv[2 * gi + 1] - (S(y0 + ry) + S(0.5));
+          const S dy = g.v - (S(y0 + ry) + S(0.5));
+          if (!row_reaches(g, dy, xlo, xhi)) continue;
           R power = dxx - S(0.5) * Cc * dy * dy - B * dx * dy;
           R Gx = vexp<S>(power < zero ? power : zero);
           R araw = o * Gx;
           R a = araw < S(ALPHA_MAX) ? araw : zero + S(ALPHA_MAX);
           R ok = (power <= zero) & (a >= S(ALPHA_MIN)) & (lst[ry] >= srank) ? one : zero;
-          if (hsum<S>(ok) == S(0)) continue;
+          if (lane_bits<S>(ok) == 0) continue;
           R am = ok * a;
           R one_minus = S(1) - am;
-          R tb = T[ry] / one_minus;  // T before this Gaussian
+          R inv = S(1) / one_minus;
+          R tb = T[ry] * inv;  // T before this Gaussian
           R wt = am * tb;            // its weight in the pixel
           R dot = zero;
           for (int c = 0; c < C; ++c) {
             R& sa = Sacc[c * TILE + ry];
             const R dp = dpix[c * TILE + ry];
-            fg[c] += hsum<S>(wt * dp);
+            fg[c] += wt * dp;
             dot += dp * (f[c] - sa);
             sa = f[c] * am + one_minus * sa;
           }
-          R da = tb * dot - tfin[ry] / one_minus * bgd[ry];
+          R da = tb * dot - tfin[ry] * inv * bgd[ry];
           // no gradient through alpha where the 0.99 clamp holds (as torch.clamp_max)
           R Gm = araw <= S(ALPHA_MAX) ? ok * Gx : zero;
           R dpow = Gm * o * da;
@@ -396,7 +488,7 @@ void rasterize_backward_impl(const S* uv, const S* conic, const S* opacity, cons
         S* row = mine + int64_t(gi) * G;
         row[0] += hsum<S>(su); row[1] += hsum<S>(sv); row[2] += hsum<S>(sA); row[3] += hsum<S>(sB); row[4] += hsum<S>(sC);
         row[5] += hsum<S>(so);
-        for (int c = 0; c < C; ++c) row[6 + c] += fg[c];
+        for (int c = 0; c < C; ++c) row[6 + c] += hsum<S>(fg[c]);
       }
     }
   }

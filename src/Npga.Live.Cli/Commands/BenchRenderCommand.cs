@@ -13,7 +13,8 @@ namespace Npga.Live.Cli.Commands;
 /// turning view, <c>runs</c> times after a warm-up; prints the median milliseconds per stage (F, G, compose,
 /// project, bin+sort, rasterize, CNN), frames per second and peak memory. When the package's CNN is the light one that
 /// runs fused (<see cref="FusedCnnRefiner"/>), the same frames' refinement is also timed through ORT (<see cref="CnnRefiner"/>,
-/// 1 and all threads), side by side in the same run.
+/// 1 and all threads), side by side in the same run; when the package has G and ORT runs on one thread, the deform stage
+/// (F, G, compose) is timed with G beside F and with the two one after the other, alternating run by run.
 /// </summary>
 internal static class BenchRenderCommand
 {
@@ -79,6 +80,8 @@ internal static class BenchRenderCommand
         string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
         for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
         Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
+        if (package.HasG && threads == 1 && Environment.ProcessorCount > 1)
+            CompareDeform(package, codes, runs);
         if (fr.UsesCnn && ScreenRefiner.TryReadFusable(package.Networks.Cnn!, out var first, out var second))
             CompareRefiners(package.Networks.Cnn!, first, second, w, h, m.LatentDim, runs, frames);
         using var proc = Process.GetCurrentProcess();
@@ -119,6 +122,46 @@ internal static class BenchRenderCommand
         Console.WriteLine($"  CNN alone ({w}x{h}, medians of {runs} runs x {frames} frames):");
         for (int k = 0; k < refiners.Length; k++)
             Console.WriteLine($"    {refiners[k].Name,-18} {ms[k],8:F2} ms   {ms[k] / ms[0],5:F2}x the fused");
+    }
+
+    /// <summary>The deform stage (<see cref="AvatarDynamics.Pose"/>) with G on its own thread beside F and with G after F, the
+    /// two alternating run by run on the same codes: median ms per frame of each, and their ratio.</summary>
+    private static void CompareDeform(AvatarPackage package, float[][] codes, int runs)
+    {
+        (string Name, AvatarDynamicsOptions Options)[] ways =
+        [
+            ("G beside F", new AvatarDynamicsOptions { RunFAndGSideBySide = true }),
+            ("G after F", new AvatarDynamicsOptions { RunFAndGSideBySide = false }),
+        ];
+        var perRun = ways.Select(_ => new List<double>()).ToArray();
+        var dyn = ways.Select(w => new AvatarDynamics(package, w.Options)).ToArray();
+        try
+        {
+            var posed = dyn.Select(d => d.CreatePosedCloud()).ToArray();
+            double[] identity = [1, 0, 0, 0, 1, 0, 0, 0, 1], zero = [0, 0, 0];
+            for (int run = 0; run <= runs; run++)
+                for (int k = 0; k < ways.Length; k++)
+                {
+                    var perFrame = new List<double>();
+                    foreach (var z in codes)
+                    {
+                        dyn[k].Pose(z, identity, zero, posed[k]);
+                        perFrame.Add(dyn[k].LastTimings.TotalMs);
+                    }
+                    if (run > 0) perRun[k].Add(Stats.Median(perFrame));
+                }
+        }
+        finally
+        {
+            foreach (var d in dyn) d.Dispose();
+        }
+        double baseline = Stats.Median(perRun[1]);
+        Console.WriteLine($"  deform (F, G, compose) alone, medians of {runs} runs x {codes.Length} frames:");
+        for (int k = 0; k < ways.Length; k++)
+        {
+            double ms = Stats.Median(perRun[k]);
+            Console.WriteLine($"    {ways[k].Name,-18} {ms,8:F2} ms   {ms / baseline,5:F2}x G after F   (runs: {string.Join(", ", perRun[k].Select(x => x.ToString("F1")))})");
+        }
     }
 
     private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
