@@ -24,6 +24,23 @@ public sealed class LiveOptions
     /// <summary>Largest hub message, bytes (default 64 KiB; an SDP offer is 5–10 KiB).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Seconds a hub connection may send nothing (no handshake, message or ping) before it is closed, counted from the
+    /// moment it opens, and its session ended (default 15, at least 1). The page pings every 5 s; keep this at least twice
+    /// that, so a page stalled for a few seconds keeps its session.
+    /// </summary>
+    public double ClientTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// Most open TCP connections (HTTP and upgraded WebSocket connections each up to this many; Kestrel's
+    /// <c>MaxConcurrentConnections</c> and <c>MaxConcurrentUpgradedConnections</c>); a further one is refused
+    /// (default 200, at least <see cref="MaxSessions"/>). An idle hub connection costs about 23 KB.
+    /// </summary>
+    public int MaxConnections { get; set; } = 200;
+
+    /// <summary>Largest HTTP request body, bytes (Kestrel's <c>MaxRequestBodySize</c>; default 1 MiB, at least <see cref="MaxMessageBytes"/>).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Seconds a session may take from Join to ICE connected before it is ended (default 15).</summary>
     public double ConnectTimeoutSeconds { get; set; } = 15;
 
@@ -61,6 +78,9 @@ public sealed class LiveOptions
     {
         if (MaxSessions < 1) throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, "at least 1 session");
         if (MaxMessageBytes < 16 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), MaxMessageBytes, "at least 16 KiB (an SDP offer must fit)");
+        if (!(ClientTimeoutSeconds >= 1 && ClientTimeoutSeconds <= 3600)) throw new ArgumentOutOfRangeException(nameof(ClientTimeoutSeconds), ClientTimeoutSeconds, "1 to 3600 s");
+        if (MaxConnections < MaxSessions) throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, $"at least MaxSessions ({MaxSessions})");
+        if (MaxRequestBodyBytes < MaxMessageBytes) throw new ArgumentOutOfRangeException(nameof(MaxRequestBodyBytes), MaxRequestBodyBytes, $"at least MaxMessageBytes ({MaxMessageBytes})");
         if (!(ConnectTimeoutSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutSeconds), ConnectTimeoutSeconds, "must be positive");
         if (Width is < 64 or > 2048 || Height is < 64 or > 2048) throw new ArgumentOutOfRangeException(nameof(Width), $"{Width}x{Height}", "64 to 2048 pixels a side");
         if (Fps is < 1 or > 120) throw new ArgumentOutOfRangeException(nameof(Fps), Fps, "1 to 120");

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
@@ -24,7 +27,10 @@ namespace Npga.Live.Server;
 /// SignalR browser client at <c>/lib/</c> (from npm, no CDN), the hub at <c>/hub</c>, <c>/healthz</c> and
 /// <c>/metrics</c>. Settings come from the <c>Live</c> section (<see cref="LiveOptions"/>): the shipped
 /// <c>appsettings.json</c> beside the program, environment variables (<c>Live__MaxSessions</c>) and the command line
-/// (<c>--Live:MaxSessions=2</c>, <c>--urls</c>), later sources winning.
+/// (<c>--Live:MaxSessions=2</c>, <c>--urls</c>), later sources winning. Kestrel's connection and request-body limits
+/// come from <see cref="LiveOptions.MaxConnections"/> and <see cref="LiveOptions.MaxRequestBodyBytes"/>; hub connections
+/// that send nothing are closed (<see cref="IdleConnectionWatch"/>), and refused hub calls are counted and logged once
+/// per connection (<see cref="ClientErrorFilter"/>).
 /// </summary>
 public static class LiveServer
 {
@@ -73,8 +79,21 @@ public static class LiveServer
         var presetsPath = Path.Combine(RepoPaths.Models, "expression", modelId, "presets.json");
         var presets = File.Exists(presetsPath) ? ExpressionPresets.Load(presetsPath) : null;
 
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        });
+        // ClientErrorFilter logs a refused hub call once per connection; SignalR's own Error line with a stack trace for
+        // every failed call would let a client flood the log.
+        builder.Logging.AddFilter(ClientErrorFilter.DispatcherCategory, LogLevel.Critical);
+
+        var connections = new ConnectionCounters();
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new LiveAssets(catalog, presets));
+        builder.Services.AddSingleton(connections);
+        builder.Services.AddSingleton<ClientErrorFilter>();
         builder.Services.AddSingleton<SessionManager>();
         if (options.AllowedOrigins.Count > 0)
             builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.WithOrigins([.. options.AllowedOrigins.Select(o => o.TrimEnd('/'))])
@@ -84,9 +103,13 @@ public static class LiveServer
             o.MaximumReceiveMessageSize = options.MaxMessageBytes;
             o.EnableDetailedErrors = false;
             // At least twice the page's ping interval (web/npga-live.js pings every 5 s): a vanished peer frees its
-            // slot within 15 s, a page stalled for up to 10 s keeps it.
-            o.ClientTimeoutInterval = TimeSpan.FromSeconds(15);
+            // slot within 15 s, a page stalled for up to 10 s keeps it. SignalR starts this clock only at the client's
+            // first message; IdleConnectionWatch closes (and counts) connections that never send one. The handshake
+            // timeout, twice that, bounds a handshake dripped in byte by byte.
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(options.ClientTimeoutSeconds);
+            o.HandshakeTimeout = TimeSpan.FromSeconds(2 * options.ClientTimeoutSeconds);
             o.KeepAliveInterval = TimeSpan.FromSeconds(5);
+            o.AddFilter<ClientErrorFilter>();
         });
 
         var app = builder.Build();
@@ -103,9 +126,17 @@ public static class LiveServer
         else log.LogWarning("the SignalR browser client is missing ({Path}); run scripts/setup.sh", signalrClient);
 
         var sessions = app.Services.GetRequiredService<SessionManager>();
-        app.MapHub<LiveHub>("/hub");
+        // MapHub's own mapping, with the idle watch in front of the hub in the connection pipeline.
+        var idle = new IdleConnectionWatch(TimeSpan.FromSeconds(options.ClientTimeoutSeconds), connections,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IdleConnectionWatch>());
+        app.MapConnections("/hub", new HttpConnectionDispatcherOptions(), b =>
+            {
+                b.Use(idle.Wrap);
+                b.UseHub<LiveHub>();
+            })
+            .Add(e => e.Metadata.Add(new HubMetadata(typeof(LiveHub))));
         app.MapGet("/healthz", () => Results.Json(new HealthReport("ok", sessions.SlotsInUse, options.MaxSessions, catalog.Entries.Count, Gst.Version)));
-        app.MapGet("/metrics", () => Results.Text(MetricsEndpoint.Render(sessions, options), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", () => Results.Text(MetricsEndpoint.Render(sessions, options, connections), "text/plain; version=0.0.4"));
         app.MapGet("/api/avatars", () => Results.Json(catalog.Entries));
         app.Lifetime.ApplicationStopping.Register(sessions.Dispose);
         return app;

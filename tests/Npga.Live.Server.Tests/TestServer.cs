@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npga.Live.Server.Sessions;
 
 namespace Npga.Live.Server.Tests;
@@ -19,9 +20,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public SessionManager Sessions => App.Services.GetRequiredService<SessionManager>();
 
-    public static async Task<TestServer> Start(Action<LiveOptions>? configure = null)
+    /// <param name="configure">Settings of the test's own.</param>
+    /// <param name="log">Given every log record from <paramref name="logLevel"/> up (the configured filters apply).</param>
+    /// <param name="logLevel">The lowest level logged.</param>
+    public static async Task<TestServer> Start(Action<LiveOptions>? configure = null, ILoggerProvider? log = null, LogLevel logLevel = LogLevel.Warning)
     {
-        var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], configure);
+        var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", $"--Logging:LogLevel:Default={logLevel}"], configure);
+        if (log is not null) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
         await app.StartAsync();
         return new TestServer(app, LiveServer.BoundAddresses(app)[0]);
     }

@@ -140,6 +140,164 @@ public class OfferTests
         peer.AddRemoteCandidate(0, ""); // end-of-candidates: ignored
     });
 
+    /// <summary>A one-video-m-line offer listing <paramref name="formats"/>, with the session-level <paramref name="session"/> lines and the video's <paramref name="video"/> lines.</summary>
+    private static string VideoOffer(string formats, string[] video, params string[] session) => string.Join("\r\n",
+        ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", .. session,
+         $"m=video 9 UDP/TLS/RTP/SAVPF {formats}", "c=IN IP4 0.0.0.0", "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+         "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+         "a=setup:actpass", "a=mid:0", "a=rtcp-mux", .. video, ""]);
+
+    /// <summary>The offer must be refused by <see cref="WebRtcOffer.Parse"/> and by a peer, which stays New (nothing reached webrtcbin).</summary>
+    private static WebRtcException Refused(WebRtcPeer peer, string sdp)
+    {
+        var e = Assert.Throws<WebRtcException>(() => WebRtcOffer.Parse(sdp));
+        var p = Assert.Throws<WebRtcException>(() => peer.AcceptOffer(sdp));
+        Assert.Equal(e.Message, p.Message);
+        Assert.Equal(WebRtcPeerState.New, peer.State);
+        return e;
+    }
+
+    // Issue 27, bug 1: these offers were taken; webrtcbin then answered with the video rejected (m=video 0) after
+    // "value "200" out of range for property 'pt'" and a gst_caps_get_structure CRITICAL.
+    [Fact(Timeout = 30_000)]
+    public Task Payload_types_must_be_listed_on_the_m_line_and_dynamic() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        Assert.Contains("payload type '200'", Refused(peer, VideoOffer("200", ["a=sendrecv", "a=rtpmap:200 VP8/90000"])).Message);
+        Assert.Contains("payload type '2147483647'", Refused(peer, VideoOffer("2147483647", ["a=sendrecv", "a=rtpmap:2147483647 VP8/90000"])).Message);
+        Assert.Contains("a number from 0 to 127", Refused(peer, VideoOffer("96 abc", ["a=sendrecv", "a=rtpmap:96 VP8/90000"])).Message);
+        var zero = Refused(peer, VideoOffer("0", ["a=sendrecv", "a=rtpmap:0 VP8/90000"]));
+        Assert.Contains("VP8 only on payload type 0", zero.Message);
+        Assert.Contains("96-127", zero.Message);
+        var unlisted = Refused(peer, VideoOffer("97", ["a=sendrecv", "a=rtpmap:96 VP8/90000"]));
+        Assert.Contains("maps payload type 96, which the video m-line does not list (it lists 97)", unlisted.Message);
+        Assert.Contains("'a=rtpmap:96 VP8' is not", Refused(peer, VideoOffer("96", ["a=sendrecv", "a=rtpmap:96 VP8"])).Message);
+
+        var ok = WebRtcOffer.Parse(VideoOffer("127 35", ["a=sendrecv", "a=rtpmap:35 AV1/90000", "a=rtpmap:127 VP8/90000"]));
+        Assert.Equal(127, ok.PayloadType); // Chrome puts codecs beyond 96..127 on 35..63: listed and 0..127, they are fine
+    });
+
+    // Issue 27, bug 5: these offers were taken, and the session held its slot until the connect timeout.
+    [Fact(Timeout = 30_000)]
+    public Task Offers_that_cannot_send_and_receive_or_have_a_bad_clock_rate_are_refused() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        Assert.Contains("a=recvonly", Refused(peer, VideoOffer("96", ["a=recvonly", "a=rtpmap:96 VP8/90000"])).Message);
+        Assert.Contains("a=inactive", Refused(peer, VideoOffer("96", ["a=inactive", "a=rtpmap:96 VP8/90000"])).Message);
+        Assert.Contains("a=sendonly", Refused(peer, VideoOffer("96", ["a=sendonly", "a=rtpmap:96 VP8/90000"])).Message);
+        Assert.Contains("a=recvonly", Refused(peer, VideoOffer("96", ["a=rtpmap:96 VP8/90000"], "a=recvonly")).Message); // session level
+        Assert.Contains("exactly one", Refused(peer, VideoOffer("96", ["a=sendrecv", "a=recvonly", "a=rtpmap:96 VP8/90000"])).Message);
+        var rate = Refused(peer, VideoOffer("96", ["a=sendrecv", "a=rtpmap:96 VP8/0"]));
+        Assert.Contains("clock rate '0'", rate.Message);
+        Assert.Contains("90000", rate.Message);
+        Assert.Contains("clock rate '48000'", Refused(peer, VideoOffer("96 97", ["a=sendrecv", "a=rtpmap:96 VP8/90000", "a=rtpmap:97 rtx/48000"])).Message);
+
+        // No direction at all means sendrecv (RFC 3264); a media-level sendrecv wins over a session-level one.
+        Assert.Equal("VP8", WebRtcOffer.Parse(VideoOffer("96", ["a=rtpmap:96 VP8/90000"])).Codec);
+        Assert.Equal("VP8", WebRtcOffer.Parse(VideoOffer("96", ["a=sendrecv", "a=rtpmap:96 VP8/90000"], "a=inactive")).Codec);
+    });
+
+    // Issue 27, bug 6: "a=ssrc:0 cname:x" made GStreamer assert (transport_stream_add_ssrc_map_item: 'ssrc != 0').
+    [Fact(Timeout = 30_000)]
+    public Task Ssrc_0_and_malformed_ssrcs_are_refused() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        string[] codec = ["a=sendrecv", "a=rtpmap:96 VP8/90000"];
+        Assert.Contains("the SSRC '0'", Refused(peer, VideoOffer("96", [.. codec, "a=ssrc:0 cname:x"])).Message);
+        Assert.Contains("the SSRC '4294967296'", Refused(peer, VideoOffer("96", [.. codec, "a=ssrc:4294967296 cname:x"])).Message);
+        Assert.Contains("the SSRC 'abc'", Refused(peer, VideoOffer("96", [.. codec, "a=ssrc:abc cname:x"])).Message);
+        Assert.Contains("the SSRC '-5'", Refused(peer, VideoOffer("96", [.. codec, "a=ssrc:-5 cname:x"])).Message);
+        Assert.Contains("the SSRC '0'", Refused(peer, VideoOffer("96", [.. codec, "a=ssrc-group:FID 12345 0"])).Message);
+        Assert.Equal(96, WebRtcOffer.Parse(VideoOffer("96", [.. codec, "a=ssrc-group:FID 1 4294967295", "a=ssrc:1 cname:x", "a=ssrc:4294967295 cname:x"])).PayloadType);
+    });
+
+    /// <summary>Candidates browsers and libnice send: each must be taken.</summary>
+    internal static readonly string[] GoodCandidates =
+    [
+        "candidate:842163049 1 udp 1677729535 203.0.113.7 53705 typ srflx raddr 192.168.1.20 rport 53705 generation 0 ufrag abcd network-cost 999",
+        "candidate:3024718306 1 udp 2122260223 9c2d61a3-6f6c-4d23-9b7e-6a3f8e3c1f00.local 54321 typ host generation 0 ufrag abcd network-id 1",
+        "candidate:1 1 tcp 1518280447 192.168.1.20 9 typ host tcptype active generation 0",
+        "candidate:0 1 UDP 2122252543 fe80::1c2b:3cff:fe4d:5e6f 55555 typ host",
+        "candidate:2 1 UDP 92019199 198.51.100.4 3478 typ relay raddr 0.0.0.0 rport 0",
+        "a=candidate:1 2 udp 2015363327 127.0.0.1 40000 typ host",
+        "candidate:abc+/ 1 udp 4294967295 127.0.0.1 65535 typ prflx",
+    ];
+
+    /// <summary>Garbage a hostile client sent as candidates; none got an error before issue 27.</summary>
+    internal static readonly string[] BadCandidates =
+    [
+        "x",
+        "candidate:",
+        "candidate:1",
+        "hello candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 5000",
+        "candidate:1 99 udp 1 127.0.0.1 5000 typ host",
+        "candidate:1 0 udp 1 127.0.0.1 5000 typ host",
+        "candidate:1 1 sctp 1 127.0.0.1 5000 typ host",
+        "candidate:1 1 udp 4294967296 127.0.0.1 5000 typ host",
+        "candidate:1 1 udp -1 127.0.0.1 5000 typ host",
+        "candidate:1 1 udp 1 999.0.0.1 5000 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 65536 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 -1 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 5000 type host",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ bogus",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ host raddr",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ srflx raddr not_an_address rport 1",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ srflx raddr 10.0.0.1 rport 99999",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ host\r\na=ice-ufrag:evil",
+        "candidate:1 1 udp 1 127.0.0.1  5000 typ host",
+        "candidate:this-foundation-is-far-too-long-for-ice 1 udp 1 127.0.0.1 5000 typ host",
+        "candidate:1 1 udp 1 exa mple.local 5000 typ host",
+        "candidate:1 1 udp 1 -bad-.local 5000 typ host",
+        "candidate:1 1 udp 1 127.0.0.1 5000 typ host generation \u00e9",
+    ];
+
+    // Issue 27, bug 7: none of the garbage candidates got an error, m-line index 2147483647 was taken, component 99 reached libnice.
+    [Fact(Timeout = 30_000)]
+    public Task Malformed_candidates_and_m_line_indexes_are_refused() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        foreach (var bad in BadCandidates)
+        {
+            var e = Assert.Throws<WebRtcException>(() => peer.AddRemoteCandidate(0, bad));
+            Assert.StartsWith("malformed ICE candidate", e.Message);
+        }
+        Assert.Contains("the component '99'", Assert.Throws<WebRtcException>(() => peer.AddRemoteCandidate(0, BadCandidates[5])).Message);
+        var index = Assert.Throws<ArgumentOutOfRangeException>(() => peer.AddRemoteCandidate(int.MaxValue, GoodCandidates[0]));
+        Assert.Contains("m-line index 2147483647", index.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => peer.AddRemoteCandidate(WebRtcPeer.MaxMLinesBeforeOffer, GoodCandidates[0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => peer.AddRemoteCandidate(-1, GoodCandidates[0]));
+        Assert.Throws<ArgumentNullException>(() => peer.AddRemoteCandidate(0, null!));
+
+        foreach (var good in GoodCandidates) peer.AddRemoteCandidate(0, good);
+        var c = IceCandidate.Parse(GoodCandidates[0]);
+        Assert.Equal(("842163049", 1, "udp", 1677729535u, "203.0.113.7", 53705, "srflx"), (c.Foundation, c.Component, c.Transport, c.Priority, c.Address, c.Port, c.Type));
+        peer.AddRemoteCandidate(0, "");                   // end-of-candidates: ignored, as before
+        peer.AddRemoteCandidate(0, "a=end-of-candidates");
+        Assert.Equal(WebRtcPeerState.New, peer.State);
+    });
+
+    // Issue 27, bug 2: 5000 candidates of 60 KB before any offer were all kept (654 MB of RSS).
+    [Fact(Timeout = 30_000)]
+    public Task Candidates_before_the_offer_are_bounded_in_length_and_count() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        var huge = "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host generation 0 ufrag " + new string('a', 60 * 1024);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5000; i++)
+        {
+            var e = Assert.Throws<WebRtcException>(() => peer.AddRemoteCandidate(0, huge));
+            Assert.Contains($"at most {IceCandidate.MaxLength} are taken", e.Message);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64L << 20, $"refusing 5000 long candidates allocated {allocated >> 20} MB");
+
+        for (int i = 0; i < WebRtcPeer.MaxRemoteCandidates; i++)
+            peer.AddRemoteCandidate(0, $"candidate:{i} 1 udp 2122260223 127.0.0.1 {5000 + i} typ host");
+        var full = Assert.Throws<WebRtcException>(() => peer.AddRemoteCandidate(0, "candidate:x 1 udp 2122260223 127.0.0.1 4000 typ host"));
+        Assert.Contains($"at most {WebRtcPeer.MaxRemoteCandidates}", full.Message);
+    });
+
     private static bool WebRtcOfferInstalled(string codec)
         => codec == "H264"
             ? Gst.HasElement("x264enc") && Gst.HasElement("avdec_h264") && Gst.HasElement("rtph264pay") && Gst.HasElement("rtph264depay")

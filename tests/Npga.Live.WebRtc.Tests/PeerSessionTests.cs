@@ -61,6 +61,9 @@ public class PeerSessionTests(ITestOutputHelper output)
         Assert.Equal("VP8", session.Peer.Codec);
         session.WaitConnected(ConnectTimeout);
         output.WriteLine($"states: {session.Describe()}");
+        // Issue 27, bug 7: once the offer is set, a candidate's m-line index must be one of the offer's m-lines (it has one).
+        var beyond = Assert.Throws<ArgumentOutOfRangeException>(() => session.Peer.AddRemoteCandidate(1, OfferTests.GoodCandidates[0]));
+        Assert.Contains("not an m-line of the offer (it has 1)", beyond.Message);
 
         // The offerer sends 640x480 (4:3); the peer scales to 320 wide, aspect kept.
         var frames = new List<VideoFrame>();

@@ -71,7 +71,7 @@ public sealed class GstSdpMessage : IDisposable
         return list;
     }
 
-    /// <summary>Every value of attribute <paramref name="key"/> ("rtpmap", "fmtp" ...) in section <paramref name="index"/>, in order.</summary>
+    /// <summary>Every value of attribute <paramref name="key"/> ("rtpmap", "fmtp" ...) in section <paramref name="index"/>, in order; a flag attribute such as <c>a=sendrecv</c> has the value "".</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such section.</exception>
     public IReadOnlyList<string> MediaAttributeValues(int index, string key)
     {
@@ -80,6 +80,23 @@ public sealed class GstSdpMessage : IDisposable
         for (uint n = 0; ; n++)
         {
             var v = LibGstSdp.MediaGetAttributeValN(media, key, n);
+            if (v == 0) break;
+            list.Add(Marshal.PtrToStringUTF8(v) ?? "");
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Every value of session-level attribute <paramref name="key"/> (before the first <c>m=</c>
+    /// line), in order; a flag attribute such as <c>a=recvonly</c> has the value "".
+    /// </summary>
+    public IReadOnlyList<string> AttributeValues(string key)
+    {
+        var message = Ptr;
+        var list = new List<string>();
+        for (uint n = 0; ; n++)
+        {
+            var v = LibGstSdp.MessageGetAttributeValN(message, key, n);
             if (v == 0) break;
             list.Add(Marshal.PtrToStringUTF8(v) ?? "");
         }

@@ -9,11 +9,13 @@ namespace Npga.Live.Media.WebRtc;
 /// not offered (packetization-mode 1, constrained baseline preferred). A codec counts only when
 /// its GStreamer encoder, decoder, payloader and depayloader are installed. Besides the video
 /// m-line an offer may hold disabled sections (port 0) and a data channel (application), but no
-/// other active audio or video section.
+/// other active audio or video section. The video m-line must be sendrecv, with well-formed
+/// payload types, clock rates and SSRCs (<see cref="Read"/> lists the checks): an offer that could
+/// never stream is refused here, before it reaches webrtcbin.
 /// </summary>
 /// <param name="VideoMLineIndex">Index of the first video m-line (0-based, counting every m-line).</param>
 /// <param name="Codec">"VP8" or "H264".</param>
-/// <param name="PayloadType">The offer's RTP payload type for that codec (96..127 in practice).</param>
+/// <param name="PayloadType">The offer's RTP payload type for that codec, 96..127.</param>
 /// <param name="Fmtp">The offer's fmtp parameters for that payload type, or null.</param>
 /// <param name="OfferedCodecs">Every codec of the video m-line as "NAME/pt", in offer order.</param>
 public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadType, string? Fmtp, IReadOnlyList<string> OfferedCodecs)
@@ -28,8 +30,8 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
     /// <summary>Reads an SDP offer.</summary>
     /// <exception cref="WebRtcException">
     /// The text is not SDP (no <c>v=0</c>, no media section, or GStreamer's parser refuses it), it
-    /// has no active video m-line or another active audio/video m-line, or none of its video
-    /// codecs is one this server handles.
+    /// has no active video m-line or another active audio/video m-line, or the video m-line is not
+    /// one this server can answer (see <see cref="Read"/>).
     /// </exception>
     public static WebRtcOffer Parse(string sdp)
     {
@@ -66,8 +68,18 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
         }
     }
 
-    /// <summary>Chooses the video m-line and codec of a parsed offer.</summary>
-    /// <exception cref="WebRtcException">No active video m-line, or no usable codec on it.</exception>
+    /// <summary>
+    /// Chooses the video m-line and codec of a parsed offer, after checking what GStreamer would
+    /// otherwise choke on or what could never stream: the video m-line must be sendrecv (no
+    /// direction attribute means sendrecv); it must list payload types 0..127 only; each of its
+    /// <c>a=rtpmap</c> lines must map a payload type it lists, at <see cref="VideoClockRate"/>; the
+    /// codec chosen must be on a dynamic payload type (<see cref="FirstDynamicPayloadType"/>..<see cref="LastDynamicPayloadType"/>);
+    /// and every <c>a=ssrc</c>/<c>a=ssrc-group</c> SSRC must be 1..2^32-1.
+    /// </summary>
+    /// <exception cref="WebRtcException">
+    /// No active video m-line, another active audio/video m-line, one of the checks above fails,
+    /// or no usable codec; the message says which.
+    /// </exception>
     internal static WebRtcOffer Read(GstSdpMessage message)
     {
         var kinds = new List<string>();
@@ -89,35 +101,130 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
                                           + "only one video m-line is supported: offer video only (data channels may be added)");
         }
 
+        RequireSendRecv(message, video);
+        RequireValidSsrcs(message);
+        var formats = ReadFormats(message, video);
+
         var codecs = new List<(int Pt, string Name, string? Fmtp)>();
         var fmtps = message.MediaAttributeValues(video, "fmtp");
         foreach (var rtpmap in message.MediaAttributeValues(video, "rtpmap"))
         {
-            // "96 VP8/90000"
-            var parts = rtpmap.Split(' ', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pt)) continue;
-            var name = parts[1].Split('/')[0].ToUpperInvariant();
-            var prefix = parts[0] + " ";
+            var (pt, name) = ReadRtpmap(rtpmap, formats);
+            var prefix = pt.ToString(CultureInfo.InvariantCulture) + " ";
             var fmtp = fmtps.FirstOrDefault(f => f.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..].Trim();
             codecs.Add((pt, name, fmtp));
         }
         var offered = codecs.Select(c => $"{c.Name}/{c.Pt}").ToList();
 
-        if (Installed("VP8") && codecs.FirstOrDefault(c => c.Name == "VP8") is { Name: not null } vp8)
+        if (Installed("VP8") && codecs.Any(c => c.Name == "VP8"))
+        {
+            var vp8 = Dynamic(codecs.Where(c => c.Name == "VP8"), "VP8");
             return new WebRtcOffer(video, "VP8", vp8.Pt, vp8.Fmtp, offered);
+        }
         if (Installed("H264"))
         {
-            var h264 = codecs
-                .Where(c => c.Name == "H264" && Param(c.Fmtp, "packetization-mode") == "1")
-                .OrderBy(c => H264Rank(Param(c.Fmtp, "profile-level-id")))
-                .FirstOrDefault();
-            if (h264.Name is not null) return new WebRtcOffer(video, "H264", h264.Pt, h264.Fmtp, offered);
+            var mode1 = codecs.Where(c => c.Name == "H264" && Param(c.Fmtp, "packetization-mode") == "1").ToList();
+            if (mode1.Count > 0)
+            {
+                var h264 = Dynamic(mode1.OrderBy(c => H264Rank(Param(c.Fmtp, "profile-level-id"))), "H264 (packetization-mode=1)");
+                return new WebRtcOffer(video, "H264", h264.Pt, h264.Fmtp, offered);
+            }
         }
         var usable = CodecElements.Keys.Where(Installed).ToList();
         throw new WebRtcException(
             $"the SDP offer's video m-line has no codec this server can decode and encode: it offers {(offered.Count == 0 ? "none" : string.Join(", ", offered))}; "
             + $"usable here: {(usable.Count == 0 ? "none (install gstreamer1.0-plugins-good/-ugly and gstreamer1.0-libav)" : string.Join(", ", usable.Select(u => u == "H264" ? "H264 (packetization-mode=1)" : u)))}");
     }
+
+    /// <summary>Lowest and highest dynamic RTP payload type (RFC 3551 section 6): the codec answered must be on one.</summary>
+    public const int FirstDynamicPayloadType = 96, LastDynamicPayloadType = 127;
+
+    /// <summary>The RTP clock rate of every video codec, Hz (RFC 3551, RFC 7741, RFC 6184).</summary>
+    public const int VideoClockRate = 90000;
+
+    private static readonly string[] Directions = ["sendrecv", "sendonly", "recvonly", "inactive"];
+
+    /// <summary>The video m-line must let both sides send: <c>a=sendrecv</c>, or no direction there and none or sendrecv at session level (RFC 3264: absent means sendrecv).</summary>
+    /// <exception cref="WebRtcException">Another direction, or more than one.</exception>
+    private static void RequireSendRecv(GstSdpMessage message, int video)
+    {
+        var media = Directions.Where(d => message.MediaAttributeValues(video, d).Count > 0).ToList();
+        if (media.Count > 1)
+            throw new WebRtcException($"the SDP offer's video m-line has {media.Count} directions ({string.Join(", ", media.Select(d => "a=" + d))}); it needs exactly one, a=sendrecv");
+        var session = Directions.Where(d => message.AttributeValues(d).Count > 0).ToList();
+        if (media.Count == 0 && session.Count > 1)
+            throw new WebRtcException($"the SDP offer has {session.Count} session-level directions ({string.Join(", ", session.Select(d => "a=" + d))}); it needs at most one");
+        var direction = media.Count == 1 ? media[0] : session.Count == 1 ? session[0] : "sendrecv";
+        if (direction != "sendrecv")
+            throw new WebRtcException($"the SDP offer's video is a={direction}: the browser must both send its webcam and receive the avatar (a=sendrecv)");
+    }
+
+    /// <summary>Every <c>a=ssrc</c> and <c>a=ssrc-group</c> of every m-line must name SSRCs from 1 to 2^32-1 (GStreamer asserts on 0).</summary>
+    /// <exception cref="WebRtcException">An SSRC that is 0, not a number, or beyond 32 bits.</exception>
+    private static void RequireValidSsrcs(GstSdpMessage message)
+    {
+        for (int i = 0; i < message.MediaCount; i++)
+        {
+            foreach (var v in message.MediaAttributeValues(i, "ssrc"))
+                RequireSsrc(v.Split(' ', 2)[0], "a=ssrc:" + v);
+            foreach (var v in message.MediaAttributeValues(i, "ssrc-group"))
+            {
+                var parts = v.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                foreach (var p in parts.Skip(1)) RequireSsrc(p, "a=ssrc-group:" + v);
+            }
+        }
+    }
+
+    private static void RequireSsrc(string text, string line)
+    {
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ssrc) || ssrc == 0)
+            throw new WebRtcException($"malformed SDP offer: '{Clip(line)}' has the SSRC '{Clip(text)}'; an SSRC is a number from 1 to {uint.MaxValue}");
+    }
+
+    /// <summary>The payload types the video m-line lists; each must be a number 0..127 (7 bits).</summary>
+    /// <exception cref="WebRtcException">A format that is not a payload type.</exception>
+    private static HashSet<int> ReadFormats(GstSdpMessage message, int video)
+    {
+        var set = new HashSet<int>();
+        foreach (var f in message.MediaFormats(video))
+        {
+            if (!int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out var pt) || pt > 127)
+                throw new WebRtcException($"malformed SDP offer: the video m-line lists the payload type '{Clip(f)}'; an RTP payload type is a number from 0 to 127");
+            set.Add(pt);
+        }
+        return set;
+    }
+
+    /// <summary>Reads "96 VP8/90000": the payload type, which the m-line must list, and the upper-case codec name; the clock rate must be 90000.</summary>
+    /// <exception cref="WebRtcException">Malformed, a payload type the m-line does not list, or another clock rate.</exception>
+    private static (int Pt, string Name) ReadRtpmap(string rtpmap, HashSet<int> formats)
+    {
+        var parts = rtpmap.Split(' ', 2, StringSplitOptions.TrimEntries);
+        var encoding = parts.Length == 2 ? parts[1].Split('/') : [];
+        if (parts.Length != 2 || encoding.Length < 2 || encoding[0].Length == 0
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pt))
+            throw new WebRtcException($"malformed SDP offer: 'a=rtpmap:{Clip(rtpmap)}' is not 'a=rtpmap:<payload type> <codec>/<clock rate>'");
+        if (!formats.Contains(pt))
+            throw new WebRtcException($"malformed SDP offer: 'a=rtpmap:{Clip(rtpmap)}' maps payload type {pt}, which the video m-line does not list "
+                                      + $"(it lists {(formats.Count == 0 ? "none" : string.Join(" ", formats))})");
+        if (!int.TryParse(encoding[1], NumberStyles.None, CultureInfo.InvariantCulture, out var rate) || rate != VideoClockRate)
+            throw new WebRtcException($"the SDP offer's 'a=rtpmap:{Clip(rtpmap)}' has the clock rate '{Clip(encoding[1])}'; video is clocked at {VideoClockRate} Hz");
+        return (pt, encoding[0].ToUpperInvariant());
+    }
+
+    /// <summary>The first of <paramref name="candidates"/> on a dynamic payload type.</summary>
+    /// <exception cref="WebRtcException">None is: the codec is offered only on static payload types.</exception>
+    private static (int Pt, string Name, string? Fmtp) Dynamic(IEnumerable<(int Pt, string Name, string? Fmtp)> candidates, string codec)
+    {
+        var list = candidates.ToList();
+        foreach (var c in list)
+            if (c.Pt is >= FirstDynamicPayloadType and <= LastDynamicPayloadType)
+                return c;
+        throw new WebRtcException($"the SDP offer has {codec} only on payload type {string.Join(", ", list.Select(c => c.Pt))}; "
+                                  + $"it must be on a dynamic payload type, {FirstDynamicPayloadType}-{LastDynamicPayloadType} (RFC 3551)");
+    }
+
+    private static string Clip(string s) => s.Length <= 80 ? s : s[..80] + "…";
 
     /// <summary>Whether every element <paramref name="codec"/> needs is installed.</summary>
     internal static bool Installed(string codec) => CodecElements[codec].All(Gst.HasElement);

@@ -57,6 +57,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private volatile bool _disposed;
     private bool _accepted;
     private bool _remoteDescriptionSet;
+    private int _offerMLines;
+    private int _remoteCandidates;
     private bool _answerPosted;
     private volatile bool _sending;
 
@@ -186,22 +188,55 @@ public sealed unsafe class WebRtcPeer : IDisposable
     }
 
     /// <summary>
+    /// Most remote candidates a peer takes, before and after the offer together (100). A browser
+    /// gathers a handful per network interface (host, reflexive and relay, UDP and TCP); the limit
+    /// bounds what a client can make the server hold before its offer (at most 100 x
+    /// <see cref="IceCandidate.MaxLength"/> characters, 100 KiB) and what it can hand to the ICE agent.
+    /// </summary>
+    public const int MaxRemoteCandidates = 100;
+
+    /// <summary>
+    /// Most m-lines a candidate sent before the offer may point into: its m-line index must be
+    /// below this (16). Once the offer is set, the index must be one of the offer's m-lines.
+    /// </summary>
+    public const int MaxMLinesBeforeOffer = 16;
+
+    /// <summary>
     /// Adds one of the browser's ICE candidates. Before <see cref="AcceptOffer"/> it is kept and
-    /// applied after the offer. An empty candidate (the browser's end-of-candidates) is ignored,
-    /// as are candidates after a failure.
+    /// applied after the offer (one whose m-line index the offer does not have is then dropped).
+    /// An empty candidate (the browser's end-of-candidates) is ignored, as are candidates after a
+    /// failure.
     /// </summary>
     /// <param name="sdpMLineIndex">The candidate's m-line index (0-based).</param>
-    /// <param name="candidate">The <c>candidate:…</c> line (an <c>a=</c> prefix is accepted).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sdpMLineIndex"/> is negative.</exception>
+    /// <param name="candidate">The <c>candidate:…</c> line (an <c>a=</c> prefix is accepted), at most <see cref="IceCandidate.MaxLength"/> characters.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="candidate"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="sdpMLineIndex"/> is negative, not an m-line of the accepted offer, or before
+    /// the offer <see cref="MaxMLinesBeforeOffer"/> or more.
+    /// </exception>
+    /// <exception cref="WebRtcException">
+    /// The candidate is malformed or too long (see <see cref="IceCandidate.Parse"/>), or the peer
+    /// already took <see cref="MaxRemoteCandidates"/>; the candidate is not kept, the peer is unchanged.
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The peer was disposed.</exception>
     public void AddRemoteCandidate(int sdpMLineIndex, string candidate)
     {
+        ArgumentNullException.ThrowIfNull(candidate);
         ArgumentOutOfRangeException.ThrowIfNegative(sdpMLineIndex);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (string.IsNullOrWhiteSpace(candidate) || candidate.Trim() is "a=end-of-candidates" or "end-of-candidates") return;
+        IceCandidate.Parse(candidate);
         lock (_callbackLock)
         {
             if (_disposed) return;
+            int mlines = _remoteDescriptionSet ? _offerMLines : MaxMLinesBeforeOffer;
+            if (sdpMLineIndex >= mlines)
+                throw new ArgumentOutOfRangeException(nameof(sdpMLineIndex), sdpMLineIndex, _remoteDescriptionSet
+                    ? $"the candidate's m-line index {sdpMLineIndex} is not an m-line of the offer (it has {mlines})"
+                    : $"the candidate's m-line index {sdpMLineIndex} is out of range (below {mlines} before the offer)");
+            if (_remoteCandidates >= MaxRemoteCandidates)
+                throw new WebRtcException($"too many ICE candidates: a session takes at most {MaxRemoteCandidates}");
+            _remoteCandidates++;
             if (!_remoteDescriptionSet) _pendingRemote.Add((sdpMLineIndex, candidate));
             else _webrtc?.AddIceCandidate(sdpMLineIndex, candidate);
         }
@@ -318,6 +353,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private void Negotiate(GstSdpMessage offerSdp, WebRtcOffer offer)
     {
         var timeout = _options.NegotiationTimeout;
+        var offerMLines = offerSdp.MediaCount;
         _pipeline = Gst.ParseLaunch(Describe(offer));
         _bus = _pipeline.GetBus();
         _webrtc = GstWebRtcBin.Find(_pipeline, "webrtc");
@@ -364,8 +400,13 @@ public sealed unsafe class WebRtcPeer : IDisposable
         }
         lock (_callbackLock)
         {
+            _offerMLines = offerMLines;
             _remoteDescriptionSet = true;
-            foreach (var (mline, candidate) in _pendingRemote) _webrtc.AddIceCandidate(mline, candidate);
+            foreach (var (mline, candidate) in _pendingRemote)
+            {
+                if (mline < _offerMLines) _webrtc.AddIceCandidate(mline, candidate);
+                else Trace.TraceWarning($"WebRtcPeer: dropped a candidate for m-line {mline}: the offer has {_offerMLines} m-lines");
+            }
             _pendingRemote.Clear();
         }
 

@@ -7,18 +7,24 @@ namespace Npga.Live.Server.Metrics;
 /// <summary>
 /// <c>GET /metrics</c>: the server's figures in the Prometheus text exposition format (version 0.0.4): sessions in use,
 /// started and ended, the slot limit, and per session the frame rates in and out, the last second's median stage times
-/// (track, deform + render + refine, encode; ms) and server latency (ms), and dropped frames.
+/// (track, deform + render + refine, encode; ms) and server latency (ms), and dropped frames; hub calls refused with an
+/// error, per method, and connections closed for sending nothing (<see cref="ConnectionCounters"/>).
 /// </summary>
 public static class MetricsEndpoint
 {
-    /// <summary>Renders the figures of <paramref name="sessions"/> now.</summary>
-    public static string Render(SessionManager sessions, LiveOptions options)
+    /// <summary>Renders the figures of <paramref name="sessions"/> and <paramref name="connections"/> now.</summary>
+    public static string Render(SessionManager sessions, LiveOptions options, ConnectionCounters connections)
     {
         var sb = new StringBuilder();
         Gauge(sb, "npga_sessions", "Live sessions holding a slot", sessions.SlotsInUse);
         Gauge(sb, "npga_sessions_max", "Most concurrent sessions", options.MaxSessions);
         Counter(sb, "npga_sessions_started_total", "Sessions started", sessions.SessionsStarted);
         Counter(sb, "npga_sessions_ended_total", "Sessions ended", sessions.SessionsEnded);
+        Counter(sb, "npga_connections_closed_idle_total", "Hub connections closed because the client sent nothing for the client timeout", connections.IdleConnectionsClosed);
+        sb.Append("# HELP npga_hub_calls_refused_total Hub calls answered with an error (no session, bad arguments, offer or candidate, busy), per method\n");
+        sb.Append("# TYPE npga_hub_calls_refused_total counter\n");
+        foreach (var (method, count) in connections.CallsRefused)
+            sb.Append("npga_hub_calls_refused_total{method=\"").Append(method).Append("\"} ").Append(Num(count)).Append('\n');
         var all = sessions.Sessions.Select(s => (s.Id, Stats: s.Stats)).ToList();
         void PerSession(string name, string help, Func<Signaling.SessionStats, double?> value)
         {

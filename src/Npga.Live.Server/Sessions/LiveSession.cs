@@ -152,8 +152,9 @@ public sealed class LiveSession
         }, TaskScheduler.Default);
     }
 
-    /// <summary>Adds one of the page's ICE candidates.</summary>
-    /// <exception cref="ArgumentException">A malformed candidate or m-line index.</exception>
+    /// <summary>Adds one of the page's ICE candidates (<see cref="WebRtcPeer.AddRemoteCandidate"/>); ignored once the session is ending.</summary>
+    /// <exception cref="ArgumentException">An m-line index out of range.</exception>
+    /// <exception cref="WebRtcException">A malformed or over-long candidate, or more than <see cref="WebRtcPeer.MaxRemoteCandidates"/>.</exception>
     public void AddCandidate(IceCandidateMessage candidate)
     {
         if (Volatile.Read(ref _ending) != 0) return;

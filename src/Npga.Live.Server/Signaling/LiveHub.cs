@@ -9,8 +9,8 @@ namespace Npga.Live.Server.Signaling;
 /// <summary>
 /// The SignalR hub at <c>/hub</c>: signaling (offer/answer/ICE) and control (avatar, view, expression pad) of one live
 /// session per connection (protocol: docs/LIVE.md). Every bad request becomes a <see cref="HubException"/> with a clear
-/// message for that caller only; nothing a page sends can take down another session or the server. A dropped connection
-/// ends its session.
+/// message for that caller only (counted, and logged once per connection, by <see cref="ClientErrorFilter"/>); nothing a
+/// page sends can take down another session or the server. A dropped connection ends its session.
 /// </summary>
 public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub<ILiveClient>
 {
@@ -29,7 +29,7 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
         }
         catch (ServerBusyException e)
         {
-            log.LogInformation("connection {Connection} refused: {Reason}", Context.ConnectionId, e.Message);
+            log.LogDebug("connection {Connection} refused: {Reason}", Context.ConnectionId, e.Message); // ClientErrorFilter logs a connection's first refusal
             throw new HubException(e.Message);
         }
         catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or Npga.Live.Avatar.AvatarFormatException or Npga.Live.Media.MediaException)
@@ -59,8 +59,11 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
         }
     }
 
-    /// <summary>One of the page's ICE candidates.</summary>
-    /// <exception cref="HubException">No session, or a malformed candidate.</exception>
+    /// <summary>One of the page's ICE candidates (an empty one, end-of-candidates, is taken and ignored).</summary>
+    /// <exception cref="HubException">
+    /// No session; a malformed candidate, one over 1 KiB, an m-line index the offer does not have, or more than 100
+    /// candidates in the session (<see cref="WebRtcPeer.AddRemoteCandidate"/>).
+    /// </exception>
     public void Candidate(IceCandidateMessage? candidate)
     {
         var session = Require();
@@ -72,6 +75,10 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
         catch (Exception e) when (e is ArgumentException or WebRtcException)
         {
             throw new HubException($"bad candidate: {e.Message}");
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new HubException("the session has ended");
         }
     }
 

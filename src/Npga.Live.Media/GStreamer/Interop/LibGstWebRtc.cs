@@ -58,6 +58,9 @@ internal static partial class LibGstSdp
 
     [LibraryImport(Name, EntryPoint = "gst_sdp_media_get_attribute_val_n", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint MediaGetAttributeValN(nint media, string key, uint nth);
+
+    [LibraryImport(Name, EntryPoint = "gst_sdp_message_get_attribute_val_n", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint MessageGetAttributeValN(nint message, string key, uint nth);
 }
 
 /// <summary>P/Invoke declarations of <c>libnice.so.10</c> (the ICE agent inside webrtcbin).</summary>
