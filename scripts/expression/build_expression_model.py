@@ -11,7 +11,7 @@ Method
    neutral is the per-landmark median of its aligned frames. Alignment is redone on the "stable"
    landmarks (lowest expression variance) once those are known.
 3. The canonical shape C is the mean of the clips' neutrals, placed in the canonical head frame
-   (ARCHITECTURE.md): +x from the right to the left outer eye corner, +y from chin to forehead
+   (docs/architecture.md): +x from the right to the left outer eye corner, +y from chin to forehead
    (orthogonalised), +z = x × y out of the face; metres, with the outer eye corners 89 mm apart
    (adult mean exocanthion distance, Farkas' anthropometric tables: ~87-91 mm); origin 85 mm behind and 20 mm below
    the eye-corner midpoint, i.e. near the head's centre.

@@ -10,7 +10,7 @@ Run with Debian's interpreter (python3-onnx, python3-numpy), not a pyenv one:
 
     /usr/bin/python3 scripts/testdata/make_avatar_fixture.py --stubs SPEC.json
 
-The package (docs/ARCHITECTURE.md, "Avatar package, format npga-avatar/1"):
+The package (docs/architecture.md, "Avatar package, format npga-avatar/1"):
   avatar.json    manifest; name "fixture-...", source says it is random test data (never ship it)
   canonical.ply  N random Gaussians in a head-sized ellipsoid (metres, canonical head frame)
   F.onnx         mu [N,3], feat [N,D], z_exp [1,K] -> d_mu [N,3]; an MLP on concat(mu, feat, z_exp

@@ -1,6 +1,6 @@
 """Pinhole cameras of the C# runtime (src/Npga.Live.Core/Gaussians/Camera.cs) and the tracker's head poses.
 
-Conventions (docs/ARCHITECTURE.md):
+Conventions (docs/architecture.md):
   * camera: OpenCV axes (x right, y down, z forward); a world point X (metres) maps to x_c = R X + t, then to
     pixels u = fx x_c/z_c + cx, v = fy y_c/z_c + cy; pixel centres at +0.5, origin at the top-left corner.
   * world = the canonical head frame when the head pose is folded into the camera (AvatarFrameRenderer):

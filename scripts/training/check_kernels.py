@@ -29,6 +29,7 @@ sys.path.insert(0, HERE)
 import losses  # noqa: E402
 import rasterizer as dense  # noqa: E402
 from camera import Camera  # noqa: E402
+import kernels  # noqa: E402
 from kernels import adam as kadam  # noqa: E402
 from kernels import loss as kloss  # noqa: E402
 from kernels import mlp as kmlp  # noqa: E402
@@ -171,8 +172,18 @@ def check_adam(seed, steps=30):
         errs[f"param{k}"] = rel(m.detach(), r.detach())
         errs[f"exp_avg{k}"] = rel(o_mine.state[m]["exp_avg"], o_ref.state[r]["exp_avg"])
         errs[f"exp_avg_sq{k}"] = rel(o_mine.state[m]["exp_avg_sq"], o_ref.state[r]["exp_avg_sq"])
-    ok = max(errs.values()) <= 1e-5 and errs["param2"] == 0.0 and float(o_mine.state[mine[0]]["step"]) == steps
-    return dict(check="adam", steps=steps, rel_err=errs, ok=ok)
+    # the trainer's all-finite check of the gradients (one pass) against torch.isfinite
+    ext = kernels.build("cpu")
+    grads = [torch.randn(200000, generator=g), torch.randn(64, 11, generator=g), torch.randn(7, dtype=torch.float64, generator=g)]
+    finite = [ext.all_finite(grads)]
+    for k, bad in [(0, math.inf), (0, -math.inf), (1, math.nan), (2, math.nan)]:
+        gb = [x.clone() for x in grads]
+        gb[k].view(-1)[int(torch.randint(gb[k].numel(), (1,), generator=g))] = bad
+        finite.append(ext.all_finite(gb))
+    finite_ok = finite == [True, False, False, False, False]
+    ok = (max(errs.values()) <= 1e-5 and errs["param2"] == 0.0 and float(o_mine.state[mine[0]]["step"]) == steps
+          and finite_ok)
+    return dict(check="adam", steps=steps, rel_err=errs, all_finite=finite, ok=ok)
 
 
 def main():

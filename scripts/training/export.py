@@ -1,4 +1,4 @@
-"""Export of a trained AvatarModel to an `npga-avatar/1` package (docs/ARCHITECTURE.md; issue 7, part 4).
+"""Export of a trained AvatarModel to an `npga-avatar/1` package (docs/architecture.md; issue 7, part 4).
 
   canonical.ply   the canonical Gaussians A_c with feat_* (f) and latent_* (h)
   F.onnx          mu [N,3], feat [N,D], z_exp [1,K] -> d_mu [N,3]; F_pre/F_post splits (scripts/deformation/onnx_mlp.py)

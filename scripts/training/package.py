@@ -1,4 +1,4 @@
-"""Reading and writing `npga-avatar/1` packages (docs/ARCHITECTURE.md) on the Python side.
+"""Reading and writing `npga-avatar/1` packages (docs/architecture.md) on the Python side.
 
 canonical.ply columns (binary little-endian float32, 3DGS names): x y z | f_dc_0..2 | f_rest_* (channel-major:
 c*((d+1)^2-1) + k-1) | opacity (logit) | scale_0..2 (log m) | rot_0..3 (w,x,y,z) | feat_* | latent_*.

@@ -1,7 +1,7 @@
 namespace Npga.Live.Avatar;
 
 /// <summary>
-/// An avatar package (format <c>npga-avatar/1</c>, docs/ARCHITECTURE.md) is missing, damaged, or does not fit
+/// An avatar package (format <c>npga-avatar/1</c>, docs/architecture.md) is missing, damaged, or does not fit
 /// the caller: a missing directory or file, malformed or incomplete <c>avatar.json</c>, an unknown format
 /// version, a truncated or mis-laid-out <c>canonical.ply</c>, non-finite values, an ONNX file that is not ONNX
 /// or breaks the network contract, or an expression model other than the one the caller drives it with.

@@ -6,7 +6,7 @@ using Npga.Live.Core.Gaussians;
 namespace Npga.Live.Avatar;
 
 /// <summary>
-/// The manifest <c>avatar.json</c> of an avatar package, format <c>npga-avatar/1</c> (docs/ARCHITECTURE.md).
+/// The manifest <c>avatar.json</c> of an avatar package, format <c>npga-avatar/1</c> (docs/architecture.md).
 /// JSON names are snake_case (<c>created_by</c>, <c>sh_degree</c>, ...), except <c>K</c>, <c>F</c>, <c>G</c>,
 /// <c>F_split</c>, <c>G_split</c>, <c>R</c> which keep the paper's letters. Every member except
 /// <see cref="Metrics"/> is required; unknown members are ignored (a reader of the same format version may

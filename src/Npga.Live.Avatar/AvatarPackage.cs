@@ -14,7 +14,7 @@ namespace Npga.Live.Avatar;
 public sealed record AvatarNetworkFiles(string F, string? G, string? Cnn, string? FPre, string? FPost, string? GPre, string? GPost);
 
 /// <summary>
-/// An avatar package of format <c>npga-avatar/1</c> (docs/ARCHITECTURE.md): a directory holding <c>avatar.json</c>
+/// An avatar package of format <c>npga-avatar/1</c> (docs/architecture.md): a directory holding <c>avatar.json</c>
 /// (<see cref="AvatarManifest"/>), <c>canonical.ply</c> (the canonical Gaussians A_c, NPGA eq. 3, read by
 /// <see cref="GaussianPly"/>) and the ONNX networks F, G and the CNN (and the optional export-time splits of F and G).
 /// <see cref="Load"/> checks all of it: the manifest, the PLY against the manifest, and every network file by loading it

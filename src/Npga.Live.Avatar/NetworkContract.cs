@@ -18,7 +18,7 @@ internal sealed record ContractTensor(string Name, ContractDim[] Dims)
 }
 
 /// <summary>
-/// The networks' input/output contract of <c>npga-avatar/1</c> (docs/ARCHITECTURE.md) and its check against what ORT
+/// The networks' input/output contract of <c>npga-avatar/1</c> (docs/architecture.md) and its check against what ORT
 /// reports for a loaded model: the same input and output names (no more, no fewer; any order), float32, the same rank,
 /// and every dimension the model fixes equal to the contract's (a dynamic dimension, −1, fits anything).
 /// </summary>

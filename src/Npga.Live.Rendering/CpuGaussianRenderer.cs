@@ -14,7 +14,7 @@ namespace Npga.Live.Rendering;
 /// call); <see cref="Dispose"/> stops them.
 /// <para>
 /// The image contract (what every backend must reproduce): Gaussians culled when z_c ≤ camera.Near (3DGS
-/// hard-codes 0.2 m; <see cref="Camera.Near"/> defaults to 0.01) or opacity &lt; 1/255; 2D covariance by
+/// hard-codes 0.2 m; <see cref="Camera.Near"/> defaults to the same) or opacity &lt; 1/255; 2D covariance by
 /// EWA with x/z, y/z clamped to ±1.3·tan(fov/2), tan(fovx/2) = W/(2·fx) as in 3DGS even when the principal
 /// point is off-centre, and +0.3 px² on the diagonal; a Gaussian is evaluated on every pixel of the 16×16 tiles touched by its 3σ box
 /// (σ² = largest eigenvalue); per pixel, front to back by camera depth (ties to the lower index),

@@ -7,7 +7,7 @@ namespace Npga.Live.Rendering;
 /// channels. Channel c occupies <c>Planes[c·H·W .. (c+1)·H·W)</c>, rows top to bottom; channels 0..2 are
 /// R, G, B as display values (0..1 nominal; not clamped, so a bright SH colour may exceed 1), channels
 /// 3.. are the composited latent features h (NPGA eq. 7). The buffer has exactly the layout of the
-/// refinement CNN's <c>[1, 3+L, H, W]</c> input, so it is handed to the network without a copy.
+/// refinement CNN's <c>[1, 3+L, H, W]</c> input (the refiners still copy it into their own input buffer).
 /// </summary>
 public sealed class RenderTarget
 {

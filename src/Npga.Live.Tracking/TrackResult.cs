@@ -4,7 +4,7 @@ using Npga.Live.Tracking.Expression;
 namespace Npga.Live.Tracking;
 
 /// <summary>
-/// The tracker's output for one frame (ARCHITECTURE.md, tracker contract), written as one JSON line of
+/// The tracker's output for one frame (docs/architecture.md, tracker contract), written as one JSON line of
 /// <c>tracks.jsonl</c> with the fields <c>frame</c>, <c>time_s</c>, <c>face</c>, <c>confidence</c>,
 /// <c>faces</c>, <c>landmarks_px</c>, <c>rotation</c>, <c>translation</c>, <c>scale</c>, <c>z_exp</c>,
 /// <c>expression_model</c>, <c>intrinsics</c>. With no face, the pose and code fields are null: a code is

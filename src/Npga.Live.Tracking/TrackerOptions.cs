@@ -18,7 +18,7 @@ public sealed class TrackerOptions
     /// Redraw the eyelid margins with the Iris model from a crop of each eye (MediaPipe's refined face mesh,
     /// <see cref="Landmarks.IrisModel"/>); off by default. Iris reads blinks deeper than FaceMesh, but on d6 its lid
     /// gap also jitters between blinks (r = 0.78 against FaceMesh's), the expression model's eyes then follow it at
-    /// r = 0.78 instead of 0.96, and the default avatar's re-tracked eye transfer on d6 fell from 0.56 to 0.35 (README,
+    /// r = 0.78 instead of 0.96, and the default avatar's re-tracked eye transfer on d6 fell from 0.56 to 0.35 (docs/EXPERIMENTS.md,
     /// "Eyelids read by Iris").
     /// </summary>
     public bool RefineEyes { get; init; }

@@ -14,5 +14,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("photometric_forward", &photometric_forward);
   m.def("laplacian_forward", &laplacian_forward);
   m.def("adam_step", &adam_step);
+  m.def("all_finite", &all_finite);
   m.def("threads", [] { return omp_get_max_threads(); });
 }

@@ -46,3 +46,5 @@ std::vector<torch::Tensor> laplacian_forward(torch::Tensor values, torch::Tensor
 // float32 tensors, in place; step is the step count after this step's increment (1 on the first)
 void adam_step(std::vector<torch::Tensor> params, std::vector<torch::Tensor> grads, std::vector<torch::Tensor> exp_avgs,
                std::vector<torch::Tensor> exp_avg_sqs, double step, double lr, double beta1, double beta2, double eps);
+// whether every value of every tensor is finite (no NaN or infinity); one pass, no temporaries for CPU float32
+bool all_finite(std::vector<torch::Tensor> tensors);

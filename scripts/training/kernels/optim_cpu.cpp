@@ -39,3 +39,19 @@ void adam_step(std::vector<torch::Tensor> params, std::vector<torch::Tensor> gra
     }
   }
 }
+
+bool all_finite(std::vector<torch::Tensor> tensors) {
+  for (const auto& t : tensors) {
+    if (t.scalar_type() != torch::kFloat32 || t.is_cuda() || !t.is_contiguous()) {
+      if (!torch::isfinite(t).all().item<bool>()) return false;
+      continue;
+    }
+    const float* p = t.data_ptr<float>();
+    const int64_t len = t.numel();
+    int bad = 0;
+#pragma omp parallel for simd reduction(| : bad) schedule(static) if (len > 32768)
+    for (int64_t i = 0; i < len; ++i) bad |= !std::isfinite(p[i]);
+    if (bad) return false;
+  }
+  return true;
+}

@@ -3,7 +3,7 @@ using Npga.Live.Tracking.Expression;
 namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>
-/// Turns the tracker's per-frame output into what drives the avatar (ARCHITECTURE.md: "no face: the avatar holds its last
+/// Turns the tracker's per-frame output into what drives the avatar (docs/architecture.md: "no face: the avatar holds its last
 /// state and eases to neutral; never invent a code"). While the face is tracked the avatar takes its code and head
 /// rotation as they are. When the face is lost the avatar starts from the last tracked state and decays towards neutral
 /// with time constant τ in stream time: z_exp(t) = z_last·e^(−t/τ), and the head rotation's angle likewise, about its own

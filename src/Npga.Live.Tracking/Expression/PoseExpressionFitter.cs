@@ -12,7 +12,7 @@ namespace Npga.Live.Tracking.Expression;
 public sealed record PoseExpression(double[] Rotation, double[] Translation, double Scale, float[] ZExp, double ResidualMm);
 
 /// <summary>
-/// Fits head pose and expression code to 468 landmarks (ARCHITECTURE.md, tracker contract).
+/// Fits head pose and expression code to 468 landmarks (docs/architecture.md, tracker contract).
 /// The landmarks (image pixels x→right, y→down, z into the screen) are first flipped to a right-handed
 /// frame (x, −y, −z), in which a frontal, upright head has R ≈ I. Then, alternating <see cref="Iterations"/> times:
 /// (1) the similarity y ≈ s·R·X(z) + t on the stable landmarks (Horn/Umeyama);
