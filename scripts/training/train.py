@@ -229,8 +229,11 @@ class Frames:
         fg = torch.tensor(d["fg"].astype(np.float32))[:, None]
         bg = torch.tensor(background, dtype=torch.float32)[None, :, None, None]
         self.gt = (img * fg + bg * (1 - fg)).to(device)
-        self.head = torch.tensor(d["head"]).bool().to(device)
-        self._head_np = d["head"]
+        # the head mask's definition (datamod.HEAD_MASK); applied here too, so data prepared before it took the largest
+        # connected part agrees with data prepared after
+        head = np.stack([datamod.largest_component(h) for h in d["head"]]).astype(np.uint8)
+        self.head = torch.tensor(head).bool().to(device)
+        self._head_np = head
         self._head_px = {}
         self.z = torch.tensor(d["z"]).to(device)
         self.train_ids = np.nonzero(d["train"])[0]

@@ -111,6 +111,38 @@ public sealed class EvaluationMetricsTests
     }
 
     [Fact]
+    public void HeadMask_KeepsOnlyTheLargestPartOfTheForeground()
+    {
+        // the d14 case: a head and, apart from it, a bottle the segmentation also calls foreground
+        const int w = 12, h = 20;
+        var fg = new float[w * h];
+        for (int y = 2; y < 12; y++)
+            for (int x = 1; x < 6; x++) fg[y * w + x] = 0.9f; // head, 50 pixels
+        for (int y = 4; y < 8; y++)
+            for (int x = 8; x < 11; x++) fg[y * w + x] = 0.9f; // bottle, 12 pixels
+        fg[12 * w + 6] = 0.9f; // touches the head's corner only diagonally: 8-connected, so it stays
+        var lm = new float[468 * 3];
+        lm[3 * HeadMask.Chin + 1] = 30;
+        lm[3 * HeadMask.Forehead + 1] = 0;
+        var mask = HeadMask.Build(fg, w, h, lm, 0.5); // limit 15 + 1.5: rows 0..15
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool head = y is >= 2 and < 12 && x is >= 1 and < 6 || (y == 12 && x == 6);
+                Assert.True(head == (mask[y * w + x] == 1), $"pixel ({x}, {y})");
+            }
+
+        // equal parts: the one met first in raster order (scipy.ndimage.label's numbering, as the trainer's)
+        var two = new byte[] { 1, 0, 1, 0, 0, 0 };
+        HeadMask.KeepLargestComponent(two, 3, 2);
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 0, 0 }, two);
+        var none = new byte[6];
+        HeadMask.KeepLargestComponent(none, 3, 2);
+        Assert.All(none, b => Assert.Equal(0, b));
+        Assert.Throws<ArgumentException>(() => HeadMask.KeepLargestComponent(new byte[5], 3, 2));
+    }
+
+    [Fact]
     public void TrainingCamera_TurnsTheTrackerPoseToOpenCvAxes_AndScalesPerAxis()
     {
         var track = new TrackResult
