@@ -2,7 +2,8 @@
 //
 //   import { NpgaLive } from 'http://HOST/npga-live.js';
 //   const s = await NpgaLive.connect({ server: 'http://HOST', video: document.querySelector('video') });
-//   s.setView(20, -5); s.setExpression([0, 1, 0, 0], 0.8); s.setAvatar('other'); s.stats(); await s.close();
+//   s.setView(20, -5); s.setExpression([0, 1, 0, 0], 0.8); s.setAvatar('other'); s.setBackground('#00ff00');
+//   s.stats(); await s.close();
 //
 // connect() joins first and only then opens the camera, so a busy server never starts the webcam.
 
@@ -325,6 +326,10 @@ export async function connect(o = {}) {
         w = sum > 0 ? w.map((x) => x / sum) : [1, 0, 0, 0];
       }
       return invoke('SetExpression', { weights: w, mix: clamp(mix, 0, 1) });
+    },
+    /** The colour the avatar is drawn on, '#rrggbb', or null for the avatar's own (a colour to key out in a capture tool). */
+    setBackground(colour) {
+      return invoke('SetBackground', colour == null || colour === '' ? null : String(colour));
     },
     stats,
     /** Leaves the session and releases everything connect() made. */

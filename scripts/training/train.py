@@ -124,6 +124,9 @@ def parse_args(argv=None):
     ap.add_argument("--raster-chunk", type=int, default=0, help="elements of one [tiles, K, 256] compositing chunk "
                     "(0: 2^23 on the CPU, 2^26 on CUDA); bounds the rasteriser's memory")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--black-background", action="store_true",
+                    help="train on black only (before: every step draws a random uniform background colour, and the "
+                         "ground truth is the frame composited on it by its foreground mask, as 3DGS's --random_background)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: every core this process may use)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=1000, help="held-out PSNR on --eval-frames frames every this many steps")
@@ -229,6 +232,8 @@ class Frames:
         fg = torch.tensor(d["fg"].astype(np.float32))[:, None]
         bg = torch.tensor(background, dtype=torch.float32)[None, :, None, None]
         self.gt = (img * fg + bg * (1 - fg)).to(device)
+        self.background = tuple(float(c) for c in background)
+        self.fg = fg.to(torch.float16).to(device)  # [T,1,H,W] for gt_on
         # the head mask's definition (datamod.HEAD_MASK); applied here too, so data prepared before it took the largest
         # connected part agrees with data prepared after
         head = np.stack([datamod.largest_component(h) for h in d["head"]]).astype(np.uint8)
@@ -242,6 +247,13 @@ class Frames:
         intr = meta["intrinsics"]
         self.cams = [Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], d["R"][i], d["t"][i]) for i in range(len(d["R"]))]
         self.frame = d["frame"]
+
+    def gt_on(self, i, background):
+        """Frame i composited on another background colour (3 values 0-1) by its foreground mask, [3,H,W]."""
+        if tuple(background) == self.background:
+            return self.gt[i]
+        d = torch.tensor(background, dtype=torch.float32, device=self.gt.device) - torch.tensor(self.background, device=self.gt.device)
+        return self.gt[i] + d[:, None, None] * (1 - self.fg[i].float())
 
     def head_pixels(self, i):
         """(rows, cols) of frame i's head-mask pixels (numpy, cached)."""
@@ -311,7 +323,7 @@ def train_step(model, frames, i, a, nbr, background, rng, timer):
     part is timed on its own: F, G -> compose -> splatting -> CNN (on a crop, --cnn-crop) -> losses, then backward in
     reverse through the same boundaries. Leaves the gradients in the parameters; returns (image loss, total loss,
     proj dict with uv.grad for density control)."""
-    cam, gt = frames.cams[i], frames.gt[i]
+    cam, gt = frames.cams[i], frames.gt_on(i, background)
     z = frames.z[i].reshape(1, -1)
     with timer("F fwd"):
         c = model.canonical()
@@ -561,7 +573,11 @@ def main(argv=None):
             timer.ms = {}
             set_learning_rates(opt, step, a)
             i = int(rng.choice(frames.train_ids))
-            l_img, l_total, proj = train_step(model, frames, i, a, nbr, background, rng, timer)
+            # a random background each step (unless --black-background): a Gaussian the background shows through
+            # costs the loss on every colour but black, so the hair and the head's edge are drawn opaque where the
+            # person is (on black only they may stay see-through, invisible until a capture tool keys another colour in)
+            bg_step = background if a.black_background else tuple(float(c) for c in rng.random(3))
+            l_img, l_total, proj = train_step(model, frames, i, a, nbr, bg_step, rng, timer)
             cam = frames.cams[i]
             if proj["uv"].grad is not None and step < densify_until:
                 with timer("density"):

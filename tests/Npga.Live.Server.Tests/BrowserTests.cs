@@ -237,6 +237,62 @@ public class BrowserTests
     }
 
     [Fact]
+    public async Task The_bare_view_shows_the_avatar_alone_on_a_chosen_colour_or_keyed_transparent()
+    {
+        if (Skip(out var clip)) return;
+        using var webcam = new WebcamFolder();
+        webcam.Write(clip, maxFrames: 90);
+        await using var server = await TestServer.Start();
+        using var browser = new LiveBrowser(webcam.Y4m);
+
+        // A solid colour: the server draws the avatar on it.
+        var solid = browser.Open(new Uri(server.Url, "/obs.html?bg=%23ff00ff"));
+        solid.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 10, TimeSpan.FromSeconds(60), "bare view video");
+        Thread.Sleep(1000); // a few frames drawn after SetBackground
+        var frame = ReadPng(solid.GrabFrame() ?? throw new InvalidOperationException("no frame to grab"), webcam.Dir);
+        Assert.Equal((512, 512), (frame.Width, frame.Height));
+        foreach (var (x, y) in new[] { (6, 6), (frame.Width - 7, 6) })
+        {
+            var (r, g, b) = Pixel(frame, x, y);
+            Assert.True(r > 200 && g < 60 && b > 200, $"corner ({x}, {y}) is ({r}, {g}, {b}), not the magenta asked for");
+        }
+        var (cr, cg, cb) = Pixel(frame, frame.Width / 2, frame.Height / 2);
+        Assert.False(cr > 200 && cg < 60 && cb > 200, "the centre of the frame, the face, is background");
+        Assert.Equal(0.0, solid.Eval("document.getElementById('avatar').getBoundingClientRect().left")?.GetDouble());
+        var repoArtifacts = Path.Combine(RepoPaths.RequireRoot(), "artifacts");
+        Directory.CreateDirectory(repoArtifacts);
+        File.WriteAllBytes(Path.Combine(repoArtifacts, "obs-view.png"), solid.Screenshot());
+
+        // Transparent: drawn on green by the server, keyed to alpha by the page.
+        var keyed = browser.Open(new Uri(server.Url, "/obs.html?bg=transparent"));
+        solid.Close(); // not the last tab: closing that one would end the browser
+        keyed.WaitFor(s => s.GetProperty("keyedFrames").GetInt64() > 10, TimeSpan.FromSeconds(60), "keyed frames");
+        Thread.Sleep(1000);
+        var alpha = keyed.Eval("""
+            (() => {
+              const c = document.getElementById('keyed'), w = c.width, h = c.height;
+              const d = c.getContext('2d').getImageData(0, 0, w, h).data;
+              let clear = 0, opaque = 0;
+              for (let i = 3; i < d.length; i += 4) { if (d[i] === 0) clear++; else if (d[i] === 255) opaque++; }
+              const at = (x, y) => d[(y * w + x) * 4 + 3];
+              return { w, h, clear: clear / (w * h), opaque: opaque / (w * h), corner: at(6, 6), centre: at(w >> 1, h >> 1),
+                       pageBackground: getComputedStyle(document.body).backgroundColor };
+            })()
+            """)!.Value;
+        Console.WriteLine($"bare view: solid corner {Pixel(frame, 6, 6)}, keyed {alpha.GetRawText()}");
+        Assert.Equal(0, alpha.GetProperty("corner").GetInt32());
+        Assert.Equal(255, alpha.GetProperty("centre").GetInt32());
+        Assert.True(alpha.GetProperty("clear").GetDouble() > 0.2 && alpha.GetProperty("opaque").GetDouble() > 0.2, $"keyed alpha: {alpha.GetRawText()}");
+        Assert.Equal("rgba(0, 0, 0, 0)", alpha.GetProperty("pageBackground").GetString());
+    }
+
+    private static (int R, int G, int B) Pixel(RgbImage image, int x, int y)
+    {
+        int o = 3 * (y * image.Width + x);
+        return (image.Pixels[o], image.Pixels[o + 1], image.Pixels[o + 2]);
+    }
+
+    [Fact]
     public async Task Kiosk_mode_shows_its_idle_screen_when_nobody_is_in_front_of_the_camera()
     {
         if (Skip(out _)) return;

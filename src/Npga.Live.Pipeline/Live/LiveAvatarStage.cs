@@ -101,9 +101,15 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
             for (int k = 0; k < _z.Length; k++) _z[k] = (1 - mix) * drive.ZExp[k] + mix * _pad[k];
             z = _z;
         }
+        var bg = _renderer.Target.Background;
+        var want = state.Background ?? _ownBackground;
+        if (bg[0] != want[0] || bg[1] != want[1] || bg[2] != want[2]) _renderer.Target.Background = [want[0], want[1], want[2]];
         _renderer.RenderTurned(z, drive.Rotation, _camera, output);
         return _renderer.LastTimings;
     }
+
+    /// <summary>The current avatar's own background (its manifest's), RGB 0–1.</summary>
+    private float[] _ownBackground = [];
 
     private string? _failedId;
 
@@ -129,8 +135,14 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         }
     }
 
-    private AvatarFrameRenderer Create(AvatarPackage package, int width, int height) =>
-        AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
+    /// <summary>A renderer for <paramref name="package"/>; remembers the package's own background (the one drawn while the
+    /// viewer has set none).</summary>
+    private AvatarFrameRenderer Create(AvatarPackage package, int width, int height)
+    {
+        var renderer = AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
+        _ownBackground = (float[])renderer.Target.Background.Clone();
+        return renderer;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _renderer.Dispose();

@@ -2,7 +2,8 @@ namespace Npga.Live.Pipeline.Live;
 
 /// <summary>
 /// What the viewer of a live session controls, set from the signaling thread and read by the render thread between
-/// frames: the orbit of the view round the avatar's head, the expression pad, and the avatar asked for. Every setter
+/// frames: the orbit of the view round the avatar's head, the expression pad, the background colour and the avatar asked
+/// for. Every setter
 /// validates and clamps; a read sees one whole snapshot (<see cref="Snapshot"/>).
 /// </summary>
 public sealed class LiveControls
@@ -14,7 +15,7 @@ public sealed class LiveControls
     public const double MaxPitchDeg = 40;
 
     private readonly object _lock = new();
-    private LiveControlState _state = new(0, 0, null, 0, null);
+    private LiveControlState _state = new(0, 0, null, 0, null, null);
 
     /// <summary>The current settings as one consistent value.</summary>
     public LiveControlState Snapshot
@@ -52,6 +53,19 @@ public sealed class LiveControls
         lock (_lock) _state = _state with { PadWeights = w, PadMix = w is null ? 0 : mix };
     }
 
+    /// <summary>
+    /// Sets the colour the avatar is composited on, RGB 0–1 as the frame's values (the renderer's C + T·background, before the CNN), or
+    /// null for the avatar's own (its manifest's <c>background</c>). A capture tool keys a solid colour out (OBS's chroma
+    /// key, or the bare view's transparent mode, web/obs.html).
+    /// </summary>
+    /// <exception cref="ArgumentException">Not 3 values, or a value outside [0, 1] or not finite.</exception>
+    public void SetBackground(float[]? rgb)
+    {
+        if (rgb is not null && (rgb.Length != 3 || rgb.Any(v => !float.IsFinite(v) || v < 0 || v > 1)))
+            throw new ArgumentException("a background is 3 values between 0 and 1 (red, green, blue)");
+        lock (_lock) _state = _state with { Background = rgb is null ? null : [rgb[0], rgb[1], rgb[2]] };
+    }
+
     /// <summary>Asks for another avatar (applied by the render stage before its next frame).</summary>
     public void RequestAvatar(string id)
     {
@@ -66,4 +80,5 @@ public sealed class LiveControls
 /// <param name="PadWeights">The pad's 4 weights (sum 1), or null when the pad is off.</param>
 /// <param name="PadMix">Share of the pad's code in the drive, 0–1.</param>
 /// <param name="AvatarId">The avatar asked for, or null for the session's first one.</param>
-public sealed record LiveControlState(double YawDeg, double PitchDeg, float[]? PadWeights, double PadMix, string? AvatarId);
+/// <param name="Background">The background colour, RGB 0–1, or null for the avatar's own.</param>
+public sealed record LiveControlState(double YawDeg, double PitchDeg, float[]? PadWeights, double PadMix, string? AvatarId, float[]? Background);

@@ -124,6 +124,24 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
         }
     }
 
+    /// <summary>
+    /// The colour the avatar is drawn on, <c>#rrggbb</c> (sRGB hex, as CSS writes it), or null / empty for the avatar's own:
+    /// a solid colour for capture tools to key out (OBS's chroma key; the bare view's transparent mode, web/obs.html).
+    /// </summary>
+    /// <exception cref="HubException">No session, or a colour that is not <c>#rrggbb</c>.</exception>
+    public void SetBackground(string? colour)
+    {
+        var session = Require();
+        if (string.IsNullOrEmpty(colour))
+        {
+            session.Controls.SetBackground(null);
+            return;
+        }
+        if (colour.Length != 7 || colour[0] != '#' || !int.TryParse(colour.AsSpan(1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out int rgb))
+            throw new HubException($"a background is #rrggbb, not '{Trim(colour)}'");
+        session.Controls.SetBackground([(rgb >> 16 & 255) / 255f, (rgb >> 8 & 255) / 255f, (rgb & 255) / 255f]);
+    }
+
     /// <summary>Ends this connection's session (the page may Join again).</summary>
     public void Leave() => sessions.End(Context.ConnectionId, "left");
 
