@@ -192,8 +192,7 @@ public sealed class AvatarDynamicsTests(AvatarFixture fx, ITestOutputHelper outp
             var z = Reference.RandomCode(Fixtures.K, 200 + frame, 2);
             split.Pose(z, r, t, a);
             whole.Pose(z, r, t, b);
-            foreach (var (x, y, name) in new[] { (a.Means, b.Means, "Means"), (a.Rotations, b.Rotations, "Rotations"), (a.LogScales, b.LogScales, "LogScales"),
-                         (a.OpacityLogits, b.OpacityLogits, "OpacityLogits"), (a.Sh, b.Sh, "Sh"), (a.Latents, b.Latents, "Latents") })
+            foreach (var (x, y, name) in Attributes(a, b))
                 Assert.True(Reference.MaxAbsDiff(x, y) <= 1e-5, $"{name}: split and whole differ by {Reference.MaxAbsDiff(x, y):G3}");
             fS.Add(split.LastTimings.FMs); gS.Add(split.LastTimings.GMs);
             fW.Add(whole.LastTimings.FMs); gW.Add(whole.LastTimings.GMs);
@@ -204,6 +203,13 @@ public sealed class AvatarDynamicsTests(AvatarFixture fx, ITestOutputHelper outp
                          $"saving {(fW.Min() + gW.Min()) - (fS.Min() + gS.Min()):F2} ms per frame " +
                          $"(setup: split {split.SetupMs:F0} ms, whole {whole.SetupMs:F0} ms)");
     }
+
+    /// <summary>The posed attributes of two clouds side by side, with their names.</summary>
+    private static (float[] A, float[] B, string Name)[] Attributes(GaussianCloud a, GaussianCloud b) =>
+    [
+        (a.Means, b.Means, "Means"), (a.Rotations, b.Rotations, "Rotations"), (a.LogScales, b.LogScales, "LogScales"),
+        (a.OpacityLogits, b.OpacityLogits, "OpacityLogits"), (a.Sh, b.Sh, "Sh"), (a.Latents, b.Latents, "Latents"),
+    ];
 
     [Fact]
     public void GBesideFGivesTheSameBitsAsGAfterF()
@@ -220,8 +226,7 @@ public sealed class AvatarDynamicsTests(AvatarFixture fx, ITestOutputHelper outp
             var z = Reference.RandomCode(Fixtures.K, 300 + frame, 2);
             beside.Pose(z, r, t, a);
             after.Pose(z, r, t, b);
-            foreach (var (x, y, name) in new[] { (a.Means, b.Means, "Means"), (a.Rotations, b.Rotations, "Rotations"), (a.LogScales, b.LogScales, "LogScales"),
-                         (a.OpacityLogits, b.OpacityLogits, "OpacityLogits"), (a.Sh, b.Sh, "Sh"), (a.Latents, b.Latents, "Latents") })
+            foreach (var (x, y, name) in Attributes(a, b))
                 Assert.True(x.AsSpan().SequenceEqual(y), $"{name}: G beside F and G after F differ");
             Assert.True(beside.LastTimings.GMs > 0 && after.LastTimings.GMs > 0);
             Assert.True(after.LastTimings.TotalMs >= after.LastTimings.FMs + after.LastTimings.GMs);
