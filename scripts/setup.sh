@@ -3,8 +3,10 @@
 # Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion and avatar training (CPU PyTorch, with
 # OpenBLAS, and what its C++ extensions build with: libtorch-dev, pybind11, oneDNN, ninja), Node.js, iproute2 for the
 # tests' network namespace, Chromium and ChromeDriver for the browser tests),
-# npm packages (ONNX Runtime's native library, the MediaPipe face models, TF.js for parity checks;
-# install scripts disabled), the tracker's ONNX models (converted when missing), the training kernels, and the .NET build.
+# npm packages (the MediaPipe face models, TF.js for parity checks, onnxruntime-node for the Node scripts that run
+# ONNX models: the trainer's selfie segmentation, the converter checks; install scripts disabled), the tracker's ONNX
+# models (converted when missing), the training kernels, and the .NET build (its restore fetches ONNX Runtime from
+# NuGet: Microsoft.ML.OnnxRuntime, or Microsoft.ML.OnnxRuntime.Gpu.Linux with `dotnet build -p:NpgaGpu=true`).
 # The .NET 10 SDK itself is not in Debian's archive: it must already be on PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the small ONNX models that tests/Npga.Live.Onnx.Tests runs through the project's ORT binding.
+"""Writes the small ONNX models that tests/Npga.Live.Onnx.Tests runs through the project's ORT adapter (Npga.Live.Onnx).
 
 Run with Debian's interpreter (python3-onnx, python3-numpy), not a pyenv one:
 

@@ -57,13 +57,12 @@ public sealed class AvatarPackage
     /// <param name="directory">The package directory.</param>
     /// <param name="expectedExpressionModelId">The expression model whose codes the caller will drive the avatar with (e.g.
     /// <c>mp468-pca-v1</c>); null to accept any.</param>
-    /// <param name="runtime">The ONNX Runtime that checks the networks; null for <see cref="OrtRuntime.Shared"/>.</param>
     /// <returns>The manifest, the canonical cloud and the network paths.</returns>
     /// <exception cref="AvatarFormatException">Anything wrong with the package, and a package driven by another expression model
     /// ("avatar X is driven by codes of Y, not Z"); the message names the file and the problem (ORT's own message for an
     /// ONNX file ORT cannot load).</exception>
-    /// <exception cref="DllNotFoundException">No <paramref name="runtime"/> given and the default ONNX Runtime library is missing.</exception>
-    public static AvatarPackage Load(string directory, string? expectedExpressionModelId = null, OrtRuntime? runtime = null)
+    /// <exception cref="DllNotFoundException">ONNX Runtime's native library does not load (<see cref="OrtRuntime.Shared"/>).</exception>
+    public static AvatarPackage Load(string directory, string? expectedExpressionModelId = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var dir = Path.GetFullPath(directory);
@@ -91,7 +90,7 @@ public sealed class AvatarPackage
             throw new AvatarFormatException(plyPath,
                 $"has {cloud.LatentDim} latent_* properties but avatar.json says latent_dim {manifest.LatentDim}");
 
-        var networks = CheckNetworks(dir, manifest, cloud.Count, runtime);
+        var networks = CheckNetworks(dir, manifest, cloud.Count);
         return new AvatarPackage(dir, manifest, cloud, networks);
     }
 
@@ -151,7 +150,7 @@ public sealed class AvatarPackage
         $"{Manifest.Name} ({Canonical.Count} Gaussians, SH {Manifest.ShDegree}, D {Manifest.FeatureDim}, L {Manifest.LatentDim}, " +
         $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
 
-    private static AvatarNetworkFiles CheckNetworks(string dir, AvatarManifest m, int n, OrtRuntime? runtime)
+    private static AvatarNetworkFiles CheckNetworks(string dir, AvatarManifest m, int n)
     {
         var net = m.Networks;
         int d = m.FeatureDim, k = m.ExpressionModel.K, l = m.LatentDim;
@@ -159,36 +158,36 @@ public sealed class AvatarPackage
         var fOut = NetworkContract.FOutputs(n);
         var gOut = NetworkContract.GOutputs(n, m.ShDegree, l);
 
-        var f = CheckOne(dir, net.F, "networks.F", "F (deformation prior, NPGA eq. 4)", fIn, fOut, runtime, out _);
+        var f = CheckOne(dir, net.F, "networks.F", "F (deformation prior, NPGA eq. 4)", fIn, fOut, out _);
         string? fPre = null, fPost = null, g = null, gPre = null, gPost = null, cnn = null;
         if (net.FSplit is { } fs)
-            (fPre, fPost) = CheckSplit(dir, fs, "F_split", "F", fOut, n, d, k, runtime);
+            (fPre, fPost) = CheckSplit(dir, fs, "F_split", "F", fOut, n, d, k);
         if (net.G is not null)
         {
-            g = CheckOne(dir, net.G, "networks.G", "G (detail network, NPGA eq. 5)", fIn, gOut, runtime, out _);
+            g = CheckOne(dir, net.G, "networks.G", "G (detail network, NPGA eq. 5)", fIn, gOut, out _);
             if (net.GSplit is { } gs)
-                (gPre, gPost) = CheckSplit(dir, gs, "G_split", "G", gOut, n, d, k, runtime);
+                (gPre, gPost) = CheckSplit(dir, gs, "G_split", "G", gOut, n, d, k);
         }
         if (net.Cnn is not null)
             cnn = CheckOne(dir, net.Cnn, "networks.cnn", "cnn (screen-space refinement, NPGA eq. 7)",
-                NetworkContract.CnnInputs(l), NetworkContract.CnnOutputs(), runtime, out _);
+                NetworkContract.CnnInputs(l), NetworkContract.CnnOutputs(), out _);
         return new AvatarNetworkFiles(f, g, cnn, fPre, fPost, gPre, gPost);
     }
 
     private static (string Pre, string Post) CheckSplit(string dir, string[] files, string field, string whole,
-        ContractTensor[] outputs, int n, int d, int k, OrtRuntime? runtime)
+        ContractTensor[] outputs, int n, int d, int k)
     {
         var pre = CheckOne(dir, files[0], $"networks.{field}[0]", $"{whole}_pre (first part of {whole} split at export)",
-            NetworkContract.PreInputs(n, d), NetworkContract.PreOutputs(n), runtime, out var preSession);
+            NetworkContract.PreInputs(n, d), NetworkContract.PreOutputs(n), out var preSession);
         var hidden = preSession.Outputs.First(o => o.Name == "h0").Shape[1];
         var post = CheckOne(dir, files[1], $"networks.{field}[1]", $"{whole}_post (second part of {whole} split at export; h0 from {files[0]})",
-            NetworkContract.PostInputs(n, hidden, k), outputs, runtime, out _);
+            NetworkContract.PostInputs(n, hidden, k), outputs, out _);
         return (pre, post);
     }
 
     /// <summary>Existence, readability, loadability by ORT, and the contract; returns the full path.</summary>
     private static string CheckOne(string dir, string name, string field, string role, ContractTensor[] inputs, ContractTensor[] outputs,
-        OrtRuntime? runtime, out OrtSessionInfo session)
+        out OrtSessionInfo session)
     {
         var path = Path.Combine(dir, name);
         if (System.IO.Directory.Exists(path))
@@ -208,7 +207,7 @@ public sealed class AvatarPackage
         OrtSession s;
         try
         {
-            s = new OrtSession(path, new OrtSessionOptions { IntraOpThreads = 1 }, runtime);
+            s = new OrtSession(path, new OrtSessionOptions { IntraOpThreads = 1 });
         }
         catch (OrtException e)
         {

@@ -1,65 +1,70 @@
-using Npga.Live.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Npga.Live.Onnx;
 
 /// <summary>
 /// The hot path of an <see cref="OrtSession"/>: float32 input and output buffers of fixed shape, allocated once
 /// (pinned, <c>GC.AllocateArray(pinned: true)</c>) and wrapped once as ORT tensors
-/// (<c>CreateTensorWithDataAsOrtValue</c>). <see cref="Run"/> hands ORT the pre-created output tensors, so ORT
-/// writes the results straight into the output buffers and a run allocates nothing on the managed heap.
+/// (<see cref="OrtValue.CreateTensorValueFromMemory{T}(T[], long[])"/>). On the CPU they are bound once to an
+/// <see cref="OrtIoBinding"/>, so <see cref="Run"/> (<see cref="InferenceSession.RunWithBinding"/>) reads the inputs
+/// and writes the results straight from and into the buffers and allocates nothing on the managed heap. With CUDA
+/// active, ORT copies bound inputs to the device when they are bound, not when they run, so there <see cref="Run"/>
+/// hands the same tensors to <see cref="InferenceSession"/>'s Run with pre-allocated outputs, which copies them every
+/// run (and allocates a few small arrays of native pointers).
 /// Not thread-safe: one runner per thread (the session may be shared). Made by <see cref="OrtSession.CreateRunner"/>.
 /// </summary>
-public sealed unsafe class OrtRunner : IDisposable
+public sealed class OrtRunner : IDisposable
 {
     private readonly OrtSession _session;
-    private readonly OrtApi _api;
-    private readonly IntPtr _sessionPtr;
+    private readonly InferenceSession _inference;
+    private readonly RunOptions _runOptions;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly long[][] _inputShapes;
     private readonly long[][] _outputShapes;
     private readonly float[][] _inputs;
     private readonly float[][] _outputs;
-    private readonly OrtValueHandle[] _inputValues;
-    private readonly OrtValueHandle[] _outputValues;
-    private readonly IntPtr[] _inputNamePtrs;
-    private readonly IntPtr[] _inputValuePtrs;
-    private readonly IntPtr[] _outputNamePtrs;
-    private readonly IntPtr[] _outputValuePtrs;
+    private readonly OrtValue?[] _inputValues;
+    private readonly OrtValue?[] _outputValues;
+    private readonly OrtIoBinding? _binding;
     private readonly Dictionary<string, int> _inputIndex;
     private readonly Dictionary<string, int> _outputIndex;
-    private bool _sessionReferenced;
     private int _disposed;
 
-    internal OrtRunner(OrtSession session, (string Name, long[] Shape, IntPtr NamePtr)[] inputs, (string Name, long[] Shape, IntPtr NamePtr)[] outputs)
+    internal OrtRunner(OrtSession session, (string Name, long[] Shape)[] inputs, (string Name, long[] Shape)[] outputs)
     {
+        // Keep the native session alive for as long as this runner may run, even if the session is disposed first.
+        session.AddReference();
         _session = session;
-        _api = session.Api;
+        _inference = session.Inference;
+        _runOptions = new RunOptions();
         _inputNames = inputs.Select(b => b.Name).ToArray();
         _outputNames = outputs.Select(b => b.Name).ToArray();
         _inputShapes = inputs.Select(b => b.Shape).ToArray();
         _outputShapes = outputs.Select(b => b.Shape).ToArray();
         _inputIndex = Index(_inputNames);
         _outputIndex = Index(_outputNames);
-        _inputNamePtrs = GC.AllocateArray<IntPtr>(inputs.Length, pinned: true);
-        _outputNamePtrs = GC.AllocateArray<IntPtr>(outputs.Length, pinned: true);
-        _inputValuePtrs = GC.AllocateArray<IntPtr>(inputs.Length, pinned: true);
-        _outputValuePtrs = GC.AllocateArray<IntPtr>(outputs.Length, pinned: true);
         _inputs = new float[inputs.Length][];
         _outputs = new float[outputs.Length][];
-        _inputValues = new OrtValueHandle[inputs.Length];
-        _outputValues = new OrtValueHandle[outputs.Length];
-
-        // Keep the native session alive for as long as this runner may call Run, even if the session is disposed first.
-        var handle = session.Handle;
-        handle.DangerousAddRef(ref _sessionReferenced);
-        _sessionPtr = handle.DangerousGetHandle();
+        _inputValues = new OrtValue?[inputs.Length];
+        _outputValues = new OrtValue?[outputs.Length];
+        var operation = "CreateTensorValueFromMemory";
         try
         {
-            for (var i = 0; i < inputs.Length; i++)
-                Bind(inputs[i], "inputs", _inputs, _inputValues, _inputNamePtrs, _inputValuePtrs, i);
-            for (var j = 0; j < outputs.Length; j++)
-                Bind(outputs[j], "outputs", _outputs, _outputValues, _outputNamePtrs, _outputValuePtrs, j);
+            for (var i = 0; i < inputs.Length; i++) Wrap(inputs[i], "inputs", _inputs, _inputValues, i);
+            for (var j = 0; j < outputs.Length; j++) Wrap(outputs[j], "outputs", _outputs, _outputValues, j);
+            if (!session.ActiveProviders.Contains(OrtSession.CudaProvider))
+            {
+                operation = "BindInput/BindOutput";
+                _binding = _inference.CreateIoBinding();
+                for (var i = 0; i < inputs.Length; i++) _binding.BindInput(_inputNames[i], _inputValues[i]!);
+                for (var j = 0; j < outputs.Length; j++) _binding.BindOutput(_outputNames[j], _outputValues[j]!);
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            Dispose();
+            throw OrtException.From(e, operation);
         }
         catch
         {
@@ -67,9 +72,6 @@ public sealed unsafe class OrtRunner : IDisposable
             throw;
         }
     }
-
-    /// <summary>Finalizer: gives back the runner's hold on the native session if <see cref="Dispose"/> was never called.</summary>
-    ~OrtRunner() => ReleaseSession();
 
     /// <summary>The bound inputs' names, in binding order (the order of <see cref="Input(int)"/>).</summary>
     public IReadOnlyList<string> InputNames => _inputNames;
@@ -115,27 +117,32 @@ public sealed unsafe class OrtRunner : IDisposable
         return _outputs[index];
     }
 
-    /// <summary>Runs the model on the current input buffers, writing the output buffers. Allocates nothing when it succeeds.</summary>
+    /// <summary>Runs the model on the current input buffers, writing the output buffers. Allocates nothing on the CPU when it succeeds.</summary>
     /// <exception cref="OrtException">ORT failed the run (for instance, the bound output shape is not what the model produces); carries ORT's message.</exception>
     /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
     public void Run()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        fixed (IntPtr* inNames = _inputNamePtrs, inValues = _inputValuePtrs, outNames = _outputNamePtrs, outValues = _outputValuePtrs)
+        try
         {
-            _api.Check(_api.Run(_sessionPtr, IntPtr.Zero, inNames, inValues, (nuint)_inputValuePtrs.Length,
-                outNames, (nuint)_outputValuePtrs.Length, outValues), "Run");
+            if (_binding is not null) _inference.RunWithBinding(_runOptions, _binding);
+            else _inference.Run(_runOptions, _inputNames, _inputValues!, _outputNames, _outputValues!);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, "Run");
         }
     }
 
-    /// <summary>Releases the ORT tensors and the runner's hold on the session. Safe to call twice.</summary>
+    /// <summary>Releases the binding, the ORT tensors and the runner's hold on the session. Safe to call twice.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _binding?.Dispose();
         foreach (var v in _inputValues) v?.Dispose();
         foreach (var v in _outputValues) v?.Dispose();
-        ReleaseSession();
-        GC.SuppressFinalize(this);
+        _runOptions.Dispose();
+        _session.ReleaseReference();
     }
 
     /// <inheritdoc />
@@ -143,23 +150,11 @@ public sealed unsafe class OrtRunner : IDisposable
         $"OrtRunner(in: {string.Join("; ", _inputNames.Select((n, i) => $"{n}[{string.Join(",", _inputShapes[i])}]"))}; " +
         $"out: {string.Join("; ", _outputNames.Select((n, i) => $"{n}[{string.Join(",", _outputShapes[i])}]"))})";
 
-    private void Bind((string Name, long[] Shape, IntPtr NamePtr) binding, string paramName, float[][] buffers,
-        OrtValueHandle[] values, IntPtr[] namePtrs, IntPtr[] valuePtrs, int i)
+    private static void Wrap((string Name, long[] Shape) binding, string paramName, float[][] buffers, OrtValue?[] values, int i)
     {
-        var count = OrtSession.ElementCount(binding.Shape, binding.Name, paramName);
-        var buffer = GC.AllocateArray<float>(count, pinned: true);
+        var buffer = GC.AllocateArray<float>(OrtSession.ElementCount(binding.Shape, binding.Name, paramName), pinned: true);
         buffers[i] = buffer;
-        fixed (float* data = buffer)
-            values[i] = _session.CreateTensor((IntPtr)data, (nuint)count * sizeof(float), binding.Shape, OrtElementType.Float);
-        namePtrs[i] = binding.NamePtr;
-        valuePtrs[i] = values[i].DangerousGetHandle();
-    }
-
-    private void ReleaseSession()
-    {
-        if (!_sessionReferenced) return;
-        _sessionReferenced = false;
-        _session.Handle.DangerousRelease();
+        values[i] = OrtValue.CreateTensorValueFromMemory(buffer, binding.Shape);
     }
 
     private static int Find(Dictionary<string, int> index, string name, string role)

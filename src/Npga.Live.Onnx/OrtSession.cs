@@ -1,15 +1,14 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Npga.Live.Onnx.Native;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Npga.Live.Onnx;
 
 /// <summary>
-/// A model loaded into ONNX Runtime (<c>OrtSession</c>), with its input and output metadata. <see cref="Run"/>
-/// is thread-safe: several threads may run one session at once. For a per-frame loop use
+/// A model loaded into ONNX Runtime (the package's <see cref="InferenceSession"/>), with its input and output
+/// metadata. <see cref="Run"/> is thread-safe: several threads may run one session at once. For a per-frame loop use
 /// <see cref="CreateRunner"/>, which binds fixed-shape buffers once and then runs without allocating.
 /// </summary>
-public sealed unsafe class OrtSession : IDisposable
+public sealed class OrtSession : IDisposable
 {
     /// <summary>The provider name ORT gives its CUDA execution provider.</summary>
     public const string CudaProvider = "CUDAExecutionProvider";
@@ -17,64 +16,48 @@ public sealed unsafe class OrtSession : IDisposable
     /// <summary>The provider name ORT gives its CPU execution provider.</summary>
     public const string CpuProvider = "CPUExecutionProvider";
 
-    private readonly OrtApi _api;
-    private readonly OrtSessionHandle _handle;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly Dictionary<string, int> _inputIndex;
     private readonly Dictionary<string, int> _outputIndex;
-    private readonly IntPtr[] _inputNamePtrs;   // into pinned UTF-8 arrays, kept alive by _names
-    private readonly IntPtr[] _outputNamePtrs;
-    private readonly List<byte[]> _names = [];
+    private int _references = 1; // this object's own, plus one per live OrtRunner
+    private int _disposed;
 
     /// <summary>Loads the model file at <paramref name="modelPath"/>.</summary>
     /// <param name="modelPath">Path of an .onnx file (external-data files are looked up beside it).</param>
     /// <param name="options">Threading, optimization and provider choices; null for the defaults.</param>
-    /// <param name="runtime">The ONNX Runtime to use; null for <see cref="OrtRuntime.Shared"/>.</param>
     /// <exception cref="FileNotFoundException">No file at <paramref name="modelPath"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative thread count or CUDA device id.</exception>
     /// <exception cref="OrtException">ORT refused the model (not ONNX, truncated, unknown operator, ...); carries ORT's message.</exception>
-    /// <exception cref="DllNotFoundException">No runtime given and the default library is missing.</exception>
-    public OrtSession(string modelPath, OrtSessionOptions? options = null, OrtRuntime? runtime = null)
-        : this(CreateFromFile(modelPath, options, runtime))
+    /// <exception cref="DllNotFoundException">ONNX Runtime's native library does not load (<see cref="OrtRuntime.Shared"/>).</exception>
+    public OrtSession(string modelPath, OrtSessionOptions? options = null)
+        : this(CreateFromFile(modelPath, options))
     {
     }
 
-    /// <summary>Loads a model from its serialized bytes (the content of an .onnx file); the bytes are copied by ORT.</summary>
+    /// <summary>Loads a model from its serialized bytes (the content of an .onnx file); the bytes are copied.</summary>
     /// <param name="model">The ONNX protobuf bytes; must not be empty.</param>
     /// <param name="options">Threading, optimization and provider choices; null for the defaults.</param>
-    /// <param name="runtime">The ONNX Runtime to use; null for <see cref="OrtRuntime.Shared"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="model"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative thread count or CUDA device id.</exception>
     /// <exception cref="OrtException">ORT refused the model; carries ORT's message.</exception>
-    /// <exception cref="DllNotFoundException">No runtime given and the default library is missing.</exception>
-    public OrtSession(ReadOnlySpan<byte> model, OrtSessionOptions? options = null, OrtRuntime? runtime = null)
-        : this(CreateFromBytes(model, options, runtime))
+    /// <exception cref="DllNotFoundException">ONNX Runtime's native library does not load (<see cref="OrtRuntime.Shared"/>).</exception>
+    public OrtSession(ReadOnlySpan<byte> model, OrtSessionOptions? options = null)
+        : this(CreateFromBytes(model, options))
     {
     }
 
     private OrtSession(Created created)
     {
-        Runtime = created.Runtime;
-        _api = created.Runtime.Api;
-        _handle = created.Handle;
+        _session = created.Session;
         ModelPath = created.ModelPath;
         ActiveProviders = created.ActiveProviders;
         CudaUnavailableReason = created.CudaUnavailableReason;
-        try
-        {
-            Inputs = ReadNodes(isInput: true, out _inputNamePtrs);
-            Outputs = ReadNodes(isInput: false, out _outputNamePtrs);
-        }
-        catch
-        {
-            _handle.Dispose();
-            throw;
-        }
+        Inputs = ReadNodes(_session.InputNames, _session.InputMetadata);
+        Outputs = ReadNodes(_session.OutputNames, _session.OutputMetadata);
         _inputIndex = IndexByName(Inputs);
         _outputIndex = IndexByName(Outputs);
     }
-
-    /// <summary>The runtime this session was created with.</summary>
-    public OrtRuntime Runtime { get; }
 
     /// <summary>The model file, or null when the session was made from bytes.</summary>
     public string? ModelPath { get; }
@@ -97,9 +80,8 @@ public sealed unsafe class OrtSession : IDisposable
     /// </summary>
     public string? CudaUnavailableReason { get; }
 
-    internal OrtApi Api => _api;
-
-    internal OrtSessionHandle Handle => _handle;
+    /// <summary>The package's session, for <see cref="OrtRunner"/>; valid while a reference is held.</summary>
+    internal InferenceSession Inference => _session;
 
     /// <summary>
     /// Runs the model once. Allocating convenience path: inputs are wrapped without copying, outputs are copied
@@ -115,56 +97,42 @@ public sealed unsafe class OrtSession : IDisposable
     public IReadOnlyDictionary<string, OrtTensor> Run(IReadOnlyList<OrtTensor> inputs, IReadOnlyList<string>? outputNames = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ValidateInputs(inputs);
         var outputs = ResolveOutputs(outputNames);
 
-        var n = inputs.Count;
-        var m = outputs.Length;
-        var pins = new GCHandle[n];
-        var inputValues = new OrtValueHandle?[n];
-        var inputNamePtrs = new IntPtr[n];
-        var inputValuePtrs = new IntPtr[n];
-        var outputNamePtrs = new IntPtr[m];
-        var outputValuePtrs = new IntPtr[m];
-        var outputValues = new OrtValueHandle?[m];
-        var addedRef = false;
+        var names = new string[inputs.Count];
+        var values = new OrtValue?[inputs.Count];
+        var fetch = outputs.Select(j => Outputs[j].Name).ToArray();
+        AddReference(); // a Dispose on another thread waits for this run to end before the native session goes
         try
         {
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < inputs.Count; i++)
             {
                 var t = inputs[i];
-                inputNamePtrs[i] = _inputNamePtrs[_inputIndex[t.Name]];
-                Array data = t.Float is not null ? t.Float : t.Int64!;
-                pins[i] = GCHandle.Alloc(data, GCHandleType.Pinned);
-                var bytes = (nuint)data.Length * (t.Float is not null ? (nuint)sizeof(float) : (nuint)sizeof(long));
-                inputValues[i] = CreateTensor(pins[i].AddrOfPinnedObject(), bytes, t.Shape, t.ElementType);
-                inputValuePtrs[i] = inputValues[i]!.DangerousGetHandle();
+                names[i] = t.Name;
+                values[i] = t.Float is { } f
+                    ? OrtValue.CreateTensorValueFromMemory(f, t.Shape)
+                    : OrtValue.CreateTensorValueFromMemory(t.Int64!, t.Shape);
             }
-            for (var j = 0; j < m; j++) outputNamePtrs[j] = _outputNamePtrs[outputs[j]];
-
-            _handle.DangerousAddRef(ref addedRef);
-            IntPtr status;
-            fixed (IntPtr* inNames = inputNamePtrs, inValues = inputValuePtrs, outNames = outputNamePtrs, outValues = outputValuePtrs)
-                status = _api.Run(_handle.DangerousGetHandle(), IntPtr.Zero, inNames, inValues, (nuint)n, outNames, (nuint)m, outValues);
-            for (var j = 0; j < m; j++)
-                if (outputValuePtrs[j] != IntPtr.Zero) outputValues[j] = new OrtValueHandle(_api, outputValuePtrs[j]);
-            _api.Check(status, "Run");
-
-            var result = new Dictionary<string, OrtTensor>(m, StringComparer.Ordinal);
-            for (var j = 0; j < m; j++)
+            using var results = _session.Run(_runOptions, names, values!, fetch);
+            var result = new Dictionary<string, OrtTensor>(fetch.Length, StringComparer.Ordinal);
+            var k = 0;
+            foreach (var value in results)
             {
-                var name = Outputs[outputs[j]].Name;
-                result[name] = ReadTensor(name, outputValues[j]!);
+                var name = fetch[k++];
+                result[name] = ReadTensor(name, value);
             }
             return result;
         }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, "Run");
+        }
         finally
         {
-            if (addedRef) _handle.DangerousRelease();
-            foreach (var v in outputValues) v?.Dispose();
-            foreach (var v in inputValues) v?.Dispose();
-            foreach (var p in pins) if (p.IsAllocated) p.Free();
+            foreach (var v in values) v?.Dispose();
+            ReleaseReference();
         }
     }
 
@@ -177,47 +145,60 @@ public sealed unsafe class OrtSession : IDisposable
     /// <param name="outputs">The outputs to compute (one or more), each with the concrete shape the model will produce for these inputs; float32.</param>
     /// <returns>A runner owning the buffers; dispose it when done.</returns>
     /// <exception cref="ArgumentException">An unknown, repeated or missing name; a non-float32 tensor; a negative dimension or one that contradicts the model. The message names the tensor.</exception>
-    /// <exception cref="OrtException">ORT refused to wrap a buffer.</exception>
+    /// <exception cref="OrtException">ORT refused to wrap or bind a buffer.</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     public OrtRunner CreateRunner(IReadOnlyList<(string Name, long[] Shape)> inputs, IReadOnlyList<(string Name, long[] Shape)> outputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-        var inputSlots = ValidateBindings(inputs, _inputIndex, Inputs, "input", nameof(inputs));
+        ValidateBindings(inputs, _inputIndex, Inputs, "input", nameof(inputs));
         if (inputs.Count != Inputs.Count)
         {
             var missing = Inputs.Where(i => !inputs.Any(b => b.Name == i.Name)).Select(i => i.Name);
             throw new ArgumentException($"every model input must be bound; missing: {string.Join(", ", missing)}", nameof(inputs));
         }
         if (outputs.Count == 0) throw new ArgumentException("bind at least one output", nameof(outputs));
-        var outputSlots = ValidateBindings(outputs, _outputIndex, Outputs, "output", nameof(outputs));
+        ValidateBindings(outputs, _outputIndex, Outputs, "output", nameof(outputs));
 
         return new OrtRunner(this,
-            inputs.Select((b, i) => (b.Name, (long[])b.Shape.Clone(), _inputNamePtrs[inputSlots[i]])).ToArray(),
-            outputs.Select((b, i) => (b.Name, (long[])b.Shape.Clone(), _outputNamePtrs[outputSlots[i]])).ToArray());
+            inputs.Select(b => (b.Name, (long[])b.Shape.Clone())).ToArray(),
+            outputs.Select(b => (b.Name, (long[])b.Shape.Clone())).ToArray());
     }
 
     /// <summary>Releases the native session (at once, or when the last <see cref="OrtRunner"/> made from it is disposed). Safe to call twice.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) ReleaseReference();
+    }
 
     /// <inheritdoc />
     public override string ToString() =>
         $"OrtSession({ModelPath ?? "<bytes>"}; in: {string.Join("; ", Inputs)}; out: {string.Join("; ", Outputs)}; {string.Join(",", ActiveProviders)})";
 
-    /// <summary>Wraps caller-owned, pinned memory as an ORT tensor on the CPU (<c>CreateTensorWithDataAsOrtValue</c>); the memory must outlive the value.</summary>
-    internal OrtValueHandle CreateTensor(IntPtr data, nuint byteLength, long[] shape, OrtElementType type)
+    /// <summary>Takes a reference that keeps the native session alive until <see cref="ReleaseReference"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    internal void AddReference()
     {
-        IntPtr value;
-        fixed (long* dims = shape)
-            _api.Check(_api.CreateTensorWithDataAsOrtValue(Runtime.CpuMemoryInfo.DangerousGetHandle(), (void*)data, byteLength,
-                dims, (nuint)shape.Length, (int)type, &value), "CreateTensorWithDataAsOrtValue");
-        return new OrtValueHandle(_api, value);
+        while (true)
+        {
+            var n = Volatile.Read(ref _references);
+            ObjectDisposedException.ThrowIf(n == 0 || Volatile.Read(ref _disposed) != 0, this);
+            if (Interlocked.CompareExchange(ref _references, n + 1, n) == n) return;
+        }
+    }
+
+    /// <summary>Gives a reference back; the last one releases the native session.</summary>
+    internal void ReleaseReference()
+    {
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        _session.Dispose();
+        _runOptions.Dispose();
     }
 
     /// <summary>Checks <paramref name="shape"/> against <paramref name="node"/>: no negative dimension, same rank and same fixed dimensions as the model (when the model states its rank).</summary>
-    internal static void ValidateShape(OrtNodeInfo node, long[]? shape, string role, string paramName)
+    private static void ValidateShape(OrtNodeInfo node, long[]? shape, string role, string paramName)
     {
         if (shape is null) throw new ArgumentException($"{role} '{node.Name}': shape is null", paramName);
         foreach (var d in shape)
@@ -248,28 +229,20 @@ public sealed unsafe class OrtSession : IDisposable
         return (int)count;
     }
 
-    private static Created CreateFromFile(string modelPath, OrtSessionOptions? options, OrtRuntime? runtime)
+    private static Created CreateFromFile(string modelPath, OrtSessionOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         var fullPath = Path.GetFullPath(modelPath);
         if (!File.Exists(fullPath)) throw new FileNotFoundException($"ONNX model not found: {fullPath}", fullPath);
         ValidateOptions(options ??= new OrtSessionOptions());
-        runtime ??= OrtRuntime.Shared;
-
-        // ORTCHAR_T is char (UTF-8) everywhere but Windows, where it is wchar_t (UTF-16).
-        if (OperatingSystem.IsWindows())
-        {
-            fixed (char* path = fullPath + "\0") return Create(runtime, options, path, null, 0, fullPath);
-        }
-        fixed (byte* path = OrtApi.Utf8Z(fullPath)) return Create(runtime, options, path, null, 0, fullPath);
+        return Create(options, fullPath, null);
     }
 
-    private static Created CreateFromBytes(ReadOnlySpan<byte> model, OrtSessionOptions? options, OrtRuntime? runtime)
+    private static Created CreateFromBytes(ReadOnlySpan<byte> model, OrtSessionOptions? options)
     {
         if (model.IsEmpty) throw new ArgumentException("the model bytes are empty", nameof(model));
         ValidateOptions(options ??= new OrtSessionOptions());
-        runtime ??= OrtRuntime.Shared;
-        fixed (byte* data = model) return Create(runtime, options, null, data, (nuint)model.Length, null);
+        return Create(options, null, model.ToArray());
     }
 
     private static void ValidateOptions(OrtSessionOptions options)
@@ -281,22 +254,23 @@ public sealed unsafe class OrtSession : IDisposable
             throw new ArgumentOutOfRangeException("options.OptimizationLevel", options.OptimizationLevel, "unknown optimization level");
     }
 
-    /// <summary>Creates the native session; with CUDA first when asked and listed, then on the CPU if that fails.</summary>
-    private static Created Create(OrtRuntime runtime, OrtSessionOptions options, void* path, void* data, nuint length, string? modelPath)
+    /// <summary>Creates the session; with CUDA first when asked and listed, then on the CPU if that fails.</summary>
+    private static Created Create(OrtSessionOptions options, string? path, byte[]? model)
     {
+        var runtime = OrtRuntime.Shared;
         string? cudaReason = null;
         if (options.UseCuda)
         {
             if (!runtime.AvailableProviders.Contains(CudaProvider))
             {
-                cudaReason = $"{CudaProvider} is not among the library's providers ({string.Join(", ", runtime.AvailableProviders)}; {runtime.LibraryPath})";
+                cudaReason = $"{CudaProvider} is not among the providers of ONNX Runtime {runtime.Version} " +
+                             $"({string.Join(", ", runtime.AvailableProviders)}); a GPU build takes Microsoft.ML.OnnxRuntime.Gpu.Linux (-p:NpgaGpu=true)";
             }
             else
             {
                 try
                 {
-                    var gpu = CreateHandle(runtime, options, withCuda: true, path, data, length);
-                    return new Created(runtime, gpu, [CudaProvider, CpuProvider], null, modelPath);
+                    return new Created(CreateSession(options, withCuda: true, path, model), [CudaProvider, CpuProvider], null, path);
                 }
                 catch (OrtException e)
                 {
@@ -306,141 +280,64 @@ public sealed unsafe class OrtSession : IDisposable
                 }
             }
         }
-        var cpu = CreateHandle(runtime, options, withCuda: false, path, data, length);
-        return new Created(runtime, cpu, [CpuProvider], cudaReason, modelPath);
+        return new Created(CreateSession(options, withCuda: false, path, model), [CpuProvider], cudaReason, path);
     }
 
-    private static OrtSessionHandle CreateHandle(OrtRuntime runtime, OrtSessionOptions options, bool withCuda, void* path, void* data, nuint length)
+    private static InferenceSession CreateSession(OrtSessionOptions options, bool withCuda, string? path, byte[]? model)
     {
-        var api = runtime.Api;
-        IntPtr so;
-        api.Check(api.CreateSessionOptions(&so), "CreateSessionOptions");
-        using var sessionOptions = new OrtSessionOptionsHandle(api, so);
-        api.Check(api.SetIntraOpNumThreads(so, options.IntraOpThreads), "SetIntraOpNumThreads");
-        api.Check(api.SetInterOpNumThreads(so, options.InterOpThreads), "SetInterOpNumThreads");
-        api.Check(api.SetSessionGraphOptimizationLevel(so, (int)options.OptimizationLevel), "SetSessionGraphOptimizationLevel");
-        if (withCuda) AppendCuda(api, so, options.CudaDeviceId);
-
-        IntPtr session;
-        var env = runtime.Env.DangerousGetHandle();
-        if (path != null) api.Check(api.CreateSession(env, path, so, &session), "CreateSession");
-        else api.Check(api.CreateSessionFromArray(env, data, length, so, &session), "CreateSessionFromArray");
-        return new OrtSessionHandle(api, session);
-    }
-
-    /// <summary>CreateCUDAProviderOptions, UpdateCUDAProviderOptions(device_id), SessionOptionsAppendExecutionProvider_CUDA_V2, ReleaseCUDAProviderOptions.</summary>
-    internal static void AppendCuda(OrtApi api, IntPtr sessionOptions, int deviceId)
-    {
-        IntPtr cudaOptions;
-        api.Check(api.CreateCUDAProviderOptions(&cudaOptions), "CreateCUDAProviderOptions");
-        using var handle = new OrtCudaProviderOptionsHandle(api, cudaOptions);
-        var key = OrtApi.Utf8Z("device_id");
-        var value = OrtApi.Utf8Z(deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        fixed (byte* k = key, v = value)
+        using var so = new SessionOptions
         {
-            var keys = stackalloc byte*[1] { k };
-            var values = stackalloc byte*[1] { v };
-            api.Check(api.UpdateCUDAProviderOptions(cudaOptions, keys, values, 1), "UpdateCUDAProviderOptions");
-        }
-        api.Check(api.SessionOptionsAppendExecutionProvider_CUDA_V2(sessionOptions, cudaOptions), "SessionOptionsAppendExecutionProvider_CUDA_V2");
-    }
-
-    private OrtNodeInfo[] ReadNodes(bool isInput, out IntPtr[] namePtrs)
-    {
-        var session = _handle.DangerousGetHandle();
-        var allocator = Runtime.DefaultAllocator;
-        nuint count;
-        if (isInput) _api.Check(_api.SessionGetInputCount(session, &count), "SessionGetInputCount");
-        else _api.Check(_api.SessionGetOutputCount(session, &count), "SessionGetOutputCount");
-
-        var nodes = new OrtNodeInfo[(int)count];
-        namePtrs = new IntPtr[(int)count];
-        for (nuint i = 0; i < count; i++)
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = options.InterOpThreads,
+            GraphOptimizationLevel = (GraphOptimizationLevel)(int)options.OptimizationLevel,
+        };
+        if (withCuda) AppendCuda(so, options.CudaDeviceId);
+        try
         {
-            byte* rawName = null;
-            if (isInput) _api.Check(_api.SessionGetInputName(session, i, allocator, &rawName), "SessionGetInputName");
-            else _api.Check(_api.SessionGetOutputName(session, i, allocator, &rawName), "SessionGetOutputName");
-            string name;
-            try
-            {
-                name = Marshal.PtrToStringUTF8((IntPtr)rawName) ?? "";
-            }
-            finally
-            {
-                _api.FreeWithDefaultAllocator(allocator, rawName);
-            }
-
-            IntPtr typeInfo;
-            if (isInput) _api.Check(_api.SessionGetInputTypeInfo(session, i, &typeInfo), "SessionGetInputTypeInfo");
-            else _api.Check(_api.SessionGetOutputTypeInfo(session, i, &typeInfo), "SessionGetOutputTypeInfo");
-            using (new OrtTypeInfoHandle(_api, typeInfo))
-            {
-                IntPtr tensorInfo; // owned by typeInfo: not released separately
-                _api.Check(_api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "CastTypeInfoToTensorInfo");
-                nodes[(int)i] = tensorInfo == IntPtr.Zero
-                    ? new OrtNodeInfo(name, OrtElementType.Undefined, [])
-                    : new OrtNodeInfo(name, ReadElementType(tensorInfo), ReadShape(tensorInfo));
-            }
-
-            var pinnedName = PinnedUtf8(name);
-            namePtrs[(int)i] = (IntPtr)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinnedName));
+            return path is not null ? new InferenceSession(path, so) : new InferenceSession(model!, so);
         }
-        return nodes;
-    }
-
-    private byte[] PinnedUtf8(string s)
-    {
-        var bytes = OrtApi.Utf8Z(s);
-        var pinned = GC.AllocateUninitializedArray<byte>(bytes.Length, pinned: true);
-        bytes.CopyTo(pinned, 0);
-        _names.Add(pinned);
-        return pinned;
-    }
-
-    private OrtElementType ReadElementType(IntPtr tensorInfo)
-    {
-        int type;
-        _api.Check(_api.GetTensorElementType(tensorInfo, &type), "GetTensorElementType");
-        return (OrtElementType)type;
-    }
-
-    private long[] ReadShape(IntPtr tensorInfo)
-    {
-        nuint rank;
-        _api.Check(_api.GetDimensionsCount(tensorInfo, &rank), "GetDimensionsCount");
-        var dims = new long[(int)rank];
-        fixed (long* p = dims) _api.Check(_api.GetDimensions(tensorInfo, p, rank), "GetDimensions");
-        return dims;
-    }
-
-    private OrtTensor ReadTensor(string name, OrtValueHandle value)
-    {
-        var v = value.DangerousGetHandle();
-        IntPtr info;
-        _api.Check(_api.GetTensorTypeAndShape(v, &info), "GetTensorTypeAndShape");
-        OrtElementType type;
-        long[] shape;
-        using (new OrtTensorTypeAndShapeInfoHandle(_api, info))
+        catch (OnnxRuntimeException e)
         {
-            type = ReadElementType(info);
-            shape = ReadShape(info);
+            throw OrtException.From(e, path is not null ? "CreateSession" : "CreateSessionFromArray");
         }
-        var count = ElementCount(shape, name, "outputNames");
-        void* data;
-        _api.Check(_api.GetTensorMutableData(v, &data), "GetTensorMutableData");
-        switch (type)
+    }
+
+    /// <summary>Appends the CUDA execution provider on device <paramref name="deviceId"/> (<c>SessionOptionsAppendExecutionProvider_CUDA_V2</c>).</summary>
+    /// <exception cref="OrtException">ORT cannot append it; the message says why (typically a CUDA library that does not load).</exception>
+    private static void AppendCuda(SessionOptions so, int deviceId)
+    {
+        try
         {
-            case OrtElementType.Float:
-                var f = new float[count];
-                if (count > 0) new ReadOnlySpan<float>(data, count).CopyTo(f);
-                return new OrtTensor(name, shape, Float: f);
-            case OrtElementType.Int64:
-                var l = new long[count];
-                if (count > 0) new ReadOnlySpan<long>(data, count).CopyTo(l);
-                return new OrtTensor(name, shape, Int64: l);
-            default:
-                throw new NotSupportedException($"output '{name}' is {type}; OrtSession.Run returns Float and Int64 tensors only");
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            so.AppendExecutionProvider_CUDA(cuda);
         }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtException.From(e, "AppendExecutionProvider_CUDA");
+        }
+    }
+
+    private static OrtNodeInfo[] ReadNodes(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        names.Select(name => metadata[name] is { IsTensor: true } m
+                ? new OrtNodeInfo(name, (OrtElementType)(int)m.ElementDataType, m.Dimensions.Select(d => (long)d).ToArray())
+                : new OrtNodeInfo(name, OrtElementType.Undefined, []))
+            .ToArray();
+
+    private static OrtTensor ReadTensor(string name, OrtValue value)
+    {
+        if (!value.IsTensor)
+            throw new NotSupportedException($"output '{name}' is a {value.OnnxType}; OrtSession.Run returns Float and Int64 tensors only");
+        var info = value.GetTensorTypeAndShape();
+        var shape = info.Shape;
+        ElementCount(shape, name, "outputNames");
+        return info.ElementDataType switch
+        {
+            TensorElementType.Float => new OrtTensor(name, shape, Float: value.GetTensorDataAsSpan<float>().ToArray()),
+            TensorElementType.Int64 => new OrtTensor(name, shape, Int64: value.GetTensorDataAsSpan<long>().ToArray()),
+            var type => throw new NotSupportedException(
+                $"output '{name}' is {(OrtElementType)(int)type}; OrtSession.Run returns Float and Int64 tensors only"),
+        };
     }
 
     private void ValidateInputs(IReadOnlyList<OrtTensor> inputs)
@@ -489,24 +386,21 @@ public sealed unsafe class OrtSession : IDisposable
         return slots;
     }
 
-    private static int[] ValidateBindings(IReadOnlyList<(string Name, long[] Shape)> bindings, Dictionary<string, int> index,
+    private static void ValidateBindings(IReadOnlyList<(string Name, long[] Shape)> bindings, Dictionary<string, int> index,
         IReadOnlyList<OrtNodeInfo> nodes, string role, string paramName)
     {
-        var slots = new int[bindings.Count];
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < slots.Length; i++)
+        foreach (var (name, shape) in bindings)
         {
-            var (name, shape) = bindings[i];
-            if (name is null || !index.TryGetValue(name, out slots[i]))
+            if (name is null || !index.TryGetValue(name, out var slot))
                 throw new ArgumentException($"unknown {role} '{name}'; the model's {role}s are: {string.Join("; ", nodes)}", paramName);
             if (!seen.Add(name)) throw new ArgumentException($"{role} '{name}' is bound twice", paramName);
-            var node = nodes[slots[i]];
+            var node = nodes[slot];
             if (node.ElementType != OrtElementType.Float)
                 throw new ArgumentException($"{role} '{name}' is {node.ElementType} in the model; OrtRunner binds Float tensors only", paramName);
             ValidateShape(node, shape, role, paramName);
             ElementCount(shape, name, paramName);
         }
-        return slots;
     }
 
     private static Dictionary<string, int> IndexByName(IReadOnlyList<OrtNodeInfo> nodes)
@@ -516,6 +410,5 @@ public sealed unsafe class OrtSession : IDisposable
         return index;
     }
 
-    private readonly record struct Created(OrtRuntime Runtime, OrtSessionHandle Handle, string[] ActiveProviders,
-        string? CudaUnavailableReason, string? ModelPath);
+    private readonly record struct Created(InferenceSession Session, string[] ActiveProviders, string? CudaUnavailableReason, string? ModelPath);
 }

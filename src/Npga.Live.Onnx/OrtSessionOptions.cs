@@ -11,12 +11,12 @@ public sealed class OrtSessionOptions
 
     /// <summary>
     /// Threads that run independent operators in parallel (<c>SetInterOpNumThreads</c>); ORT only uses them in
-    /// parallel execution mode, which this binding does not enable. 0: ORT's default. Must be 0 or more.
+    /// parallel execution mode, which OrtSession does not enable. 0: ORT's default. Must be 0 or more.
     /// </summary>
     public int InterOpThreads { get; init; } = 1;
 
     /// <summary>
-    /// Ask for the CUDA execution provider. When the loaded library lists <c>CUDAExecutionProvider</c> and it can be
+    /// Ask for the CUDA execution provider. When the library lists <c>CUDAExecutionProvider</c> and it can be
     /// appended, the session runs on the GPU with CPU as the fallback for unsupported operators; otherwise the
     /// session runs on the CPU, and <see cref="OrtSession.ActiveProviders"/> and
     /// <see cref="OrtSession.CudaUnavailableReason"/> say so.

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Npga.Live.Tracking.Tests;
 
 /// <summary>
-/// The converted ONNX models (run through the project's ORT binding) against the original TF.js graph
+/// The converted ONNX models (run through the project's ORT adapter, Npga.Live.Onnx) against the original TF.js graph
 /// models (run in Node by scripts/tracker/tfjs_run.mjs, CPU backend) on real frames of ../shared/data:
 /// BlazeFace scores within 1e-3 and FaceMesh landmarks within 0.5 px at the 192 px input.
 /// </summary>
