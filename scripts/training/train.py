@@ -519,6 +519,7 @@ def main(argv=None):
     background = (0.0, 0.0, 0.0)
     d = datamod.load(npz)
     frames = Frames(d, meta, dev, background)
+    meta["head_mask"] = datamod.HEAD_MASK  # Frames applies today's definition, also to data prepared before it
     latent = 0 if a.no_cnn else a.latent_dim
     ckpt_path = os.path.join(work, "checkpoint.pt")
     ck = torch.load(ckpt_path, map_location="cpu") if a.resume and os.path.exists(ckpt_path) else None
@@ -660,7 +661,7 @@ def main(argv=None):
                     loss_curve=curve[-50:],
                     ablations=dict(features=not a.no_features, laplacian=not a.no_laplacian, cnn=not a.no_cnn, g=not a.no_g,
                                    density_control=a.density_control))
-    metrics = dict(held_out=ev_test, train=ev_train, lpips=None,
+    metrics = dict(held_out=ev_test, train=ev_train, head_mask=datamod.HEAD_MASK, lpips=None,
                    lpips_note="not computed: LPIPS needs pretrained AlexNet/VGG weights, which cannot be downloaded here")
     source = dict(files=[os.path.basename(a.video)], video_sha256=meta["video_sha256"],
                   licence=a.licence or "unknown: the licence of the source video",
