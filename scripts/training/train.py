@@ -125,7 +125,7 @@ def parse_args(argv=None):
                     "(0: 2^23 on the CPU, 2^26 on CUDA); bounds the rasteriser's memory")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--black-background", action="store_true",
-                    help="train on black only (before: every step draws a random uniform background colour, and the "
+                    help="train on black only (default: every step draws a random uniform background colour, and the "
                          "ground truth is the frame composited on it by its foreground mask, as 3DGS's --random_background)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: every core this process may use)")
     ap.add_argument("--log-every", type=int, default=100)
