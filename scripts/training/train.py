@@ -234,8 +234,8 @@ class Frames:
         self.gt = (img * fg + bg * (1 - fg)).to(device)
         self.background = tuple(float(c) for c in background)
         self.fg = fg.to(torch.float16).to(device)  # [T,1,H,W] for gt_on
-        # the head mask's definition (datamod.HEAD_MASK); applied here too, so data prepared before it took the largest
-        # connected part agrees with data prepared after
+        # the head mask's last step (datamod.HEAD_MASK): its largest connected part, here and only here, so all data
+        # prepared, before this step existed or after, is scored alike
         head = np.stack([datamod.largest_component(h) for h in d["head"]]).astype(np.uint8)
         self.head = torch.tensor(head).bool().to(device)
         self._head_np = head

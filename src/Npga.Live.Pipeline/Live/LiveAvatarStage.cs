@@ -23,6 +23,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     private AvatarFrameRenderer _renderer;
     private Camera _camera;
     private (double Yaw, double Pitch) _view;
+    private float[] _ownBackground = []; // the current avatar's own background (its manifest's), RGB 0–1
 
     /// <summary>Prepares the first avatar at <paramref name="width"/>×<paramref name="height"/>.</summary>
     /// <param name="package">The first avatar.</param>
@@ -101,15 +102,11 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
             for (int k = 0; k < _z.Length; k++) _z[k] = (1 - mix) * drive.ZExp[k] + mix * _pad[k];
             z = _z;
         }
-        var bg = _renderer.Target.Background;
-        var want = state.Background ?? _ownBackground;
-        if (bg[0] != want[0] || bg[1] != want[1] || bg[2] != want[2]) _renderer.Target.Background = [want[0], want[1], want[2]];
+        var background = state.Background ?? _ownBackground; // neither array is ever written to: shared, not copied
+        if (!_renderer.Target.Background.AsSpan().SequenceEqual(background)) _renderer.Target.Background = background;
         _renderer.RenderTurned(z, drive.Rotation, _camera, output);
         return _renderer.LastTimings;
     }
-
-    /// <summary>The current avatar's own background (its manifest's), RGB 0–1.</summary>
-    private float[] _ownBackground = [];
 
     private string? _failedId;
 
@@ -140,7 +137,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     private AvatarFrameRenderer Create(AvatarPackage package, int width, int height)
     {
         var renderer = AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
-        _ownBackground = (float[])renderer.Target.Background.Clone();
+        _ownBackground = renderer.Target.Background;
         return renderer;
     }
 
