@@ -1,7 +1,7 @@
 // The demo page (index.html): camera -> server -> avatar, with avatar chooser, orbit, expression pad and stats.
 // Query: ?kiosk=1 (booth: full screen, auto-reconnect, idle screen), &stats=1 (stats overlay in kiosk),
 //        ?probe=1 (stamp + measure glass-to-glass latency), ?probe=index (record the codes the stream carries),
-//        ?avatar=ID, ?server=ORIGIN, ?autostart=0.
+//        ?avatar=ID, ?server=ORIGIN, ?autostart=0, ?token=JOIN_TOKEN (when the server requires one).
 // window.npgaTest is what browser automation reads.
 
 import { NpgaLive, BusyError, openCamera } from './npga-live.js';
@@ -11,6 +11,7 @@ const kiosk = params.get('kiosk') === '1';
 const showStats = !kiosk || params.get('stats') === '1';
 const probe = params.get('probe') === 'index' ? 'index' : ['1', 'true'].includes(params.get('probe'));
 const server = params.get('server') || location.origin;
+const token = params.get('token') || undefined;
 const autostart = kiosk || params.get('autostart') !== '0';
 const IDLE_AFTER_MS = 5000;
 const SEND_INTERVAL_MS = 33; // ~30 Hz for view and expression updates
@@ -117,6 +118,7 @@ async function start() {
   try {
     s = await NpgaLive.connect({
       server,
+      token,
       video: el.avatar,
       stream: camera,
       avatar: params.get('avatar') || undefined,

@@ -2,7 +2,8 @@
 //   <script src="http://HOST/embed.js" data-avatar="default" data-width="512"></script>
 // Inserts, where the script tag is, an iframe showing HOST/embed.html (camera in, avatar out).
 // Attributes: data-avatar (avatar id), data-width (px, default 512), data-height (px, default = width),
-// data-self ("0" hides the small self view), data-probe, data-title.
+// data-self ("0" hides the small self view), data-probe, data-title, data-token (a join token, when the server
+// requires one: npga token, or POST /admin/tokens, which returns this snippet with it).
 (function () {
   var script = document.currentScript;
   if (!script) return;
@@ -14,6 +15,7 @@
   if (d.avatar) q.set('avatar', d.avatar);
   if (d.self) q.set('self', d.self);
   if (d.probe) q.set('probe', d.probe);
+  if (d.token) q.set('token', d.token);
   var frame = document.createElement('iframe');
   frame.src = host + '/embed.html' + (q.toString() ? '?' + q : '');
   frame.width = String(width);

@@ -9,6 +9,14 @@
 
 import { cellSize, drawFrameCode, readFrameCode, latencyFromCode } from './frame-code.js';
 
+/** The server refused the join token (HTTP 401): none was given, or it is expired, tampered with or for another server. */
+export class AuthError extends Error {
+  constructor(message = 'the server needs a valid join token (?token=…); this one is missing, expired or wrong') {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
 /** Join was refused because the server is full (`busy:` HubException). `message` is the server's text. */
 export class BusyError extends Error {
   constructor(message) {
@@ -128,6 +136,8 @@ function stampStream(stream) {
  * @param {MediaStream|function():Promise<MediaStream>} [o.stream] what drives the avatar: a stream, or a function
  *        called after Join succeeds (default: the webcam at 640x480, stopped again by close()).
  * @param {string} [o.avatar] avatar id (default: the server's)
+ * @param {string|function():(string|Promise<string>)} [o.token] join token, when the server requires one (sent as
+ *        SignalR's access token: `Authorization: Bearer` on negotiate, `access_token` on the WebSocket URL)
  * @param {boolean|'index'} [o.probe] true: stamp performance.now() codes and measure glass-to-glass latency;
  *        'index': send the stream as it is and record the codes it carries
  * @param {function(object)} [o.onStats] about once a second with stats()
@@ -172,8 +182,9 @@ export async function connect(o = {}) {
   // 5 s (KeepAliveInterval). SignalR's rule is a timeout of at least twice the other side's ping interval: the page pings
   // every 5 s, so a page stalled by a busy machine for up to 10 s keeps its session (the client's default 15 s ping
   // raced the server's 15 s timeout), and waits the default 30 s for the server.
+  const token = o.token;
   const conn = new signalR.HubConnectionBuilder()
-    .withUrl(`${server}/hub`)
+    .withUrl(`${server}/hub`, token ? { accessTokenFactory: typeof token === 'function' ? token : () => token } : {})
     .withKeepAliveInterval(5000)
     .withServerTimeout(30000)
     .configureLogging(signalR.LogLevel ? signalR.LogLevel.Warning : 'warn')
@@ -353,6 +364,7 @@ export async function connect(o = {}) {
     if (ownVideo) video.remove();
     const busy = busyText(e);
     if (busy != null) throw new BusyError(busy || 'the server is busy');
+    if (e && (e.statusCode === 401 || /\b401\b|Unauthorized/.test(String(e.message)))) throw new AuthError();
     throw e;
   }
   session.sessionId = join.sessionId;
@@ -413,6 +425,6 @@ export async function connect(o = {}) {
   return session;
 }
 
-export const NpgaLive = { connect, openCamera, loadSignalR, busyText, BusyError };
+export const NpgaLive = { connect, openCamera, loadSignalR, busyText, BusyError, AuthError };
 if (typeof window !== 'undefined') window.NpgaLive = NpgaLive;
 export default NpgaLive;

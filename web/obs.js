@@ -1,6 +1,6 @@
 // The bare avatar view (obs.html), for OBS's Browser Source and other capture tools: the avatar stream alone at its
 // native size, no controls, driven by this machine's camera; it reconnects by itself (2 s, doubling to 30 s).
-// Query: ?avatar=ID, ?server=ORIGIN, ?yaw=DEG&pitch=DEG (the view),
+// Query: ?avatar=ID, ?server=ORIGIN, ?yaw=DEG&pitch=DEG (the view), ?token=JOIN_TOKEN (when the server requires one),
 //        ?bg=#rrggbb (the server draws the avatar on that colour; bare hex also accepted: bg=00ff00),
 //        ?bg=transparent (the server draws it on pure green and the page keys the green out into an alpha channel:
 //                         OBS composites the avatar alone; the page itself is transparent).
@@ -88,6 +88,7 @@ async function start() {
       video,
       server: q.get('server') || undefined,
       avatar: q.get('avatar') || undefined,
+      token: q.get('token') || undefined,
       stream: async () => (camera ??= await openCamera()),
       onState: (s) => { npgaTest.state = s; },
       onEnded: (reason) => {

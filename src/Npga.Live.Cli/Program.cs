@@ -9,6 +9,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
     ReenactCommand.Create(),
     EvalCommand.Create(),
     ServeCommand.Create(),
+    TokenCommand.Create(),
     new Command("avatar", "Build avatars: from one photo, or trained from a video")
     {
         AvatarCreateCommand.Create(),

@@ -1,3 +1,6 @@
+using Npga.Live.Server.Access;
+using Npga.Live.Server.Limits;
+
 namespace Npga.Live.Server;
 
 /// <summary>
@@ -69,6 +72,19 @@ public sealed class LiveOptions
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Sites whose pages may show <c>/embed.html</c> in an iframe (CSP <c>frame-ancestors</c>), e.g.
+    /// <c>https://example.org</c> or <c>https://*.example.org</c>; <c>'none'</c> for none. Empty (the default): any site.
+    /// Every other page may be framed only by this server's own (<see cref="SecurityHeaders"/>).
+    /// </summary>
+    public List<string> EmbedAncestors { get; set; } = [];
+
+    /// <summary>Join tokens and the admin API key (section <c>Live:Auth</c>); none by default: the server is open.</summary>
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Request and hub-call rate limits (section <c>Live:RateLimits</c>).</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>Threads splatting each frame per session (default: every core).</summary>
     public int? RenderThreads { get; set; }
 
@@ -89,5 +105,10 @@ public sealed class LiveOptions
             if (!Uri.TryCreate(o, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || u.AbsolutePath != "/")
                 throw new ArgumentOutOfRangeException(nameof(AllowedOrigins), o, "an origin is scheme://host[:port], nothing more");
         if (RenderThreads is < 1) throw new ArgumentOutOfRangeException(nameof(RenderThreads), RenderThreads, "at least 1");
+        foreach (var a in EmbedAncestors)
+            if (!SecurityHeaders.IsValidAncestor(a))
+                throw new ArgumentOutOfRangeException(nameof(EmbedAncestors), a, "an origin (https://host[:port]), https://*.host, 'self' or 'none'");
+        Auth.Validate();
+        RateLimits.Validate();
     }
 }

@@ -14,7 +14,9 @@ using Microsoft.Extensions.Options;
 using Npga.Live.Core;
 using Npga.Live.Media.GStreamer;
 using Npga.Live.Pipeline.Live;
+using Npga.Live.Server.Access;
 using Npga.Live.Server.Avatars;
+using Npga.Live.Server.Limits;
 using Npga.Live.Server.Metrics;
 using Npga.Live.Server.Sessions;
 using Npga.Live.Server.Signaling;
@@ -30,7 +32,11 @@ namespace Npga.Live.Server;
 /// (<c>--Live:MaxSessions=2</c>, <c>--urls</c>), later sources winning. Kestrel's connection and request-body limits
 /// come from <see cref="LiveOptions.MaxConnections"/> and <see cref="LiveOptions.MaxRequestBodyBytes"/>; hub connections
 /// that send nothing are closed (<see cref="IdleConnectionWatch"/>), and refused hub calls are counted and logged once
-/// per connection (<see cref="ClientErrorFilter"/>).
+/// per connection (<see cref="ClientErrorFilter"/>). Access: with a token secret (<see cref="AuthOptions"/>) the hub
+/// needs a join token (<see cref="JoinTokenGate"/>) and, with an admin key, <c>POST /admin/tokens</c> issues them
+/// (<see cref="AdminTokenEndpoint"/>); connection attempts, joins and hub calls are rate-limited
+/// (<see cref="HttpRateLimits"/>, <see cref="HubCallLimiter"/>); every response carries <see cref="SecurityHeaders"/>.
+/// Without a token secret the server is open, and says so at start.
 /// </summary>
 public static class LiveServer
 {
@@ -49,7 +55,7 @@ public static class LiveServer
     /// <summary>Builds the server (not started).</summary>
     /// <param name="args">Command-line configuration (<c>--urls</c>, <c>--Live:…</c>).</param>
     /// <param name="configure">Further settings applied last (the serve command's switches, tests).</param>
-    /// <exception cref="InvalidOperationException">A GStreamer element is missing, or the settings are invalid.</exception>
+    /// <exception cref="InvalidOperationException">A GStreamer element is missing, the settings are invalid, or a secret file cannot be read or is too short.</exception>
     /// <exception cref="DirectoryNotFoundException">The avatars or web folder does not exist.</exception>
     public static WebApplication Build(string[] args, Action<LiveOptions>? configure = null)
     {
@@ -71,6 +77,11 @@ public static class LiveServer
         options.Validate();
         if (!Directory.Exists(options.WebRoot)) throw new DirectoryNotFoundException($"web folder not found: {options.WebRoot}");
         SessionManager.BuildIceServers(options); // fail at start on a malformed STUN/TURN url
+        var tokens = options.Auth.TokenSecretFile is { } secretFile
+            ? new JoinTokenCodec(SecretFile.Read(secretFile, "token secret", JoinTokenCodec.MinSecretBytes))
+            : null;
+        var adminKey = options.Auth.AdminKeyFile is { } keyFile ? new ApiKey(SecretFile.Read(keyFile, "admin key", ApiKey.MinBytes)) : null;
+        var headers = new SecurityHeaders(options.EmbedAncestors);
 
         string modelId = TrackerOptions.DefaultExpressionModelId;
         var catalog = new AvatarCatalog(options.AvatarsDir, modelId);
@@ -90,10 +101,14 @@ public static class LiveServer
         builder.Logging.AddFilter(ClientErrorFilter.DispatcherCategory, LogLevel.Critical);
 
         var connections = new ConnectionCounters();
+        var access = new AccessCounters();
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(new LiveAssets(catalog, presets));
         builder.Services.AddSingleton(connections);
+        builder.Services.AddSingleton(access);
+        builder.Services.AddSingleton<HubCallLimiter>();
         builder.Services.AddSingleton<ClientErrorFilter>();
+        builder.Services.AddLiveRateLimits(options.RateLimits, access);
         builder.Services.AddSingleton<SessionManager>();
         if (options.AllowedOrigins.Count > 0)
             builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.WithOrigins([.. options.AllowedOrigins.Select(o => o.TrimEnd('/'))])
@@ -109,6 +124,7 @@ public static class LiveServer
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(options.ClientTimeoutSeconds);
             o.HandshakeTimeout = TimeSpan.FromSeconds(2 * options.ClientTimeoutSeconds);
             o.KeepAliveInterval = TimeSpan.FromSeconds(5);
+            o.AddFilter<HubCallLimiter>(); // outermost: a call past its limit is neither run nor counted as refused
             o.AddFilter<ClientErrorFilter>();
         });
 
@@ -117,6 +133,7 @@ public static class LiveServer
         foreach (var s in catalog.Skipped) log.LogWarning("avatar folder not offered: {Reason}", s);
         if (presets is null) log.LogWarning("no expression presets at {Path}: the expression pad is off", presetsPath);
 
+        app.Use(headers.Wrap);
         if (options.AllowedOrigins.Count > 0) app.UseCors();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
@@ -125,22 +142,49 @@ public static class LiveServer
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(signalrClient), RequestPath = "/lib" });
         else log.LogWarning("the SignalR browser client is missing ({Path}); run scripts/setup.sh", signalrClient);
 
+        app.UseRateLimiter();
+        if (tokens is not null)
+            app.Use(new JoinTokenGate(tokens, TimeProvider.System, access, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<JoinTokenGate>()).Wrap);
+
         var sessions = app.Services.GetRequiredService<SessionManager>();
         // MapHub's own mapping, with the idle watch in front of the hub in the connection pipeline.
         var idle = new IdleConnectionWatch(TimeSpan.FromSeconds(options.ClientTimeoutSeconds), connections,
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IdleConnectionWatch>());
-        app.MapConnections("/hub", new HttpConnectionDispatcherOptions(), b =>
-            {
-                b.Use(idle.Wrap);
-                b.UseHub<LiveHub>();
-            })
-            .Add(e => e.Metadata.Add(new HubMetadata(typeof(LiveHub))));
+        var hub = app.MapConnections("/hub", new HttpConnectionDispatcherOptions(), b =>
+        {
+            b.Use(idle.Wrap);
+            b.UseHub<LiveHub>();
+        });
+        hub.Add(e => e.Metadata.Add(new HubMetadata(typeof(LiveHub))));
+        hub.RequireRateLimiting(HttpRateLimits.HubPolicy);
+        if (tokens is not null) hub.WithMetadata(JoinTokenRequired.Instance);
+        if (adminKey is not null && tokens is not null)
+            AdminTokenEndpoint.Map(app, adminKey, tokens, catalog, options.Auth, TimeProvider.System, access, log).RequireRateLimiting(HttpRateLimits.AdminPolicy);
         app.MapGet("/healthz", () => Results.Json(new HealthReport("ok", sessions.SlotsInUse, options.MaxSessions, catalog.Entries.Count, Gst.Version)));
-        app.MapGet("/metrics", () => Results.Text(MetricsEndpoint.Render(sessions, options, connections), "text/plain; version=0.0.4"));
+        app.MapGet("/metrics", () => Results.Text(MetricsEndpoint.Render(sessions, options, connections, access), "text/plain; version=0.0.4"));
         app.MapGet("/api/avatars", () => Results.Json(catalog.Entries));
         app.Lifetime.ApplicationStopping.Register(sessions.Dispose);
+        app.Lifetime.ApplicationStarted.Register(() => LogAccess(app, log, tokens is not null, adminKey is not null));
         return app;
     }
+
+    /// <summary>Says at start who may join: anyone (open; a warning when reachable beyond loopback) or token holders.</summary>
+    private static void LogAccess(WebApplication app, ILogger log, bool tokens, bool admin)
+    {
+        if (tokens)
+        {
+            log.LogInformation("join tokens required on /hub (npga token, {Admin})", admin ? "POST /admin/tokens with the admin key" : "no admin endpoint");
+            return;
+        }
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        bool loopback = addresses.Count > 0 && addresses.All(a => Uri.TryCreate(a, UriKind.Absolute, out var u) && IsLoopback(u.Host));
+        const string how = "set Live:Auth:TokenSecretFile (npga serve --token-secret-file) to require join tokens";
+        if (loopback) log.LogInformation("open: no join token required, anyone on this machine may join ({How})", how);
+        else log.LogWarning("open: no join token required, anyone who reaches {Addresses} may join ({How})", string.Join(", ", addresses), how);
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
 }
 
 /// <summary>The body of <c>/healthz</c>.</summary>

@@ -6,6 +6,7 @@ using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Media;
 using Npga.Live.Pipeline.Live;
+using Npga.Live.Server.Access;
 using Npga.Live.Tracking;
 using Npga.Live.Tracking.Landmarks;
 
@@ -284,6 +285,88 @@ public class BrowserTests
         Assert.Equal(255, alpha.GetProperty("centre").GetInt32());
         Assert.True(alpha.GetProperty("clear").GetDouble() > 0.2 && alpha.GetProperty("opaque").GetDouble() > 0.2, $"keyed alpha: {alpha.GetRawText()}");
         Assert.Equal("rgba(0, 0, 0, 0)", alpha.GetProperty("pageBackground").GetString());
+    }
+
+    // Issue 27 part 2: with a token secret the page and the embed join with the token of their URL (the embed's from
+    // its snippet's data-token, framed by another site: a second origin on another port), the page without one says
+    // why and starts nothing, and a site outside Live:EmbedAncestors cannot frame the embed.
+    [Fact]
+    public async Task With_join_tokens_the_page_and_a_framed_embed_join_with_theirs_and_a_page_without_one_says_why()
+    {
+        if (Skip(out var clip)) return;
+        using var webcam = new WebcamFolder();
+        webcam.Write(clip, maxFrames: 60);
+        var secret = Path.Combine(webcam.Dir, "token.secret");
+        File.WriteAllText(secret, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)));
+        var token = new JoinTokenCodec(SecretFile.Read(secret, "token secret", JoinTokenCodec.MinSecretBytes)).Issue(TimeSpan.FromHours(1), [], DateTimeOffset.UtcNow);
+        await using var server = await TestServer.Start(o => o.Auth.TokenSecretFile = secret);
+        using var browser = new LiveBrowser(webcam.Y4m);
+
+        var refused = browser.Open(new Uri(server.Url, "/"));
+        var why = refused.WaitFor(s => s.GetProperty("state").GetString() == "error", TimeSpan.FromSeconds(30), "the page refused without a token");
+        Assert.Contains("join token", why.GetProperty("error").GetString());
+        Assert.Equal(0, server.Sessions.SessionsStarted);
+
+        var page = browser.Open(new Uri(server.Url, $"/?token={Uri.EscapeDataString(token)}"));
+        refused.Close(); // not the last tab: closing that one would end the browser
+        page.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), "avatar video with the token");
+
+        using var site = new HostPage($"<!doctype html><title>another site</title><script src=\"{server.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
+        var framing = browser.Open(site.Url);
+        page.Close();
+        Assert.True(await TestServer.Eventually(() => server.Sessions.Sessions.Any(s => s.Stats.FpsIn > 0), TimeSpan.FromSeconds(60)),
+            "the framed embed sent no webcam frames");
+        Assert.Equal(2, server.Sessions.SessionsStarted);
+
+        await using var strict = await TestServer.Start(o =>
+        {
+            o.Auth.TokenSecretFile = secret;
+            o.EmbedAncestors = ["https://example.org"];
+        });
+        using var other = new HostPage($"<!doctype html><title>another site</title><script src=\"{strict.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
+        browser.Open(other.Url);
+        framing.Close();
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.Equal(0, strict.Sessions.SessionsStarted); // the browser refused to show the embed in that site
+    }
+
+    /// <summary>One HTML page served on 127.0.0.1 at a free port: another site, for framing tests.</summary>
+    private sealed class HostPage : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+
+        public HostPage(string html)
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            Url = new Uri($"http://127.0.0.1:{port}/");
+            _listener.Prefixes.Add(Url.ToString());
+            _listener.Start();
+            var body = System.Text.Encoding.UTF8.GetBytes(html);
+            _ = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    try
+                    {
+                        var ctx = await _listener.GetContextAsync();
+                        ctx.Response.ContentType = "text/html; charset=utf-8";
+                        await ctx.Response.OutputStream.WriteAsync(body);
+                        ctx.Response.Close();
+                    }
+                    catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public Uri Url { get; }
+
+        public void Dispose() => _listener.Close();
     }
 
     private static (int R, int G, int B) Pixel(RgbImage image, int x, int y)

@@ -19,10 +19,12 @@ internal sealed class HubWire : IAsyncDisposable
     private Task? _reader;
     private int _nextId;
 
-    public static async Task<HubWire> Connect(Uri server)
+    /// <param name="server">The server's base URL.</param>
+    /// <param name="token">A join token, sent as SignalR's JS client sends it on a WebSocket connect (<c>?access_token=</c>).</param>
+    public static async Task<HubWire> Connect(Uri server, string? token = null)
     {
         var wire = new HubWire();
-        var ws = new UriBuilder(server) { Scheme = "ws", Path = "/hub" }.Uri;
+        var ws = new UriBuilder(server) { Scheme = "ws", Path = "/hub", Query = token is null ? "" : $"access_token={Uri.EscapeDataString(token)}" }.Uri;
         await wire._ws.ConnectAsync(ws, CancellationToken.None);
         await wire.SendRaw("{\"protocol\":\"json\",\"version\":1}" + Separator);
         wire._reader = Task.Run(wire.ReadLoop);

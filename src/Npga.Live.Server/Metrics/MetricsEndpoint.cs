@@ -8,12 +8,14 @@ namespace Npga.Live.Server.Metrics;
 /// <c>GET /metrics</c>: the server's figures in the Prometheus text exposition format (version 0.0.4): sessions in use,
 /// started and ended, the slot limit, and per session the frame rates in and out, the last second's median stage times
 /// (track, deform + render + refine, encode; ms) and server latency (ms), and dropped frames; hub calls refused with an
-/// error, per method, and connections closed for sending nothing (<see cref="ConnectionCounters"/>).
+/// error, per method, and connections closed for sending nothing (<see cref="ConnectionCounters"/>); join tokens
+/// refused per reason, requests and hub calls refused by a rate limit, admin requests refused and tokens issued
+/// (<see cref="AccessCounters"/>).
 /// </summary>
 public static class MetricsEndpoint
 {
-    /// <summary>Renders the figures of <paramref name="sessions"/> and <paramref name="connections"/> now.</summary>
-    public static string Render(SessionManager sessions, LiveOptions options, ConnectionCounters connections)
+    /// <summary>Renders the figures of <paramref name="sessions"/>, <paramref name="connections"/> and <paramref name="access"/> now.</summary>
+    public static string Render(SessionManager sessions, LiveOptions options, ConnectionCounters connections, AccessCounters access)
     {
         var sb = new StringBuilder();
         Gauge(sb, "npga_sessions", "Live sessions holding a slot", sessions.SlotsInUse);
@@ -25,6 +27,11 @@ public static class MetricsEndpoint
         sb.Append("# TYPE npga_hub_calls_refused_total counter\n");
         foreach (var (method, count) in connections.CallsRefused)
             sb.Append("npga_hub_calls_refused_total{method=\"").Append(method).Append("\"} ").Append(Num(count)).Append('\n');
+        Labelled(sb, "npga_hub_calls_rate_limited_total", "Hub calls refused by a rate limit (per connection, or Join per client address), per method", "method", access.HubCallsLimited);
+        Labelled(sb, "npga_http_requests_rate_limited_total", "HTTP requests answered 429 by a rate limit, per limit", "limit", access.HttpRequestsLimited);
+        Labelled(sb, "npga_join_tokens_refused_total", "Requests to /hub refused for their join token, per reason", "reason", access.TokensRefused);
+        Counter(sb, "npga_admin_requests_refused_total", "Admin requests without the right API key", access.AdminRequestsRefused);
+        Counter(sb, "npga_join_tokens_issued_total", "Join tokens issued by /admin/tokens", access.TokensIssued);
         var all = sessions.Sessions.Select(s => (s.Id, Stats: s.Stats)).ToList();
         void PerSession(string name, string help, Func<Signaling.SessionStats, double?> value)
         {
@@ -41,6 +48,12 @@ public static class MetricsEndpoint
         PerSession("npga_session_latency_ms", "Median server latency (webcam frame decoded to avatar frame encoded) over the last second, ms", s => s.LatencyMs);
         PerSession("npga_session_dropped_frames", "Frames dropped by the pipeline (newest frame wins)", s => s.Dropped);
         return sb.ToString();
+    }
+
+    private static void Labelled(StringBuilder sb, string name, string help, string label, IReadOnlyList<(string Value, long Count)> counts)
+    {
+        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" counter\n");
+        foreach (var (value, count) in counts) sb.Append(name).Append('{').Append(label).Append("=\"").Append(value).Append("\"} ").Append(Num(count)).Append('\n');
     }
 
     private static void Gauge(StringBuilder sb, string name, string help, double value) =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Npga.Live.Media.WebRtc;
+using Npga.Live.Server.Access;
 using Npga.Live.Server.Avatars;
 using Npga.Live.Server.Sessions;
 
@@ -10,18 +11,24 @@ namespace Npga.Live.Server.Signaling;
 /// The SignalR hub at <c>/hub</c>: signaling (offer/answer/ICE) and control (avatar, view, expression pad) of one live
 /// session per connection (protocol: docs/LIVE.md). Every bad request becomes a <see cref="HubException"/> with a clear
 /// message for that caller only (counted, and logged once per connection, by <see cref="ClientErrorFilter"/>); nothing a
-/// page sends can take down another session or the server. A dropped connection ends its session.
+/// page sends can take down another session or the server. A dropped connection ends its session. A connection that
+/// joined with a join token limited to some avatars (<see cref="JoinTokenPrincipal"/>) is offered, and may show, only those.
 /// </summary>
 public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub<ILiveClient>
 {
-    /// <summary>Starts this connection's session.</summary>
-    /// <exception cref="HubException"><c>busy:</c> when every slot is taken; an unknown avatar; a second Join; a session that cannot be built.</exception>
+    /// <summary>
+    /// Starts this connection's session, with the requested avatar, else the server's default (or, when the join token
+    /// is limited to avatars without it, the token's first).
+    /// </summary>
+    /// <exception cref="HubException"><c>busy:</c> when every slot is taken; an unknown avatar, or one the join token does not cover; a second Join; a session that cannot be built.</exception>
     public JoinResult Join(JoinRequest? request)
     {
         request ??= new JoinRequest();
         var catalog = sessions.Catalog;
-        var avatar = request.Avatar ?? sessions.DefaultAvatar;
+        var scope = JoinTokenPrincipal.Avatars(Context.User);
+        var avatar = request.Avatar ?? (scope.Count == 0 || scope.Contains(sessions.DefaultAvatar) ? sessions.DefaultAvatar : scope[0]);
         if (!AvatarCatalog.IsValidId(avatar) || !catalog.Contains(avatar)) throw new HubException($"no avatar '{Trim(avatar)}'");
+        RequireCovered(scope, avatar);
         LiveSession session;
         try
         {
@@ -38,7 +45,7 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
             throw new HubException($"session not started: {e.Message}");
         }
         return new JoinResult(session.Id, avatar,
-            catalog.Entries.Select(a => new AvatarInfo(a.Id, a.Name, a.Credit)).ToList(),
+            catalog.Entries.Where(a => scope.Count == 0 || scope.Contains(a.Id)).Select(a => new AvatarInfo(a.Id, a.Name, a.Credit)).ToList(),
             sessions.Presets?.Names ?? [],
             sessions.IceServers);
     }
@@ -83,11 +90,12 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
     }
 
     /// <summary>Switches the avatar (from the next frame on).</summary>
-    /// <exception cref="HubException">No session, or no such avatar.</exception>
+    /// <exception cref="HubException">No session, no such avatar, or one the join token does not cover.</exception>
     public void SetAvatar(string id)
     {
         var session = Require();
         if (!AvatarCatalog.IsValidId(id) || !sessions.Catalog.Contains(id)) throw new HubException($"no avatar '{Trim(id)}'");
+        RequireCovered(JoinTokenPrincipal.Avatars(Context.User), id);
         session.Controls.RequestAvatar(id);
     }
 
@@ -150,6 +158,11 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
     {
         sessions.End(Context.ConnectionId, exception is null ? "the page disconnected" : $"the connection dropped: {exception.Message}");
         return base.OnDisconnectedAsync(exception);
+    }
+
+    private static void RequireCovered(IReadOnlyList<string> scope, string avatar)
+    {
+        if (scope.Count > 0 && !scope.Contains(avatar)) throw new HubException($"the join token does not cover avatar '{avatar}' (it covers {string.Join(", ", scope)})");
     }
 
     private LiveSession Require() => sessions.Find(Context.ConnectionId) ?? throw new HubException("no session: call Join first");
