@@ -20,10 +20,12 @@ namespace Npga.Live.Rendering.Ilgpu;
 /// </para>
 /// <para>
 /// Per frame: the cloud is uploaded (means, rotations, log-scales, logits, SH, and latents when the target has latent
-/// channels), projected, binned (one small read-back: the number of tile instances, which sizes the lists), rasterized,
-/// and the planes are copied into the target. Device buffers grow to the largest frame seen and are kept; nothing is
-/// allocated on the device after warm-up, and the renderer's own code allocates nothing per frame on the host (ILGPU's CPU
-/// accelerator allocates a small task object per kernel launch; CUDA launches do not). One render at a time per instance.
+/// channels; packed into one page-locked staging array, one transfer), projected, binned (one small read-back: the number of
+/// tile instances, which sizes the lists), rasterized, and the planes come back through a page-locked array into the target.
+/// Device and staging buffers grow to the largest frame seen and are kept: nothing is allocated after warm-up by the
+/// renderer's own code (ILGPU's CPU accelerator allocates a small task object per kernel launch, some 17 KB a frame with
+/// the radix sorts' launches; whether CUDA launches allocate is checked by <c>IlgpuCudaTests</c> on a GPU machine). One render
+/// at a time per instance.
 /// </para>
 /// </summary>
 public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
@@ -34,6 +36,7 @@ public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
     private readonly IlgpuProjection _projection;
     private readonly IlgpuIntersectTile _bins;
     private readonly IlgpuRasterize _rasterize;
+    private readonly PinnedArray<float> _planes;
     private bool _disposed;
 
     /// <summary>Creates the accelerator and compiles the kernels (a second or so on CUDA).</summary>
@@ -48,6 +51,7 @@ public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
             _projection = new IlgpuProjection(_accelerator);
             _bins = new IlgpuIntersectTile(_accelerator);
             _rasterize = new IlgpuRasterize(_accelerator);
+            _planes = new PinnedArray<float>(_accelerator);
         }
         catch
         {
@@ -97,7 +101,7 @@ public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
         int latents = target.LatentChannels;
 
         long t0 = Stopwatch.GetTimestamp();
-        _cloud.Upload(cloud, latents > 0);
+        _cloud.Upload(cloud, latents > 0, stream);
         _projection.Run(_cloud, cloud.Count, p, stream);
         stream.Synchronize();
 
@@ -107,8 +111,10 @@ public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
 
         long t2 = Stopwatch.GetTimestamp();
         _rasterize.Run(_bins, _projection.Splats, _cloud.Latents, view.Width, view.Height, view.TilesX, view.TilesY, latents, target.Background);
-        _rasterize.Output.CopyToCPU(stream, target.Planes.AsSpan());
+        _planes.Reserve(_rasterize.Output.Length);
+        _planes.View(_rasterize.Output.Length).CopyFrom(stream, _rasterize.Output);
         stream.Synchronize();
+        _planes.Span(target.Planes.Length).CopyTo(target.Planes);
 
         long t3 = Stopwatch.GetTimestamp();
         LastTimings = new RenderTimings(
@@ -124,6 +130,7 @@ public sealed class IlgpuGaussianRenderer : IGaussianRenderer, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _planes.Dispose();
         _rasterize.Dispose();
         _bins.Dispose();
         _projection.Dispose();

@@ -34,7 +34,7 @@ internal sealed class IlgpuIntersectTile : IDisposable
     private readonly Action<Index1D, ArrayView<uint>, ArrayView<int>> _rangesKernel;
     private readonly DeviceArray<int> _counts, _offsets, _instanceIds, _ranges, _sortTemp, _scanTemp;
     private readonly DeviceArray<uint> _instanceKeys;
-    private readonly int[] _statsHost = new int[2];
+    private readonly PinnedArray<int> _statsHost;
 
     /// <summary>Loads the kernels and ILGPU.Algorithms' sort and scan on <paramref name="accelerator"/>.</summary>
     public IlgpuIntersectTile(Accelerator accelerator)
@@ -50,6 +50,8 @@ internal sealed class IlgpuIntersectTile : IDisposable
         _rangesKernel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<uint>, ArrayView<int>>(RangesKernel);
         _counts = new(accelerator); _offsets = new(accelerator); _instanceIds = new(accelerator); _ranges = new(accelerator);
         _sortTemp = new(accelerator); _scanTemp = new(accelerator); _instanceKeys = new(accelerator);
+        _statsHost = new(accelerator);
+        _statsHost.Reserve(2);
     }
 
     /// <summary>Visible Gaussians in the last frame.</summary>
@@ -91,9 +93,11 @@ internal sealed class IlgpuIntersectTile : IDisposable
         _countKernel(count, ids, projected.Rects, counts);
         _scan(stream, counts, offsets, _scanTemp.View(_accelerator.ComputeScanTempStorageSize<int>(count)));
         _totalKernel(1, counts, offsets, projected.Stats, count);
-        projected.Stats.CopyToCPU(stream, _statsHost.AsSpan());
-        Visible = _statsHost[0];
-        int total = _statsHost[1];
+        _statsHost.View(2).CopyFrom(stream, projected.Stats);
+        stream.Synchronize();
+        var stats = _statsHost.Span(2);
+        Visible = stats[0];
+        int total = stats[1];
         Instances = total;
 
         // 3. Instances in depth order, then stably by tile.
@@ -119,7 +123,7 @@ internal sealed class IlgpuIntersectTile : IDisposable
     public void Dispose()
     {
         _counts.Dispose(); _offsets.Dispose(); _instanceIds.Dispose(); _ranges.Dispose();
-        _sortTemp.Dispose(); _scanTemp.Dispose(); _instanceKeys.Dispose();
+        _sortTemp.Dispose(); _scanTemp.Dispose(); _instanceKeys.Dispose(); _statsHost.Dispose();
     }
 
     /// <summary>counts[s] = tiles in the box of the Gaussian at depth rank s (0 when culled).</summary>
