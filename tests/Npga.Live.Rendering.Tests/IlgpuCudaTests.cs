@@ -14,8 +14,8 @@ public sealed class CudaFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// The ILGPU renderer on a real CUDA device (skipped elsewhere): parity with the CPU renderer on a random scene and an
-/// avatar-like one, the host allocation per frame (ILGPU's launches only), and the frame time. <c>dotnet test tests/Npga.Live.Rendering.Tests -c Release
+/// The ILGPU renderer on a real CUDA device (skipped elsewhere): parity with the CPU renderer on random scenes, the same
+/// tile lists, the host allocation per frame (ILGPU's launches only), and the frame time. <c>dotnet test tests/Npga.Live.Rendering.Tests -c Release
 /// --filter IlgpuCudaTests --logger "console;verbosity=detailed"</c> on a GPU machine.
 /// </summary>
 [Collection(nameof(IlgpuSerial))]
@@ -36,6 +36,10 @@ public sealed class IlgpuCudaTests(ITestOutputHelper output)
             IlgpuAssert.Matches(IlgpuStageTests.RenderCpu(cloud, camera, latent, target.Background), target, output, $"{n} Gaussians {w}x{h} L={latent}: ");
         }
     }
+
+    /// <summary>The GPU radix sorts keep the CPU renderer's order, depth ties to the lower index included.</summary>
+    [CudaFact]
+    public void TileListsAreTheCpuRenderersOnCuda() => IlgpuStageTests.AssertTileListsMatch(IlgpuDeviceKind.Cuda, output);
 
     [CudaFact]
     public void HostAllocationPerFrameAndTheFrameTime()

@@ -15,7 +15,10 @@ namespace Npga.Live.Rendering.Tests;
 public sealed class IlgpuStageTests(ITestOutputHelper output)
 {
     [Fact]
-    public void TileListsAreTheCpuRenderersInTheSameOrder()
+    public void TileListsAreTheCpuRenderersInTheSameOrder() => AssertTileListsMatch(IlgpuDeviceKind.Cpu, output);
+
+    /// <summary>The tile lists, tile ranges and tile boxes of the ILGPU renderer on <paramref name="device"/> equal the CPU renderer's.</summary>
+    internal static void AssertTileListsMatch(IlgpuDeviceKind device, ITestOutputHelper output)
     {
         var rng = new Random(31);
         var camera = TestScenes.RandomOrbit(100, 70, rng);
@@ -25,7 +28,7 @@ public sealed class IlgpuStageTests(ITestOutputHelper output)
 
         using var cpu = new CpuGaussianRenderer(1);
         cpu.Render(cloud, camera, new RenderTarget(100, 70, 0));
-        using var gpu = new IlgpuGaussianRenderer(IlgpuDeviceKind.Cpu);
+        using var gpu = new IlgpuGaussianRenderer(device);
         gpu.Render(cloud, camera, new RenderTarget(100, 70, 0));
 
         var bins = gpu.Bins;
