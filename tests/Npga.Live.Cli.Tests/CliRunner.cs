@@ -8,7 +8,10 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(TimeSpan timeout, params string[] args)
+    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, null, args);
+
+    /// <summary>Runs npga with extra environment variables (<paramref name="environment"/>, may be null).</summary>
+    public static Result Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "npga.dll");
         var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args])
@@ -16,6 +19,8 @@ internal static class CliRunner
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         psi.Environment["NPGA_HOME"] = RepoPaths.RequireRoot();
+        if (environment is not null)
+            foreach (var (key, value) in environment) psi.Environment[key] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -36,6 +36,34 @@ public sealed class RenderCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((6 * 64, 64), (strip.Width, strip.Height));
     }
 
+    [Fact]
+    public void RendererIlgpu_DrawsTheCpuRenderersPicture_AndIlgpuCudaWithoutADeviceIsAClearError()
+    {
+        var avatar = Fixture("a");
+        string[] common = ["render", "--avatar", avatar, "--yaw", "20", "--width", "80", "--height", "64", "--no-cnn"];
+        var r = CliRunner.Run(Limit, [.. common, "--renderer", "cpu", "--out", Tmp("cpu.png")]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = CliRunner.Run(Limit, [.. common, "--renderer", "ilgpu", "--out", Tmp("ilgpu.png")]);
+        output.WriteLine(r.Stderr.Trim());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        bool cuda = Npga.Live.Rendering.GaussianRenderers.CudaAvailable;
+        Assert.Equal(!cuda, r.Stderr.Contains("CPU accelerator"));
+        var a = ImageFile.Read(Tmp("cpu.png")).Pixels;
+        var b = ImageFile.Read(Tmp("ilgpu.png")).Pixels;
+        Assert.Equal(a.Length, b.Length);
+        int worst = 0;
+        for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs(a[i] - b[i]));
+        output.WriteLine($"largest 8-bit difference {worst}");
+        Assert.True(worst <= 1, $"largest 8-bit difference {worst}");
+        Assert.Contains(a, v => v > 30); // not blank
+
+        r = CliRunner.Run(Limit, [.. common, "--renderer", "ilgpu-cuda", "--out", Tmp("cuda.png")]);
+        if (cuda) { Assert.True(r.ExitCode == 0, r.Stderr); return; }
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: no CUDA device found", r.Stderr.Trim());
+        Assert.False(File.Exists(Tmp("cuda.png")));
+    }
+
     [Theory]
     [InlineData("mona-lisa", false)] // no CNN
     [InlineData("default", true)]    // the trained light CNN: also timed fused against ORT

@@ -4,11 +4,13 @@ using Npga.Live.Avatar;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline;
 using Npga.Live.Refine;
+using Npga.Live.Rendering;
+using Npga.Live.Rendering.Ilgpu;
 
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench render --avatar DIR --width W --height H [--runs 5] [--frames 30] [--no-cnn] [--threads 1]</c>:
+/// <c>npga bench render --avatar DIR --width W --height H [--runs 5] [--frames 30] [--no-cnn] [--threads 1] [--renderer cpu|ilgpu|ilgpu-cuda|auto]</c>:
 /// renders <c>frames</c> frames with random expression codes (unit normal, as z_exp is distributed) and a slowly
 /// turning view, <c>runs</c> times after a warm-up; prints the median milliseconds per stage (F, G, compose,
 /// project, bin+sort, rasterize, CNN), frames per second and peak memory. When the package's CNN is the light one that
@@ -27,14 +29,15 @@ internal static class BenchRenderCommand
         var frames = new Option<int>("--frames") { Description = "Frames per run", DefaultValueFactory = _ => 30 };
         var noCnn = new Option<bool>("--no-cnn") { Description = "Skip the CNN" };
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads for F, G and the CNN", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("render", "Avatar rendering speed per stage") { avatar, width, height, runs, frames, noCnn, threads };
+        var renderer = RendererOption.Create();
+        var cmd = new Command("render", "Avatar rendering speed per stage") { avatar, width, height, runs, frames, noCnn, threads, renderer };
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             try
             {
-                return Task.FromResult(Run(r.GetValue(avatar)!, r.GetValue(width), r.GetValue(height), Math.Max(1, r.GetValue(runs)), Math.Max(1, r.GetValue(frames)), !r.GetValue(noCnn), Math.Max(1, r.GetValue(threads))));
+                return Task.FromResult(Run(r.GetValue(avatar)!, r.GetValue(width), r.GetValue(height), Math.Max(1, r.GetValue(runs)), Math.Max(1, r.GetValue(frames)), !r.GetValue(noCnn), Math.Max(1, r.GetValue(threads)), r.GetValue(renderer)!));
             }
-            catch (AvatarFormatException e)
+            catch (Exception e) when (e is AvatarFormatException or CudaUnavailableException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);
@@ -43,10 +46,12 @@ internal static class BenchRenderCommand
         return cmd;
     }
 
-    private static int Run(string dir, int w, int h, int runs, int frames, bool useCnn, int threads)
+    private static int Run(string dir, int w, int h, int runs, int frames, bool useCnn, int threads, string renderer)
     {
         var package = AvatarPackage.Load(dir);
-        using var fr = new AvatarFrameRenderer(package, w, h, useCnn: useCnn, networkThreads: threads);
+        var splatter = RendererOption.Build(renderer);
+        string splatterName = GaussianRenderers.Describe(splatter);
+        using var fr = new AvatarFrameRenderer(package, w, h, splatter, useCnn, threads);
         int k = package.Manifest.ExpressionModel.K;
         var rnd = new Random(1);
         var codes = Enumerable.Range(0, frames).Select(_ => Enumerable.Range(0, k).Select(_ => (float)Normal(rnd)).ToArray()).ToArray();
@@ -76,7 +81,7 @@ internal static class BenchRenderCommand
         }
         var m = package.Manifest;
         Console.WriteLine($"npga bench render: {m.Name}, N = {package.Canonical.Count} Gaussians, SH degree {m.ShDegree}, K = {m.ExpressionModel.K}, " +
-                          $"networks F{(package.HasG ? " G" : "")}{(fr.UsesCnn ? " cnn" : "")}, {w}x{h}, {runs} runs x {frames} frames, {Environment.ProcessorCount} cores, ORT threads {threads}");
+                          $"networks F{(package.HasG ? " G" : "")}{(fr.UsesCnn ? " cnn" : "")}, {w}x{h}, {runs} runs x {frames} frames, {Environment.ProcessorCount} cores, ORT threads {threads}, renderer {splatterName}");
         string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
         for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
         Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");

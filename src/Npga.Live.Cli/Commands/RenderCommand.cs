@@ -4,14 +4,16 @@ using Npga.Live.Core.Imaging;
 using Npga.Live.Media;
 using Npga.Live.Onnx;
 using Npga.Live.Pipeline;
+using Npga.Live.Rendering.Ilgpu;
 
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
 /// <c>npga render --avatar DIR [--neutral | --expr codes.json | --track tracks.jsonl --frame N] [--yaw DEG --pitch DEG]
-/// [--width W --height H] --out frame.png [--turntable [--views 8] [--span 360]] [--no-cnn]</c>: one frame of an avatar,
-/// or a strip of views round its head. The camera is the package's default camera, resized to W×H and orbited round
-/// the head's centre by yaw and pitch. Exit codes: 0 done, 2 bad input (damaged package, bad codes), 1 unexpected.
+/// [--width W --height H] --out frame.png [--turntable [--views 8] [--span 360]] [--no-cnn] [--renderer cpu|ilgpu|ilgpu-cuda|auto]</c>:
+/// one frame of an avatar, or a strip of views round its head. The camera is the package's default camera, resized to W×H and
+/// orbited round the head's centre by yaw and pitch. Exit codes: 0 done, 2 bad input (damaged package, bad codes, or
+/// <c>ilgpu-cuda</c> without a CUDA device), 1 unexpected.
 /// </summary>
 internal static class RenderCommand
 {
@@ -31,16 +33,17 @@ internal static class RenderCommand
         var views = new Option<int>("--views") { Description = "Views in the turntable strip", DefaultValueFactory = _ => 8 };
         var span = new Option<double>("--span") { Description = "Yaw range of the turntable, degrees, centred on --yaw (360: all round)", DefaultValueFactory = _ => 360 };
         var noCnn = new Option<bool>("--no-cnn") { Description = "Skip the screen-space CNN" };
+        var renderer = RendererOption.Create();
         var cmd = new Command("render", "Render an avatar for an expression code and a view")
-            { avatar, neutral, expr, track, frame, yaw, pitch, width, height, output, turntable, views, span, noCnn };
+            { avatar, neutral, expr, track, frame, yaw, pitch, width, height, output, turntable, views, span, noCnn, renderer };
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             try
             {
                 return Task.FromResult(Run(r.GetValue(avatar)!, r.GetValue(expr), r.GetValue(track), r.GetValue(frame), r.GetValue(yaw), r.GetValue(pitch),
-                    r.GetValue(width), r.GetValue(height), r.GetValue(output)!, r.GetValue(turntable), Math.Clamp(r.GetValue(views), 1, 64), r.GetValue(span), !r.GetValue(noCnn)));
+                    r.GetValue(width), r.GetValue(height), r.GetValue(output)!, r.GetValue(turntable), Math.Clamp(r.GetValue(views), 1, 64), r.GetValue(span), !r.GetValue(noCnn), r.GetValue(renderer)!));
             }
-            catch (Exception e) when (e is AvatarFormatException or InvalidDataException or FileNotFoundException or MediaException or IOException or OrtException)
+            catch (Exception e) when (e is AvatarFormatException or InvalidDataException or FileNotFoundException or MediaException or IOException or OrtException or CudaUnavailableException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return Task.FromResult(2);
@@ -50,7 +53,7 @@ internal static class RenderCommand
     }
 
     private static int Run(string avatarDir, string? exprPath, string? trackPath, long frame, double yaw, double pitch,
-        int? width, int? height, string output, bool turntable, int views, double span, bool useCnn)
+        int? width, int? height, string output, bool turntable, int views, double span, bool useCnn, string renderer)
     {
         if (exprPath is not null && trackPath is not null) throw new InvalidDataException("give --expr or --track, not both");
         var driving = exprPath is not null ? DrivingInput.FromCodesFile(exprPath)
@@ -63,7 +66,7 @@ internal static class RenderCommand
             throw new InvalidDataException($"the code has {z.Length} values; avatar '{package.Manifest.Name}' is driven by {package.Manifest.ExpressionModel.Id} with K = {k}");
         var cam0 = package.Manifest.DefaultCamera;
         int w = width ?? cam0.Width, h = height ?? cam0.Height;
-        using var frameRenderer = new AvatarFrameRenderer(package, w, h, useCnn: useCnn);
+        using var frameRenderer = new AvatarFrameRenderer(package, w, h, RendererOption.Build(renderer), useCnn);
         var rotation = driving?.Rotation ?? [];
         var img = new RgbImage(w, h);
         if (!turntable)
