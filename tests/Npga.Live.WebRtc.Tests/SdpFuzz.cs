@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
 using Npga.Live.Tests.Shared;
+using Tape = Npga.Live.Tests.Shared.Fuzz.Tape;
 
 namespace Npga.Live.WebRtc.Tests;
 
@@ -14,17 +15,7 @@ namespace Npga.Live.WebRtc.Tests;
 /// </summary>
 internal static partial class SdpFuzz
 {
-    /// <summary>A choice tape: the generators draw every decision from it, so CsCheck shrinks a document by shrinking the tape.</summary>
-    internal sealed class Tape(uint[] values)
-    {
-        private int _at;
-
-        public int Next(int n) => n <= 1 ? 0 : (int)(values.Length == 0 ? 0 : values[_at++ % values.Length] % (uint)n);
-        public bool Chance(int percent) => Next(100) < percent;
-        public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
-    }
-
-    private static readonly Gen<Tape> Tapes = Gen.UInt.Array[1, 160].Select(a => new Tape(a));
+    private static readonly Gen<Tape> Tapes = Fuzz.Tapes;
 
     private static readonly string[] Codecs = ["VP8", "VP8", "VP8", "H264", "H264", "VP9", "AV1", "rtx", "red", "ulpfec", "vp8", "h264", "opus", "H265"];
     private static readonly string[] Rates = ["90000", "90000", "90000", "90000", "48000", "0", "8000", "90000/2"];

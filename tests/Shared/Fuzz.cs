@@ -124,6 +124,31 @@ public static class Fuzz
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
+    /// <summary>
+    /// A choice tape: a generator draws every decision (which line, which mutation, which token) from it, so CsCheck
+    /// shrinks a generated document by shrinking the tape (fewer, smaller choices: the first options of each list).
+    /// </summary>
+    /// <param name="values">The choices; read round and round.</param>
+    public sealed class Tape(uint[] values)
+    {
+        private int _at;
+
+        /// <summary>A choice in 0..<paramref name="n"/>−1 (0 when <paramref name="n"/> ≤ 1).</summary>
+        public int Next(int n) => n <= 1 || values.Length == 0 ? 0 : (int)(values[_at++ % values.Length] % (uint)n);
+
+        /// <summary>True with about <paramref name="percent"/> % probability.</summary>
+        public bool Chance(int percent) => Next(100) < percent;
+
+        /// <summary>One of <paramref name="items"/>.</summary>
+        public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
+
+        /// <inheritdoc />
+        public override string ToString() => $"Tape[{string.Join(",", values)}]";
+    }
+
+    /// <summary>Tapes of 1 to 160 choices.</summary>
+    public static readonly Gen<Tape> Tapes = Gen.UInt.Array[1, 160].Select(a => new Tape(a));
+
     /// <summary>Extreme and odd tokens the mutators put in place of numbers and words.</summary>
     public static readonly string[] OddTokens =
     [
