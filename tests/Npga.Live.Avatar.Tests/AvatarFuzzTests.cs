@@ -68,7 +68,7 @@ public sealed class AvatarFuzzTests : IDisposable
             }
             CheckTaken(outcome.Result!);
             taken++;
-        }, iter: 1_500, seconds: 5, print: Print, caseSeconds: 2);
+        }, iter: 1_000, seconds: 5, print: Print, caseSeconds: 2);
         _output.WriteLine($"{summary}; {taken} taken, {refused} refused; at most {perChar:F1} bytes allocated per character beyond 256 KiB");
         Assert.True(taken > 0 && refused > 0, $"{taken} taken, {refused} refused: the generator is off");
     }
@@ -129,7 +129,7 @@ public sealed class AvatarFuzzTests : IDisposable
             }
             CheckTaken(outcome.Result!, bytes.Length);
             taken++;
-        }, iter: 1_000, seconds: 5, print: b => Fuzz.Literal(Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 3000))), caseSeconds: 2);
+        }, iter: 600, seconds: 5, print: b => Fuzz.Literal(Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 3000))), caseSeconds: 2);
         _output.WriteLine($"{summary}; {taken} taken, {refused} refused");
         Assert.True(taken > 0 && refused > 0, $"{taken} taken, {refused} refused: the generator is off");
     }

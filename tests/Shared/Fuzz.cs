@@ -77,8 +77,9 @@ public static class Fuzz
 
         var run = Task.Factory.StartNew(() => gen.Sample(Case, seed: seed, iter: iter, threads: 1, print: print),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        // The budget, plus one case's hang limit, plus the time CsCheck may spend shrinking a failure (one hang limit more).
-        if (!run.Wait(TimeSpan.FromSeconds(seconds + 2 * caseSeconds + 10)))
+        // The budget, plus one case over it, plus what CsCheck may take after a failure (it tries the smaller of the cases
+        // left within the budget, and only generates the rest) and after the budget (generating the cases left, unchecked).
+        if (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(seconds + 3 * caseSeconds + 5)))
         {
             var input = Volatile.Read(ref current);
             throw new TimeoutException(
