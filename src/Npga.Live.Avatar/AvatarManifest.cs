@@ -118,8 +118,10 @@ public sealed record AvatarManifest
             if (format.ValueKind != JsonValueKind.String || format.GetString() != CurrentFormat)
                 throw new AvatarFormatException(source,
                     $"unknown format {format.GetRawText()}: this reader knows \"{CurrentFormat}\" only");
+            RequireValidStrings(doc.RootElement);
         }
-        catch (JsonException e)
+        // ArgumentException: the text is not valid UTF-16 (a lone surrogate); InvalidOperationException: a string escapes one ("\ud800").
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             throw new AvatarFormatException(source, $"malformed JSON: {e.Message}", e);
         }
@@ -136,6 +138,32 @@ public sealed record AvatarManifest
         if (manifest is null) throw new AvatarFormatException(source, "is JSON null");
         manifest.Validate(source);
         return manifest;
+    }
+
+    /// <summary>
+    /// Reads every string and property name once. A string that escapes a lone surrogate (<c>"\ud800"</c>) parses, but
+    /// reading it throws <see cref="InvalidOperationException"/>: later, wherever it is read (a <c>source.credit</c> when the
+    /// server lists its avatars, <see cref="Metrics"/> when the manifest is written back).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Such a string.</exception>
+    private static void RequireValidStrings(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            case JsonValueKind.Object:
+                foreach (var p in element.EnumerateObject())
+                {
+                    _ = p.Name;
+                    RequireValidStrings(p.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray()) RequireValidStrings(item);
+                break;
+        }
     }
 
     /// <summary>

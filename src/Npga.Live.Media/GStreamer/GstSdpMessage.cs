@@ -23,10 +23,12 @@ public sealed class GstSdpMessage : IDisposable
     }
 
     /// <summary>Parses SDP text (<c>gst_sdp_message_new_from_text</c>). The parser is lenient: it skips lines it does not know.</summary>
-    /// <exception cref="GstException">The parser refused the text.</exception>
+    /// <exception cref="GstException">The parser refused the text, or it holds a NUL character (C would end the text there).</exception>
     public static GstSdpMessage Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        int nul = text.IndexOf('\0');
+        if (nul >= 0) throw new GstException($"the SDP text holds a NUL character (at {nul})"); // at 0, the parser asserted 'size != 0'
         Gst.Init();
         var r = LibGstSdp.MessageNewFromText(text, out var msg);
         if (r != LibGstSdp.Ok || msg == 0)
@@ -76,14 +78,7 @@ public sealed class GstSdpMessage : IDisposable
     public IReadOnlyList<string> MediaAttributeValues(int index, string key)
     {
         var media = Media(index);
-        var list = new List<string>();
-        for (uint n = 0; ; n++)
-        {
-            var v = LibGstSdp.MediaGetAttributeValN(media, key, n);
-            if (v == 0) break;
-            list.Add(Marshal.PtrToStringUTF8(v) ?? "");
-        }
-        return list;
+        return AttributeValues(LibGstSdp.MediaAttributesLen(media), i => LibGstSdp.MediaGetAttribute(media, i), key);
     }
 
     /// <summary>
@@ -93,12 +88,24 @@ public sealed class GstSdpMessage : IDisposable
     public IReadOnlyList<string> AttributeValues(string key)
     {
         var message = Ptr;
+        return AttributeValues(LibGstSdp.MessageAttributesLen(message), i => LibGstSdp.MessageGetAttribute(message, i), key);
+    }
+
+    /// <summary>
+    /// The values of the attributes named <paramref name="key"/> among <paramref name="count"/> (one pass: the
+    /// <c>gst_sdp_*_get_attribute_val_n</c> functions search from the first attribute for each n, so listing n values
+    /// that way takes n² steps, seconds for an offer of a few thousand repeated lines).
+    /// </summary>
+    private static unsafe List<string> AttributeValues(uint count, Func<uint, nint> attribute, string key)
+    {
+        var wanted = System.Text.Encoding.UTF8.GetBytes(key);
         var list = new List<string>();
-        for (uint n = 0; ; n++)
+        for (uint i = 0; i < count; i++)
         {
-            var v = LibGstSdp.MessageGetAttributeValN(message, key, n);
-            if (v == 0) break;
-            list.Add(Marshal.PtrToStringUTF8(v) ?? "");
+            var attr = (nint*)attribute(i); // GstSDPAttribute: gchar *key, gchar *value
+            if (attr == null || attr[0] == 0) continue;
+            if (!MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)attr[0]).SequenceEqual(wanted)) continue;
+            list.Add(Marshal.PtrToStringUTF8(attr[1]) ?? "");
         }
         return list;
     }

@@ -70,8 +70,8 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
 
     /// <summary>
     /// Chooses the video m-line and codec of a parsed offer, after checking what GStreamer would
-    /// otherwise choke on or what could never stream: the video m-line must be sendrecv (no
-    /// direction attribute means sendrecv); it must list payload types 0..127 only; each of its
+    /// otherwise choke on or what could never stream: the video m-line must say a=sendrecv itself
+    /// (see <see cref="RequireSendRecv"/>); it must list payload types 0..127 only; each of its
     /// <c>a=rtpmap</c> lines must map a payload type it lists, at <see cref="VideoClockRate"/>; the
     /// codec chosen must be on a dynamic payload type (<see cref="FirstDynamicPayloadType"/>..<see cref="LastDynamicPayloadType"/>);
     /// and every <c>a=ssrc</c>/<c>a=ssrc-group</c> SSRC must be 1..2^32-1.
@@ -106,13 +106,13 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
         var formats = ReadFormats(message, video);
 
         var codecs = new List<(int Pt, string Name, string? Fmtp)>();
-        var fmtps = message.MediaAttributeValues(video, "fmtp");
+        var fmtps = new Dictionary<string, string>(StringComparer.Ordinal); // "96 a=b;c=d": the first fmtp of each payload type
+        foreach (var f in message.MediaAttributeValues(video, "fmtp"))
+            if (f.IndexOf(' ') is > 0 and var space) fmtps.TryAdd(f[..space], f[(space + 1)..].Trim());
         foreach (var rtpmap in message.MediaAttributeValues(video, "rtpmap"))
         {
             var (pt, name) = ReadRtpmap(rtpmap, formats);
-            var prefix = pt.ToString(CultureInfo.InvariantCulture) + " ";
-            var fmtp = fmtps.FirstOrDefault(f => f.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..].Trim();
-            codecs.Add((pt, name, fmtp));
+            codecs.Add((pt, name, fmtps.GetValueOrDefault(pt.ToString(CultureInfo.InvariantCulture))));
         }
         var offered = codecs.Select(c => $"{c.Name}/{c.Pt}").ToList();
 
@@ -144,19 +144,27 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
 
     private static readonly string[] Directions = ["sendrecv", "sendonly", "recvonly", "inactive"];
 
-    /// <summary>The video m-line must let both sides send: <c>a=sendrecv</c>, or no direction there and none or sendrecv at session level (RFC 3264: absent means sendrecv).</summary>
-    /// <exception cref="WebRtcException">Another direction, or more than one.</exception>
+    /// <summary>
+    /// The video m-line must let both sides send, and say so itself, once: one <c>a=sendrecv</c> in the m-line. RFC 3264 reads a
+    /// missing direction as sendrecv (and a session-level one as the default), but webrtcbin 1.22 reads only the
+    /// m-line's and answers an m-line without one with the video rejected (<c>m=video 0</c>); browsers always write it.
+    /// </summary>
+    /// <exception cref="WebRtcException">Another direction, more than one direction attribute (the same one twice too), or none in the video m-line.</exception>
     private static void RequireSendRecv(GstSdpMessage message, int video)
     {
-        var media = Directions.Where(d => message.MediaAttributeValues(video, d).Count > 0).ToList();
+        // Every direction line, a repeated one too: webrtcbin rejects an m-line with two, even "a=sendrecv" twice.
+        var media = Directions.SelectMany(d => Enumerable.Repeat(d, message.MediaAttributeValues(video, d).Count)).ToList();
         if (media.Count > 1)
-            throw new WebRtcException($"the SDP offer's video m-line has {media.Count} directions ({string.Join(", ", media.Select(d => "a=" + d))}); it needs exactly one, a=sendrecv");
-        var session = Directions.Where(d => message.AttributeValues(d).Count > 0).ToList();
-        if (media.Count == 0 && session.Count > 1)
-            throw new WebRtcException($"the SDP offer has {session.Count} session-level directions ({string.Join(", ", session.Select(d => "a=" + d))}); it needs at most one");
-        var direction = media.Count == 1 ? media[0] : session.Count == 1 ? session[0] : "sendrecv";
-        if (direction != "sendrecv")
-            throw new WebRtcException($"the SDP offer's video is a={direction}: the browser must both send its webcam and receive the avatar (a=sendrecv)");
+            throw new WebRtcException($"the SDP offer's video m-line has {media.Count} direction attributes ({string.Join(", ", media.Take(8).Select(d => "a=" + d))}{(media.Count > 8 ? ", …" : "")}); it needs exactly one, a=sendrecv");
+        if (media.Count == 0)
+        {
+            var session = Directions.Where(d => message.AttributeValues(d).Count > 0).Select(d => "a=" + d).ToList();
+            throw new WebRtcException("the SDP offer's video m-line has no direction attribute"
+                                      + (session.Count > 0 ? $" (only the session has {string.Join(", ", session)})" : "")
+                                      + "; it needs a=sendrecv in the m-line: the browser must both send its webcam and receive the avatar");
+        }
+        if (media[0] != "sendrecv")
+            throw new WebRtcException($"the SDP offer's video is a={media[0]}: the browser must both send its webcam and receive the avatar (a=sendrecv)");
     }
 
     /// <summary>Every <c>a=ssrc</c> and <c>a=ssrc-group</c> of every m-line must name SSRCs from 1 to 2^32-1 (GStreamer asserts on 0).</summary>

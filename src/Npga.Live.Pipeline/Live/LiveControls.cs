@@ -45,9 +45,9 @@ public sealed class LiveControls
         {
             if (weights.Length != ExpressionPresets.Count) throw new ArgumentException($"the expression pad takes {ExpressionPresets.Count} weights, not {weights.Length}");
             if (weights.Any(v => !float.IsFinite(v) || v < 0)) throw new ArgumentException("pad weights must be finite and not negative");
-            float sum = weights.Sum();
+            double sum = weights.Sum(v => (double)v); // in double: four floats near float.MaxValue overflow a float sum to ∞, and every weight to 0
             if (sum <= 0) throw new ArgumentException("pad weights sum to 0");
-            w = weights.Select(v => v / sum).ToArray();
+            w = weights.Select(v => (float)(v / sum)).ToArray();
             if (!double.IsFinite(mix) || mix < 0 || mix > 1) throw new ArgumentException("mix must be between 0 and 1");
         }
         lock (_lock) _state = _state with { PadWeights = w, PadMix = w is null ? 0 : mix };

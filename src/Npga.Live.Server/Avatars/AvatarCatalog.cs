@@ -90,6 +90,6 @@ public sealed partial class AvatarCatalog
     /// <summary>Whether <paramref name="id"/> is a well-formed avatar id: 1–64 of [A-Za-z0-9_-] (no path separators).</summary>
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")] // \z, not $: $ also matches before a final "\n"
     private static partial Regex IdPattern();
 }

@@ -140,14 +140,17 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
     public void SetBackground(string? colour)
     {
         var session = Require();
-        if (string.IsNullOrEmpty(colour))
-        {
-            session.Controls.SetBackground(null);
-            return;
-        }
+        session.Controls.SetBackground(ParseBackground(colour));
+    }
+
+    /// <summary><see cref="SetBackground"/>'s argument as RGB 0–1, or null (the avatar's own) for null or empty.</summary>
+    /// <exception cref="HubException">Not <c>#rrggbb</c>.</exception>
+    internal static float[]? ParseBackground(string? colour)
+    {
+        if (string.IsNullOrEmpty(colour)) return null;
         if (colour.Length != 7 || colour[0] != '#' || !int.TryParse(colour.AsSpan(1), System.Globalization.NumberStyles.AllowHexSpecifier, null, out int rgb))
             throw new HubException($"a background is #rrggbb, not '{Trim(colour)}'");
-        session.Controls.SetBackground([(rgb >> 16 & 255) / 255f, (rgb >> 8 & 255) / 255f, (rgb & 255) / 255f]);
+        return [(rgb >> 16 & 255) / 255f, (rgb >> 8 & 255) / 255f, (rgb & 255) / 255f];
     }
 
     /// <summary>Ends this connection's session (the page may Join again).</summary>

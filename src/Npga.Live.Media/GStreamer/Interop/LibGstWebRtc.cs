@@ -56,11 +56,19 @@ internal static partial class LibGstSdp
     [LibraryImport(Name, EntryPoint = "gst_sdp_media_get_format")]
     public static partial nint MediaGetFormat(nint media, uint index);
 
-    [LibraryImport(Name, EntryPoint = "gst_sdp_media_get_attribute_val_n", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint MediaGetAttributeValN(nint media, string key, uint nth);
+    [LibraryImport(Name, EntryPoint = "gst_sdp_media_attributes_len")]
+    public static partial uint MediaAttributesLen(nint media);
 
-    [LibraryImport(Name, EntryPoint = "gst_sdp_message_get_attribute_val_n", StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint MessageGetAttributeValN(nint message, string key, uint nth);
+    /// <summary>A borrowed <c>const GstSDPAttribute*</c>: two <c>gchar*</c>, key then value ("" for a flag such as <c>a=sendrecv</c>).</summary>
+    [LibraryImport(Name, EntryPoint = "gst_sdp_media_get_attribute")]
+    public static partial nint MediaGetAttribute(nint media, uint index);
+
+    [LibraryImport(Name, EntryPoint = "gst_sdp_message_attributes_len")]
+    public static partial uint MessageAttributesLen(nint message);
+
+    /// <summary>A borrowed <c>const GstSDPAttribute*</c>, as <see cref="MediaGetAttribute"/>.</summary>
+    [LibraryImport(Name, EntryPoint = "gst_sdp_message_get_attribute")]
+    public static partial nint MessageGetAttribute(nint message, uint index);
 }
 
 /// <summary>P/Invoke declarations of <c>libnice.so.10</c> (the ICE agent inside webrtcbin).</summary>
