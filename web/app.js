@@ -321,7 +321,8 @@ function renderStats() {
   if (!showStats) return;
   const latency = probe === true ? fmt(s.latencyMs, 0, ' ms') : s.serverLatencyMs != null ? `${fmt(s.serverLatencyMs, 0, ' ms')} (server)` : '–';
   const face = s.face == null ? '–' : s.face ? 'face' : 'no face';
-  const times = s.server ? `${fmt(s.server.trackMs, 0)} / ${fmt(s.server.renderMs, 0)} / ${fmt(s.server.encodeMs, 0)} ms` : '–';
+  const cnn = s.server?.refine === true ? ' (CNN on)' : s.server?.refine === false ? ' (CNN off)' : '';
+  const times = s.server ? `${fmt(s.server.trackMs, 0)} / ${fmt(s.server.renderMs, 0)} / ${fmt(s.server.encodeMs, 0)} ms${cnn}` : '–';
   if (kiosk) {
     el.overlayStats.hidden = false;
     el.overlayStats.textContent =

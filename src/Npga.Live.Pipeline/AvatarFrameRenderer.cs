@@ -15,7 +15,10 @@ public readonly record struct AvatarFrameTimings(double FMs, double GMs, double 
 /// deform (F, G and compose, NPGA eqs. 4–6) → render (3D Gaussian splatting of the posed Gaussians and their
 /// latents) → refine (the screen-space CNN, eq. 7, when the package has one). The head pose is folded into
 /// the camera (<see cref="Camera.WithObjectPose"/>) so the posed Gaussians stay in the canonical head frame
-/// and their SH colours see the view direction in that frame. Buffers are allocated once; not thread-safe.
+/// and their SH colours see the view direction in that frame. The CNN can be switched off and on between frames
+/// (<see cref="RefineEnabled"/>, e.g. by <see cref="Live.RefineGovernor"/> when a live frame runs late): without it the
+/// latent channels are not composited and the raw render, which training also fits (NPGA eq. 10's first term), is the
+/// frame. Buffers are allocated once (the RGB-only target the first time the CNN is off); not thread-safe.
 /// </summary>
 public sealed class AvatarFrameRenderer : IDisposable
 {
@@ -23,6 +26,8 @@ public sealed class AvatarFrameRenderer : IDisposable
     private readonly IGaussianRenderer _renderer;
     private readonly IScreenRefiner? _cnn;
     private readonly GaussianCloud _posed;
+    private readonly RenderTarget _cnnTarget; // with the latent channels when there is a CNN
+    private RenderTarget? _rgbTarget;         // RGB only, for frames rendered while a CNN is switched off
     private readonly int _k;
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
     private static readonly double[] Zero = [0, 0, 0];
@@ -43,9 +48,9 @@ public sealed class AvatarFrameRenderer : IDisposable
         _k = package.Manifest.ExpressionModel.K;
         bool cnn = useCnn && package.Networks.Cnn is not null;
         // Latent channels only feed the CNN: without it they are not composited at all.
-        Target = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
+        _cnnTarget = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
         var bg = package.Manifest.Background;
-        Target.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
+        _cnnTarget.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
         BaseCamera = package.Manifest.DefaultCamera.ToCamera().Resized(width, height);
         if (cnn) _cnn = ScreenRefiner.Create(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
     }
@@ -84,11 +89,41 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <summary>The package's default camera, resized to the output.</summary>
     public Camera BaseCamera { get; }
 
-    /// <summary>The rasterised image of the last frame (before the CNN), with the latent channels when the CNN runs.</summary>
-    public RenderTarget Target { get; }
+    /// <summary>The rasterised image of the last frame (before the CNN), with the latent channels when the CNN ran.</summary>
+    public RenderTarget Target => UsesCnn || _rgbTarget is null ? _cnnTarget : _rgbTarget;
 
-    /// <summary>Whether the CNN runs.</summary>
-    public bool UsesCnn => _cnn is not null;
+    /// <summary>Output width, pixels.</summary>
+    public int Width => _cnnTarget.Width;
+
+    /// <summary>Output height, pixels.</summary>
+    public int Height => _cnnTarget.Height;
+
+    /// <summary>
+    /// Background colour R, G, B (0–1) composited behind the Gaussians; starts as the package's
+    /// (<see cref="AvatarManifest.Background"/>). The array is kept, not copied: do not write to it afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not 3 values (from <see cref="RenderTarget.Background"/>).</exception>
+    public float[] Background
+    {
+        get => _cnnTarget.Background;
+        set
+        {
+            _cnnTarget.Background = value;
+            if (_rgbTarget is not null) _rgbTarget.Background = value;
+        }
+    }
+
+    /// <summary>Whether the package has a CNN and it was asked for at construction (it may be switched off).</summary>
+    public bool HasCnn => _cnn is not null;
+
+    /// <summary>
+    /// Run the CNN on the next frames (default true). Ignored without one (<see cref="HasCnn"/>). Switched off, a frame
+    /// is rendered without the latent channels into an RGB-only target and written out as rendered.
+    /// </summary>
+    public bool RefineEnabled { get; set; } = true;
+
+    /// <summary>Whether the next frame runs the CNN: <see cref="HasCnn"/> and <see cref="RefineEnabled"/>.</summary>
+    public bool UsesCnn => _cnn is not null && RefineEnabled;
 
     /// <summary>Stage timings of the last frame.</summary>
     public AvatarFrameTimings LastTimings { get; private set; }
@@ -105,21 +140,26 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <exception cref="ArgumentException">Wrong sizes or a code of the wrong length.</exception>
     public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output)
     {
-        if (camera.Width != Target.Width || camera.Height != Target.Height) throw new ArgumentException("camera size differs from the output size", nameof(camera));
-        if (output.Width != Target.Width || output.Height != Target.Height) throw new ArgumentException("output image size differs", nameof(output));
+        if (camera.Width != Width || camera.Height != Height) throw new ArgumentException("camera size differs from the output size", nameof(camera));
+        if (output.Width != Width || output.Height != Height) throw new ArgumentException("output image size differs", nameof(output));
         if (zExp.Length != _k) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}", nameof(zExp));
         long t0 = Stopwatch.GetTimestamp();
         _dynamics.Pose(zExp, Identity, Zero, _posed);
         var view = camera.WithObjectPose(headRotation.IsEmpty ? Identity : headRotation, headTranslation.IsEmpty ? Zero : headTranslation);
-        _renderer.Render(_posed, view, Target);
         double cnnMs = 0;
-        if (_cnn is not null)
+        if (UsesCnn)
         {
-            var rgb = _cnn.Refine(Target.Planes);
+            _renderer.Render(_posed, view, _cnnTarget);
+            var rgb = _cnn!.Refine(_cnnTarget.Planes);
             cnnMs = _cnn.LastMs;
             PlanesToImage(rgb, output);
         }
-        else Target.ToRgbImage(output);
+        else
+        {
+            var target = _cnn is null ? _cnnTarget : _rgbTarget ??= new RenderTarget(Width, Height, 0) { Background = _cnnTarget.Background };
+            _renderer.Render(_posed, view, target);
+            target.ToRgbImage(output);
+        }
         var d = _dynamics.LastTimings;
         var r = _renderer.LastTimings;
         LastTimings = new AvatarFrameTimings(d.FMs, d.GMs, d.ComposeMs, r.ProjectMs, r.BinSortMs, r.RasterizeMs, cnnMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);

@@ -56,6 +56,12 @@ public sealed class LiveOptions
     /// <summary>Avatar video frame rate the encoder is set up for, frames per second (default 30).</summary>
     public int Fps { get; set; } = 30;
 
+    /// <summary>
+    /// When an avatar's screen-space CNN runs (<c>Auto</c>, <c>On</c>, <c>Off</c>; default <c>Auto</c>: while a session's
+    /// frames keep within the frame period 1000 / <see cref="Fps"/> ms, <see cref="Npga.Live.Pipeline.Live.RefineGovernor"/>).
+    /// </summary>
+    public Npga.Live.Pipeline.Live.RefineMode Refine { get; set; } = Npga.Live.Pipeline.Live.RefineMode.Auto;
+
     /// <summary>Video bitrate of the avatar track, kbit/s (default 1500).</summary>
     public int BitrateKbps { get; set; } = 1500;
 

@@ -90,4 +90,27 @@ public class AvatarFrameRendererTests
         Assert.NotEqual(a.Pixels, b.Pixels);
         Assert.Throws<ArgumentException>(() => withCnn.Render(new float[14], [], [], withCnn.BaseCamera, a));
     }
+
+    [Fact]
+    public void Switching_the_cnn_off_gives_the_frame_of_a_renderer_built_without_it_and_on_again_the_refined_one()
+    {
+        using var scene = new AxesScene(cnn: true);
+        using var r = new AvatarFrameRenderer(scene.Package, 96, 64);
+        using var plain = new AvatarFrameRenderer(scene.Package, 96, 64, useCnn: false);
+        r.Background = plain.Background = [0.2f, 0.5f, 0.9f];
+        var refined = new RgbImage(96, 64); var off = new RgbImage(96, 64); var expected = new RgbImage(96, 64); var onAgain = new RgbImage(96, 64);
+        r.Render(new float[15], [], [], r.BaseCamera, refined);
+        r.RefineEnabled = false;
+        Assert.False(r.UsesCnn);
+        Assert.True(r.HasCnn);
+        r.Render(new float[15], [], [], r.BaseCamera, off);
+        Assert.Equal(0, r.LastTimings.CnnMs);
+        Assert.Equal(0, r.Target.LatentChannels);
+        plain.Render(new float[15], [], [], plain.BaseCamera, expected);
+        Assert.Equal(expected.Pixels, off.Pixels);
+        r.RefineEnabled = true;
+        r.Render(new float[15], [], [], r.BaseCamera, onAgain);
+        Assert.Equal(refined.Pixels, onAgain.Pixels);
+        Assert.True(r.Target.LatentChannels > 0);
+    }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npga.Live.Browser;
 using Npga.Live.Core;
 using Npga.Live.Media.WebRtc;
+using Npga.Live.Pipeline.Live;
 using Npga.Live.Server;
 using Npga.Live.Server.Sessions;
 
@@ -31,12 +32,13 @@ internal static class BenchLiveCommand
         var avatar = new Option<string>("--avatar") { Description = "Avatar id", DefaultValueFactory = _ => "default" };
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
         var screenshot = new Option<string?>("--screenshot") { Description = "After the run, reload the page without the probe and save a PNG screenshot here" };
-        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot };
-        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), ct)));
+        var refine = new Option<RefineMode>("--refine") { Description = "When the avatar's CNN runs: auto (while frames keep the frame period), on, off", DefaultValueFactory = _ => RefineMode.Auto };
+        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot, refine };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), r.GetValue(refine), ct)));
         return cmd;
     }
 
-    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, CancellationToken ct)
+    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, CancellationToken ct)
     {
         if (!LoopbackNamespace.IsInside())
         {
@@ -61,7 +63,11 @@ internal static class BenchLiveCommand
         {
             var clip = Path.Combine(tmp, "webcam.y4m");
             FakeWebcamClip.Write(driving, clip);
-            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o => o.DefaultAvatar = avatar);
+            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+            {
+                o.DefaultAvatar = avatar;
+                o.Refine = refine;
+            });
             app.StartAsync(ct).GetAwaiter().GetResult();
             var url = LiveServer.BoundAddresses(app)[0];
             using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
@@ -77,7 +83,11 @@ internal static class BenchLiveCommand
             while (clock.Elapsed.TotalSeconds < seconds && !ct.IsCancellationRequested)
             {
                 Thread.Sleep(1000);
-                foreach (var s in sessions.Sessions) serverSide.Add(new SessionStatsSample(s.Stats.FpsIn, s.Stats.FpsOut, s.Stats.TrackMs ?? double.NaN, s.Stats.RenderMs ?? double.NaN, s.Stats.EncodeMs ?? double.NaN, s.Stats.LatencyMs ?? double.NaN));
+                foreach (var s in sessions.Sessions)
+                {
+                    var st = s.Stats;
+                    serverSide.Add(new SessionStatsSample(st.FpsIn, st.FpsOut, st.TrackMs ?? double.NaN, st.RenderMs ?? double.NaN, st.EncodeMs ?? double.NaN, st.LatencyMs ?? double.NaN, st.Refine));
+                }
             }
             var end = tab.State!.Value;
             double elapsed = clock.Elapsed.TotalSeconds;
@@ -97,12 +107,15 @@ internal static class BenchLiveCommand
                 server_render_ms = Math.Round(Stats.Median(serverSide.Select(s => s.RenderMs)), 2),
                 server_encode_ms = Math.Round(Stats.Median(serverSide.Select(s => s.EncodeMs)), 2),
                 server_latency_ms = Math.Round(Stats.Median(serverSide.Select(s => s.LatencyMs)), 1),
+                refine = refine.ToString().ToLowerInvariant(),
+                cnn_on_share = serverSide.Any(s => s.Refine is not null) ? Math.Round(serverSide.Count(s => s.Refine == true) / (double)serverSide.Count(s => s.Refine is not null), 2) : (double?)null,
             };
             Console.WriteLine($"npga bench live: {result.driving} -> {avatar}, {result.seconds} s measured, {result.machine}");
             Console.WriteLine($"  received            {result.received_fps,8:F1} fps (page, requestVideoFrameCallback)");
             Console.WriteLine($"  glass-to-glass      {result.latency_ms_median,8:F1} ms median, {result.latency_ms_p95:F1} ms p95 ({lat.Count} frame codes)");
             Console.WriteLine($"  server in / out     {result.server_fps_in,8:F1} / {result.server_fps_out:F1} fps");
             Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
+            Console.WriteLine($"  CNN ({result.refine})          {(result.cnn_on_share is { } share ? $"on in {share:P0} of the seconds sampled" : "the avatar has none")}");
             if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             if (screenshotPath is not null)
             {
@@ -126,5 +139,5 @@ internal static class BenchLiveCommand
         }
     }
 
-    private sealed record SessionStatsSample(double FpsIn, double FpsOut, double TrackMs, double RenderMs, double EncodeMs, double LatencyMs);
+    private sealed record SessionStatsSample(double FpsIn, double FpsOut, double TrackMs, double RenderMs, double EncodeMs, double LatencyMs, bool? Refine);
 }

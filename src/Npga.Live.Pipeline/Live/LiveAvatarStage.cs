@@ -10,7 +10,8 @@ namespace Npga.Live.Pipeline.Live;
 /// controls (<see cref="LiveControls"/>), applied between frames on the render thread: the view orbits round the head
 /// centre (the package's default camera, <see cref="Camera.Orbited"/>), the expression pad's code
 /// (<see cref="ExpressionPresets.Blend"/>) is mixed into the tracked z_exp, z = (1 − mix)·z_tracked + mix·Σ w_i z_i, and
-/// the avatar can be switched to another of the same expression model. Owns its renderer.
+/// the avatar can be switched to another of the same expression model. The CNN runs as <see cref="RefineMode"/> says
+/// (<see cref="RefineMode.Auto"/>: while frames keep within the frame budget, <see cref="RefineGovernor"/>). Owns its renderer.
 /// </summary>
 public sealed class LiveAvatarStage : IAvatarStage, IDisposable
 {
@@ -24,6 +25,9 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     private Camera _camera;
     private (double Yaw, double Pitch) _view;
     private float[] _ownBackground = []; // the current avatar's own background (its manifest's), RGB 0–1
+    private readonly RefineMode _refine;
+    private readonly double _frameBudgetMs;
+    private RefineGovernor _governor;
 
     /// <summary>Prepares the first avatar at <paramref name="width"/>×<paramref name="height"/>.</summary>
     /// <param name="package">The first avatar.</param>
@@ -35,9 +39,13 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     /// <param name="resolve">Loads an avatar by id when the viewer switches (called on the render thread; may throw).</param>
     /// <param name="renderThreads">Threads splatting each frame (default: every core).</param>
     /// <param name="networkThreads">ORT intra-op threads of F, G and the CNN.</param>
+    /// <param name="refine">When the avatar's CNN runs.</param>
+    /// <param name="frameBudgetMs">The output frame period, ms (e.g. 1000 / 30): <see cref="RefineMode.Auto"/>'s budget.</param>
     /// <exception cref="ArgumentException">The presets are codes of another expression model than the avatar's.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frameBudgetMs"/> is not positive.</exception>
     public LiveAvatarStage(AvatarPackage package, string avatarId, int width, int height, LiveControls controls, ExpressionPresets? presets,
-        Func<string, AvatarPackage> resolve, int? renderThreads = null, int networkThreads = 1)
+        Func<string, AvatarPackage> resolve, int? renderThreads = null, int networkThreads = 1, RefineMode refine = RefineMode.Auto,
+        double frameBudgetMs = 1000.0 / 30)
     {
         ArgumentNullException.ThrowIfNull(controls);
         ArgumentNullException.ThrowIfNull(resolve);
@@ -49,6 +57,9 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         _resolve = resolve;
         _renderThreads = renderThreads;
         _networkThreads = networkThreads;
+        _refine = refine;
+        _frameBudgetMs = frameBudgetMs;
+        _governor = new RefineGovernor(frameBudgetMs);
         _renderer = Create(package, width, height);
         AvatarId = avatarId;
         _camera = _renderer.BaseCamera;
@@ -66,6 +77,8 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         _controls = controls;
         _failedId = null;
         LastSwitchError = null;
+        _governor = new RefineGovernor(_frameBudgetMs);
+        Refining = null;
         if (avatarId != AvatarId) controls.RequestAvatar(avatarId);
     }
 
@@ -76,10 +89,20 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     public string? LastSwitchError { get; private set; }
 
     /// <inheritdoc />
-    public int Width => _renderer.Target.Width;
+    public int Width => _renderer.Width;
 
     /// <inheritdoc />
-    public int Height => _renderer.Target.Height;
+    public int Height => _renderer.Height;
+
+    /// <summary>Whether the last frame ran the CNN; null when the avatar has none (or before the first frame). Safe to
+    /// read from any thread.</summary>
+    public bool? Refining
+    {
+        get => Volatile.Read(ref _refining) switch { 1 => true, 0 => false, _ => null };
+        private set => Volatile.Write(ref _refining, value is { } v ? (v ? 1 : 0) : -1);
+    }
+
+    private int _refining = -1;
 
     /// <inheritdoc />
     public int ExpressionDim => _z.Length;
@@ -103,9 +126,14 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
             z = _z;
         }
         var background = state.Background ?? _ownBackground; // neither array is ever written to: shared, not copied
-        if (!_renderer.Target.Background.AsSpan().SequenceEqual(background)) _renderer.Target.Background = background;
+        if (!_renderer.Background.AsSpan().SequenceEqual(background)) _renderer.Background = background;
+        _renderer.RefineEnabled = _refine switch { RefineMode.On => true, RefineMode.Off => false, _ => _governor.Enabled };
+        bool cnn = _renderer.UsesCnn;
         _renderer.RenderTurned(z, drive.Rotation, _camera, output);
-        return _renderer.LastTimings;
+        var t = _renderer.LastTimings;
+        Refining = _renderer.HasCnn ? cnn : null;
+        if (_refine == RefineMode.Auto && _renderer.HasCnn) _governor.Observe(t.TotalMs, cnn, System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency);
+        return t;
     }
 
     private string? _failedId;
@@ -120,6 +148,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
             var next = Create(package, Width, Height);
             _renderer.Dispose();
             _renderer = next;
+            _governor = new RefineGovernor(_frameBudgetMs); // another avatar, another cost
             AvatarId = id;
             _camera = _renderer.BaseCamera.Orbited(_view.Yaw, _view.Pitch);
             LastSwitchError = null;
@@ -137,7 +166,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     private AvatarFrameRenderer Create(AvatarPackage package, int width, int height)
     {
         var renderer = AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
-        _ownBackground = renderer.Target.Background;
+        _ownBackground = renderer.Background;
         return renderer;
     }
 

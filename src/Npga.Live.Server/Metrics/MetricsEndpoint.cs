@@ -46,6 +46,7 @@ public static class MetricsEndpoint
         PerSession("npga_session_render_ms", "Median deform + render + refine time over the last second, ms", s => s.RenderMs);
         PerSession("npga_session_encode_ms", "Median encoder hand-off time over the last second, ms", s => s.EncodeMs);
         PerSession("npga_session_latency_ms", "Median server latency (webcam frame decoded to avatar frame encoded) over the last second, ms", s => s.LatencyMs);
+        PerSession("npga_session_refine", "1 when the last frame ran the avatar's CNN, 0 when it was switched off (absent without a CNN)", s => s.Refine is { } r ? (r ? 1 : 0) : null);
         PerSession("npga_session_dropped_frames", "Frames dropped by the pipeline (newest frame wins)", s => s.Dropped);
         return sb.ToString();
     }

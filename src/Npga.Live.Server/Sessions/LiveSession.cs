@@ -115,7 +115,7 @@ public sealed class LiveSession
         {
             var m = _window.Medians(TimeSpan.FromSeconds(1));
             return new SessionStats(_fpsIn, _fpsOut, _sink?.LastFace ?? false, Finite(m.Track), Finite(m.Render), Finite(m.Encode), Finite(m.Latency),
-                _pipeline.Progress.Dropped, _avatar.AvatarId, _state.ToString());
+                _pipeline.Progress.Dropped, _avatar.AvatarId, _state.ToString(), _avatar.Refining);
         }
     }
 

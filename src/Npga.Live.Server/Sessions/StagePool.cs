@@ -46,7 +46,8 @@ public sealed class StagePool(LiveOptions options, AvatarCatalog catalog, Expres
         var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
         try
         {
-            var avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads);
+            var avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads,
+                refine: options.Refine, frameBudgetMs: 1000.0 / options.Fps);
             Interlocked.Increment(ref _created);
             return new SessionStages(tracker, avatar);
         }

@@ -41,4 +41,6 @@ public sealed record ExpressionRequest(float[]? Weights, double Mix);
 /// <param name="Dropped">Frames dropped in the pipeline so far (newest frame wins).</param>
 /// <param name="Avatar">The avatar being shown.</param>
 /// <param name="State">The WebRTC peer's state.</param>
-public sealed record SessionStats(double FpsIn, double FpsOut, bool Face, double? TrackMs, double? RenderMs, double? EncodeMs, double? LatencyMs, long Dropped, string Avatar, string State);
+/// <param name="Refine">Whether the last frame ran the avatar's CNN (<c>LiveOptions.Refine</c>); null when the avatar has none.</param>
+public sealed record SessionStats(double FpsIn, double FpsOut, bool Face, double? TrackMs, double? RenderMs, double? EncodeMs, double? LatencyMs, long Dropped, string Avatar, string State,
+    bool? Refine = null);
