@@ -29,18 +29,25 @@ public sealed class LiveBrowser : IDisposable
     /// <param name="fakeWebcamY4m">The clip the fake webcam plays, in a loop.</param>
     /// <param name="windowWidth">Window width, pixels.</param>
     /// <param name="windowHeight">Window height, pixels.</param>
+    /// <param name="extensionDir">
+    /// An unpacked extension to load (<c>--load-extension</c>, the only one: <c>--disable-extensions-except</c>; new
+    /// headless mode loads extensions), e.g. web/extension; null: extensions off. Its id is <see cref="UnpackedExtensionId"/>.
+    /// </param>
     /// <exception cref="FileNotFoundException">Chromium, ChromeDriver or the clip is missing (run scripts/setup.sh).</exception>
+    /// <exception cref="DirectoryNotFoundException">The extension's folder is missing.</exception>
     /// <exception cref="WebDriverException">The browser does not start.</exception>
-    public LiveBrowser(string fakeWebcamY4m, int windowWidth = 1280, int windowHeight = 800)
+    public LiveBrowser(string fakeWebcamY4m, int windowWidth = 1280, int windowHeight = 800, string? extensionDir = null)
     {
         if (!IsAvailable) throw new FileNotFoundException($"headless browser tests need {ChromiumPath} and {ChromeDriverPath} (Debian packages chromium, chromium-driver; scripts/setup.sh installs them)");
         if (!File.Exists(fakeWebcamY4m)) throw new FileNotFoundException($"fake webcam clip not found: {fakeWebcamY4m}", fakeWebcamY4m);
+        if (extensionDir is not null && !File.Exists(Path.Combine(extensionDir, "manifest.json")))
+            throw new DirectoryNotFoundException($"no unpacked extension (manifest.json) in {extensionDir}");
         _profile = Directory.CreateTempSubdirectory("npga-chromium-").FullName;
         var options = new ChromeOptions { BinaryLocation = ChromiumPath };
         options.AddArguments(
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-quic",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-            "--disable-extensions", "--metrics-recording-only", "--no-default-browser-check",
+            "--metrics-recording-only", "--no-default-browser-check",
             "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
             "--autoplay-policy=no-user-gesture-required",
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
@@ -48,6 +55,12 @@ public sealed class LiveBrowser : IDisposable
             "--allow-loopback-in-peer-connection",
             $"--window-size={windowWidth},{windowHeight}",
             $"--user-data-dir={_profile}");
+        if (extensionDir is null) options.AddArgument("--disable-extensions");
+        else
+        {
+            var dir = Path.GetFullPath(extensionDir).TrimEnd('/');
+            options.AddArguments($"--load-extension={dir}", $"--disable-extensions-except={dir}");
+        }
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(ChromeDriverPath)!, Path.GetFileName(ChromeDriverPath));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
@@ -60,6 +73,19 @@ public sealed class LiveBrowser : IDisposable
             TryDelete(_profile);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The id Chromium gives the unpacked extension in <paramref name="extensionDir"/> when loaded without a manifest
+    /// <c>key</c>: the SHA-256 of its absolute path, first 16 bytes, each hex digit 0-f written as a letter a-p
+    /// (Chromium's <c>crx_file::id_util::GenerateIdForPath</c>). Its pages are at <c>chrome-extension://ID/…</c>.
+    /// </summary>
+    public static string UnpackedExtensionId(string extensionDir)
+    {
+        var dir = Path.GetFullPath(extensionDir).TrimEnd('/');
+        if (new DirectoryInfo(dir).ResolveLinkTarget(true) is { } target) dir = target.FullName.TrimEnd('/');
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dir));
+        return string.Concat(hash.Take(16).Select(b => $"{(char)('a' + (b >> 4))}{(char)('a' + (b & 15))}"));
     }
 
     /// <summary>Whether Chromium and ChromeDriver are installed.</summary>

@@ -16,7 +16,7 @@ namespace Npga.Live.Server.Tests;
 /// Headless Chromium with a fake webcam playing a real face clip (d3.mp4, each frame stamped with its index as a frame
 /// code) against the in-process server, all inside a loopback-only network namespace.
 /// </summary>
-public class BrowserTests
+public partial class BrowserTests
 {
     private static string? Prerequisites(out string clip)
     {
