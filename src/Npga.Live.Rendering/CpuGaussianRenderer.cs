@@ -79,14 +79,8 @@ public sealed class CpuGaussianRenderer : IGaussianRenderer, IDisposable
     /// <exception cref="ObjectDisposedException">The renderer was disposed.</exception>
     public void Render(GaussianCloud cloud, Camera camera, RenderTarget target)
     {
-        ArgumentNullException.ThrowIfNull(cloud);
-        ArgumentNullException.ThrowIfNull(camera);
-        ArgumentNullException.ThrowIfNull(target);
+        RenderArguments.Check(cloud, camera, target);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (camera.Width != target.Width || camera.Height != target.Height)
-            throw new ArgumentException($"camera is {camera.Width}x{camera.Height}, target is {target.Width}x{target.Height}", nameof(camera));
-        if (target.LatentChannels != 0 && target.LatentChannels != cloud.LatentDim)
-            throw new ArgumentException($"target has {target.LatentChannels} latent channels, the cloud has {cloud.LatentDim} (use 0 for an RGB-only render)", nameof(target));
         var view = new Projection.View(camera);
 
         long t0 = Stopwatch.GetTimestamp();

@@ -311,7 +311,7 @@ public partial class BrowserTests
         refused.Close(); // not the last tab: closing that one would end the browser
         page.WaitFor(s => s.GetProperty("framesReceived").GetInt64() > 0, TimeSpan.FromSeconds(60), "avatar video with the token");
 
-        using var site = new HostPage($"<!doctype html><title>another site</title><script src=\"{server.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
+        using var site = LoopbackSite.Page($"<!doctype html><title>another site</title><script src=\"{server.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
         var framing = browser.Open(site.Url);
         page.Close();
         Assert.True(await TestServer.Eventually(() => server.Sessions.Sessions.Any(s => s.Stats.FpsIn > 0), TimeSpan.FromSeconds(60)),
@@ -323,50 +323,11 @@ public partial class BrowserTests
             o.Auth.TokenSecretFile = secret;
             o.EmbedAncestors = ["https://example.org"];
         });
-        using var other = new HostPage($"<!doctype html><title>another site</title><script src=\"{strict.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
+        using var other = LoopbackSite.Page($"<!doctype html><title>another site</title><script src=\"{strict.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
         browser.Open(other.Url);
         framing.Close();
         await Task.Delay(TimeSpan.FromSeconds(8));
         Assert.Equal(0, strict.Sessions.SessionsStarted); // the browser refused to show the embed in that site
-    }
-
-    /// <summary>One HTML page served on 127.0.0.1 at a free port: another site, for framing tests.</summary>
-    private sealed class HostPage : IDisposable
-    {
-        private readonly System.Net.HttpListener _listener = new();
-
-        public HostPage(string html)
-        {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            var body = System.Text.Encoding.UTF8.GetBytes(html);
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    try
-                    {
-                        var ctx = await _listener.GetContextAsync();
-                        ctx.Response.ContentType = "text/html; charset=utf-8";
-                        await ctx.Response.OutputStream.WriteAsync(body);
-                        ctx.Response.Close();
-                    }
-                    catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-
-        public Uri Url { get; }
-
-        public void Dispose() => _listener.Close();
     }
 
     private static (int R, int G, int B) Pixel(RgbImage image, int x, int y)

@@ -29,7 +29,7 @@ public partial class BrowserTests
         var extension = Path.Combine(root, "web", "extension");
         await using var server = await TestServer.Start();
         var serverOrigin = server.Url.GetLeftPart(UriPartial.Authority);
-        using var site = new StaticSite(Path.Combine(root, "tests", "web"));
+        using var site = LoopbackSite.Folder(Path.Combine(root, "tests", "web"));
         using var browser = new LiveBrowser(webcam.Y4m, extensionDir: extension);
 
         // Not yet set up (the default server, http://127.0.0.1:5000, is not running): the avatar camera fails with the reason.
@@ -181,56 +181,5 @@ public partial class BrowserTests
         var dir = Path.Combine(RepoPaths.RequireRoot(), "artifacts");
         Directory.CreateDirectory(dir);
         return dir;
-    }
-
-    /// <summary>The files of one folder served on 127.0.0.1 at a free port: a site of its own origin, for the extension test.</summary>
-    private sealed class StaticSite : IDisposable
-    {
-        private static readonly Dictionary<string, string> Types = new(StringComparer.OrdinalIgnoreCase)
-        {
-            [".html"] = "text/html; charset=utf-8", [".js"] = "text/javascript; charset=utf-8", [".mjs"] = "text/javascript; charset=utf-8",
-            [".css"] = "text/css; charset=utf-8", [".png"] = "image/png",
-        };
-
-        private readonly System.Net.HttpListener _listener = new();
-
-        public StaticSite(string folder)
-        {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            var root = Path.GetFullPath(folder);
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    try
-                    {
-                        var ctx = await _listener.GetContextAsync();
-                        var name = Uri.UnescapeDataString(ctx.Request.Url!.AbsolutePath.TrimStart('/'));
-                        var path = Path.GetFullPath(Path.Combine(root, name));
-                        if (path.StartsWith(root + Path.DirectorySeparatorChar) && File.Exists(path) && Types.TryGetValue(Path.GetExtension(path), out var type))
-                        {
-                            ctx.Response.ContentType = type;
-                            await ctx.Response.OutputStream.WriteAsync(await File.ReadAllBytesAsync(path));
-                        }
-                        else ctx.Response.StatusCode = 404;
-                        ctx.Response.Close();
-                    }
-                    catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
-                    {
-                        if (!_listener.IsListening) return;
-                    }
-                }
-            });
-        }
-
-        public Uri Url { get; }
-
-        public void Dispose() => _listener.Close();
     }
 }
