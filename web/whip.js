@@ -26,9 +26,13 @@ function gathered(pc) {
   });
 }
 
-function countFrames() {
-  const step = () => { test.framesReceived++; video.requestVideoFrameCallback(step); };
-  video.requestVideoFrameCallback(step);
+// Frames decoded from the avatar track (RTCPeerConnection stats: counted in background tabs too, which do not render).
+function countFrames(pc) {
+  setInterval(async () => {
+    (await pc.getStats()).forEach(r => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') test.framesReceived = r.framesDecoded ?? 0;
+    });
+  }, 250);
 }
 
 async function start() {
@@ -44,7 +48,8 @@ async function start() {
     pc.addTransceiver(camera.getVideoTracks()[0], { direction: 'sendrecv' });
     url = params.get('avatar') ? `/whip/${encodeURIComponent(params.get('avatar'))}` : '/whip';
   }
-  pc.ontrack = e => { video.srcObject = new MediaStream([e.track]); countFrames(); };
+  pc.ontrack = e => { video.srcObject = new MediaStream([e.track]); };
+  countFrames(pc);
   pc.onconnectionstatechange = () => {
     test.connection = pc.connectionState;
     if (pc.connectionState === 'connected') test.state = 'connected';
