@@ -20,6 +20,7 @@ using Npga.Live.Server.Limits;
 using Npga.Live.Server.Metrics;
 using Npga.Live.Server.Sessions;
 using Npga.Live.Server.Signaling;
+using Npga.Live.Server.Whip;
 using Npga.Live.Tracking;
 
 namespace Npga.Live.Server;
@@ -27,7 +28,7 @@ namespace Npga.Live.Server;
 /// <summary>
 /// The composition root of <c>npga serve</c>: an ASP.NET Core host (Kestrel) serving <c>web/</c> at <c>/</c>, the
 /// SignalR browser client at <c>/lib/</c> (from npm, no CDN), the hub at <c>/hub</c>, <c>/healthz</c> and
-/// <c>/metrics</c>. Settings come from the <c>Live</c> section (<see cref="LiveOptions"/>): the shipped
+/// <c>/metrics</c>, and WHIP/WHEP at <c>/whip</c> and <c>/whep</c> (<see cref="WhipEndpoints"/>). Settings come from the <c>Live</c> section (<see cref="LiveOptions"/>): the shipped
 /// <c>appsettings.json</c> beside the program, environment variables (<c>Live__MaxSessions</c>) and the command line
 /// (<c>--Live:MaxSessions=2</c>, <c>--urls</c>), later sources winning. Kestrel's connection and request-body limits
 /// come from <see cref="LiveOptions.MaxConnections"/> and <see cref="LiveOptions.MaxRequestBodyBytes"/>; hub connections
@@ -110,6 +111,7 @@ public static class LiveServer
         builder.Services.AddSingleton<ClientErrorFilter>();
         builder.Services.AddLiveRateLimits(options.RateLimits, access);
         builder.Services.AddSingleton<SessionManager>();
+        builder.Services.AddSingleton<WhipRegistry>();
         if (options.AllowedOrigins.Count > 0)
             builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.WithOrigins([.. options.AllowedOrigins.Select(o => o.TrimEnd('/'))])
                 .AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
@@ -158,6 +160,9 @@ public static class LiveServer
         hub.Add(e => e.Metadata.Add(new HubMetadata(typeof(LiveHub))));
         hub.RequireRateLimiting(HttpRateLimits.HubPolicy);
         if (tokens is not null) hub.WithMetadata(JoinTokenRequired.Instance);
+        var whip = new WhipEndpoints(sessions, app.Services.GetRequiredService<WhipRegistry>(), options, app.Services.GetRequiredService<ILoggerFactory>()).Map(app);
+        foreach (var e in whip.Posts) e.RequireRateLimiting(HttpRateLimits.WhipPolicy);
+        if (tokens is not null) foreach (var e in whip.All) e.WithMetadata(JoinTokenRequired.Instance);
         if (adminKey is not null && tokens is not null)
             AdminTokenEndpoint.Map(app, adminKey, tokens, catalog, options.Auth, TimeProvider.System, access, log).RequireRateLimiting(HttpRateLimits.AdminPolicy);
         app.MapGet("/healthz", () => Results.Json(new HealthReport("ok", sessions.SlotsInUse, options.MaxSessions, catalog.Entries.Count, Gst.Version)));

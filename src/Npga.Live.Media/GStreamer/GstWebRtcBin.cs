@@ -24,6 +24,9 @@ public sealed class GstWebRtcBin : GstElement
     /// <summary>The ICE connection state (<c>ice-connection-state</c>).</summary>
     public GstWebRtcIceConnectionState IceConnectionState => (GstWebRtcIceConnectionState)GetIntProperty("ice-connection-state");
 
+    /// <summary>The ICE gathering state (<c>ice-gathering-state</c>).</summary>
+    public GstWebRtcIceGatheringState IceGatheringState => (GstWebRtcIceGatheringState)GetIntProperty("ice-gathering-state");
+
     /// <summary>The peer connection state (<c>connection-state</c>: ICE and DTLS together).</summary>
     public GstWebRtcPeerConnectionState ConnectionState => (GstWebRtcPeerConnectionState)GetIntProperty("connection-state");
 

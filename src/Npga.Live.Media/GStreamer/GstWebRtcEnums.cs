@@ -50,3 +50,14 @@ public enum GstWebRtcPeerConnectionState
     /// <summary>Closed.</summary>
     Closed = 5,
 }
+
+/// <summary><c>GstWebRTCICEGatheringState</c>: webrtcbin's <c>ice-gathering-state</c>.</summary>
+public enum GstWebRtcIceGatheringState
+{
+    /// <summary>Nothing gathered yet.</summary>
+    New = 0,
+    /// <summary>Gathering local candidates.</summary>
+    Gathering = 1,
+    /// <summary>Every local candidate is gathered.</summary>
+    Complete = 2,
+}

@@ -80,7 +80,12 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
     /// No active video m-line, another active audio/video m-line, one of the checks above fails,
     /// or no usable codec; the message says which.
     /// </exception>
-    internal static WebRtcOffer Read(GstSdpMessage message)
+    /// <param name="message">The parsed offer.</param>
+    /// <param name="viewOnly">
+    /// Whether the offerer only receives (a WHEP viewer, <see cref="WebRtcPeerOptions.ViewOnly"/>): the video m-line must
+    /// then say <c>a=recvonly</c> instead of <c>a=sendrecv</c>.
+    /// </param>
+    internal static WebRtcOffer Read(GstSdpMessage message, bool viewOnly = false)
     {
         var kinds = new List<string>();
         int video = -1;
@@ -101,7 +106,8 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
                                           + "only one video m-line is supported: offer video only (data channels may be added)");
         }
 
-        RequireSendRecv(message, video);
+        if (viewOnly) RequireRecvOnly(message, video);
+        else RequireSendRecv(message, video);
         RequireValidSsrcs(message);
         var formats = ReadFormats(message, video);
 
@@ -165,6 +171,15 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
         }
         if (media[0] != "sendrecv")
             throw new WebRtcException($"the SDP offer's video is a={media[0]}: the browser must both send its webcam and receive the avatar (a=sendrecv)");
+    }
+
+    /// <summary>A view-only offer's video m-line says <c>a=recvonly</c> itself, once (the offerer only watches the avatar).</summary>
+    /// <exception cref="WebRtcException">Another direction, or not exactly one direction attribute in the video m-line.</exception>
+    private static void RequireRecvOnly(GstSdpMessage message, int video)
+    {
+        var media = Directions.SelectMany(d => Enumerable.Repeat(d, message.MediaAttributeValues(video, d).Count)).ToList();
+        if (media.Count != 1 || media[0] != "recvonly")
+            throw new WebRtcException($"a viewer's SDP offer needs exactly one a=recvonly in its video m-line, not {(media.Count == 0 ? "none" : string.Join(", ", media.Take(8).Select(d => "a=" + d)))}: it only receives the avatar");
     }
 
     /// <summary>Every <c>a=ssrc</c> and <c>a=ssrc-group</c> of every m-line must name SSRCs from 1 to 2^32-1 (GStreamer asserts on 0).</summary>

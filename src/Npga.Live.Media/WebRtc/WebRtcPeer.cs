@@ -137,6 +137,19 @@ public sealed unsafe class WebRtcPeer : IDisposable
     /// <summary>Webcam frames decoded so far (including those dropped because a newer one came before <see cref="TryReadFrame"/>).</summary>
     public long FramesReceived => Interlocked.Read(ref _framesReceived);
 
+    /// <summary>
+    /// Whether webrtcbin has gathered all its local ICE candidates (<c>ice-gathering-state</c> complete), for
+    /// non-trickle signalling (WHIP/WHEP) that sends one answer holding every candidate. False before
+    /// <see cref="AcceptOffer"/> and once disposed.
+    /// </summary>
+    public bool IceGatheringComplete
+    {
+        get
+        {
+            lock (_callbackLock) return !_disposed && _webrtc is not null && _webrtc.IceGatheringState == GstWebRtcIceGatheringState.Complete;
+        }
+    }
+
     /// <summary>Avatar frames accepted by <see cref="SendFrame"/> so far.</summary>
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
@@ -167,7 +180,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_accepted) throw new InvalidOperationException("an offer was already accepted; renegotiation is not supported (create a new peer)");
             using var message = WebRtcOffer.ParseMessage(sdp);
-            var offer = WebRtcOffer.Read(message);
+            var offer = WebRtcOffer.Read(message, _options.ViewOnly);
             _accepted = true;
             Codec = offer.Codec;
             PayloadType = offer.PayloadType;
@@ -460,7 +473,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
         var mline = transceiver.GetIntProperty("mlineindex");
         if (mline != offer.VideoMLineIndex)
             throw new WebRtcException($"webrtcbin bound {padName} to m-line {mline}, not to the offered video m-line {offer.VideoMLineIndex}");
-        transceiver.SetPropertyFromString("direction", "sendrecv");
+        transceiver.SetPropertyFromString("direction", _options.ViewOnly ? "sendonly" : "sendrecv");
         transceiver.SetPropertyFromString("codec-preferences",
             $"application/x-rtp,media=video,encoding-name={offer.Codec},payload={offer.PayloadType},clock-rate=90000");
     }
@@ -542,7 +555,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             if (_bus.Pop(TimeSpan.Zero, GstMessageType.Error) is GstErrorMessage error)
                 Fail($"pipeline error: {PipelineErrors.Describe(error)}");
             CheckConnection();
-            if (State == WebRtcPeerState.Connected && _options.MediaTimeout > TimeSpan.Zero)
+            if (State == WebRtcPeerState.Connected && _options.MediaTimeout > TimeSpan.Zero && !_options.ViewOnly)
             {
                 var since = Math.Max(Volatile.Read(ref _lastFrameTimestamp), Volatile.Read(ref _connectedTimestamp));
                 var silent = Stopwatch.GetElapsedTime(since);

@@ -46,4 +46,12 @@ public sealed record WebRtcPeerOptions
     /// (measured on loopback). Zero or <see cref="Timeout.InfiniteTimeSpan"/> disables it.
     /// </summary>
     public TimeSpan MediaTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A view-only peer (a WHEP viewer): the offer's video m-line must be <c>a=recvonly</c>, the answer is
+    /// <c>a=sendonly</c>, the peer only sends (<see cref="WebRtcPeer.SendFrame"/>; <see cref="WebRtcPeer.TryReadFrame"/>
+    /// never gets a frame) and <see cref="MediaTimeout"/> does not apply (nothing comes in). Off by default: the offer
+    /// must then be <c>a=sendrecv</c>.
+    /// </summary>
+    public bool ViewOnly { get; init; }
 }

@@ -21,6 +21,9 @@ public static class HttpRateLimits
     /// <summary>The policy of the hub's endpoints (<see cref="RateLimitOptions.ConnectsPerMinute"/>).</summary>
     public const string HubPolicy = "hub-connect";
 
+    /// <summary>The policy of the WHIP and WHEP POSTs, each of which starts a session or viewer (<see cref="RateLimitOptions.ConnectsPerMinute"/>, a bucket of its own).</summary>
+    public const string WhipPolicy = "whip";
+
     /// <summary>The policy of <c>/admin/tokens</c> (<see cref="RateLimitOptions.AdminRequestsPerMinute"/>).</summary>
     public const string AdminPolicy = "admin";
 
@@ -40,6 +43,9 @@ public static class HttpRateLimits
                 await http.Response.WriteAsync($"too many requests from this address{(retry is { } r ? $"; try again in {r} s" : "")}", ct);
             };
             o.AddPolicy(HubPolicy, http => options.ConnectsPerMinute > 0 && IsConnectAttempt(http.Request)
+                ? RateLimitPartition.GetTokenBucketLimiter(ClientAddress(http), _ => TokenBuckets.PerMinute(options.ConnectsPerMinute))
+                : RateLimitPartition.GetNoLimiter(""));
+            o.AddPolicy(WhipPolicy, http => options.ConnectsPerMinute > 0 && HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetTokenBucketLimiter(ClientAddress(http), _ => TokenBuckets.PerMinute(options.ConnectsPerMinute))
                 : RateLimitPartition.GetNoLimiter(""));
             o.AddPolicy(AdminPolicy, http => options.AdminRequestsPerMinute > 0

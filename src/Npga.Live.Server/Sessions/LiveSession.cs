@@ -105,6 +105,12 @@ public sealed class LiveSession
     /// <summary>What the viewer controls.</summary>
     public LiveControls Controls { get; } = new();
 
+    /// <summary>The view-only peers (WHEP) that get this session's avatar frames too; their owner adds, removes and frees them.</summary>
+    public SessionViewers Viewers { get; } = new();
+
+    /// <summary>Whether the session's peer has gathered every local ICE candidate (<see cref="WebRtcPeer.IceGatheringComplete"/>).</summary>
+    public bool IceGatheringComplete => Volatile.Read(ref _ending) == 0 && _peer.IceGatheringComplete;
+
     /// <summary>Completes with the reason once the session has ended and freed everything.</summary>
     public Task<string> Ended => _ended.Task;
 
@@ -144,7 +150,7 @@ public sealed class LiveSession
             End($"bad offer: {e.Message}");
             throw;
         }
-        _sink = new PeerFrameSink(_peer, Probe, _startedAt, _window);
+        _sink = new PeerFrameSink(_peer, Probe, _startedAt, _window, Viewers);
         _run = _pipeline.RunAsync(new PeerFrameSource(_peer, _startedAt, _stop.Token), _sink, null, _stop.Token);
         _run.ContinueWith(t =>
         {

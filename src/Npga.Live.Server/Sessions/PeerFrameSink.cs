@@ -8,9 +8,9 @@ namespace Npga.Live.Server.Sessions;
 /// <summary>
 /// The encode stage of a live session: each avatar frame goes to the <see cref="WebRtcPeer"/>'s encoder (appsrc →
 /// VP8/H.264 → webrtcbin). In probe mode the driver frame's <see cref="FrameCode"/> is copied into the avatar frame
-/// first. Records stage times and the server latency (the frame's session time to now) in a <see cref="StageWindow"/>.
+/// first. The same frame goes to the session's WHEP viewers (<see cref="SessionViewers"/>). Records stage times and the server latency (the frame's session time to now) in a <see cref="StageWindow"/>.
 /// </summary>
-internal sealed class PeerFrameSink(WebRtcPeer peer, bool probe, long startedAt, StageWindow window) : IReenactSink
+internal sealed class PeerFrameSink(WebRtcPeer peer, bool probe, long startedAt, StageWindow window, SessionViewers viewers) : IReenactSink
 {
     private volatile bool _lastFace;
 
@@ -23,6 +23,7 @@ internal sealed class PeerFrameSink(WebRtcPeer peer, bool probe, long startedAt,
         if (probe) FrameCode.Copy(frame.Driver.Image, image);
         long t0 = Stopwatch.GetTimestamp();
         peer.SendFrame(image);
+        viewers.Send(image);
         double encodeMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         double latencyMs = (Stopwatch.GetElapsedTime(startedAt) - frame.Driver.Time).TotalMilliseconds;
         _lastFace = frame.FaceFound;

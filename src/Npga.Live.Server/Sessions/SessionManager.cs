@@ -98,7 +98,16 @@ public sealed class SessionManager : IDisposable
     /// <exception cref="ServerBusyException">Every slot is taken.</exception>
     /// <exception cref="InvalidOperationException">The connection already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
-    public LiveSession Start(string connectionId, string avatarId, bool probe)
+    public LiveSession Start(string connectionId, string avatarId, bool probe) => Start(connectionId, avatarId, probe, _hub.Clients.Client(connectionId));
+
+    /// <summary>
+    /// Starts a session for <paramref name="connectionId"/> that talks to <paramref name="client"/> instead of a hub
+    /// connection (a WHIP resource: its key is not a hub connection id).
+    /// </summary>
+    /// <exception cref="ServerBusyException">Every slot is taken.</exception>
+    /// <exception cref="InvalidOperationException">The key already has a session.</exception>
+    /// <exception cref="KeyNotFoundException">No such avatar.</exception>
+    public LiveSession Start(string connectionId, string avatarId, bool probe, ILiveClient client)
     {
         // A session that is ending may still be freeing what it held: a new one may start beside it (its slot counts
         // until it is free, and its removal from the map only removes itself).
@@ -112,7 +121,7 @@ public sealed class SessionManager : IDisposable
         try
         {
             var id = Guid.NewGuid().ToString("n")[..12];
-            var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, _hub.Clients.Client(connectionId),
+            var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, client,
                 _logs.CreateLogger($"Npga.Live.Server.Session"), Release);
             _byConnection[connectionId] = session;
             Interlocked.Increment(ref _started);
