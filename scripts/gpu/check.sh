@@ -72,6 +72,10 @@ if [[ ! -x "$work/npga-gpu/bin/npga-gpu-check" ]]; then
     exit 1
 fi
 app="$work/npga-gpu/bin/npga-gpu-check"
+# The parts' temporary files (the 100k package, thinned dry-run avatars) go under $work too, removed on exit even when a
+# part is killed at its limit.
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 fixture="$work/npga-gpu/fixture-npga"
 say "unpacked $(stat -c %s "$archive") bytes in $(( $(date +%s) - t0 )) s: $(head -1 "$work/npga-gpu/BUILD")"
 
