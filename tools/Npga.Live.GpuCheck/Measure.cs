@@ -1,0 +1,57 @@
+using Npga.Live.Core.Gaussians;
+using Npga.Live.Rendering;
+
+namespace Npga.Live.GpuCheck;
+
+/// <summary>Order statistics, image comparison and the random inputs shared by the parts.</summary>
+internal static class Measure
+{
+    /// <summary>Median (mean of the two middle values for even counts); NaN when empty.</summary>
+    public static double Median(IEnumerable<double> values) => Percentile(values, 50);
+
+    /// <summary>Percentile by linear interpolation between closest ranks; NaN when empty.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var v = values.Where(double.IsFinite).OrderBy(x => x).ToArray();
+        if (v.Length == 0) return double.NaN;
+        double pos = (v.Length - 1) * p / 100.0;
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+    }
+
+    /// <summary>PSNR in dB (peak 1) of <paramref name="actual"/> against <paramref name="expected"/> over channels [c0, c1); ∞ when equal.</summary>
+    public static double Psnr(RenderTarget expected, RenderTarget actual, int c0, int c1)
+    {
+        int plane = expected.PlaneLength;
+        double se = 0;
+        for (int i = c0 * plane; i < c1 * plane; i++) { double d = actual.Planes[i] - expected.Planes[i]; se += d * d; }
+        return se == 0 ? double.PositiveInfinity : 10 * Math.Log10((double)(c1 - c0) * plane / se);
+    }
+
+    /// <summary>Largest |actual − expected| over every channel (NaN compares as a difference of ∞).</summary>
+    public static double MaxAbs(RenderTarget expected, RenderTarget actual)
+    {
+        double max = 0;
+        for (int i = 0; i < expected.Planes.Length; i++)
+        {
+            double d = Math.Abs(actual.Planes[i] - expected.Planes[i]);
+            if (double.IsNaN(d)) return double.PositiveInfinity;
+            max = Math.Max(max, d);
+        }
+        return max;
+    }
+
+    /// <summary>Unit-normal expression codes (z_exp is distributed so), <paramref name="count"/> of <paramref name="k"/> values.</summary>
+    public static float[][] Codes(int count, int k, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, k).Select(_ => (float)Gauss(rng)).ToArray()).ToArray();
+    }
+
+    /// <summary>Frame <paramref name="frame"/> of the slowly turning view <c>npga bench render</c> uses (yaw ±20°, pitch ±5°).</summary>
+    public static Camera Turning(Camera camera, int frame) => camera.Orbited(20 * Math.Sin(frame * 0.2), 5 * Math.Cos(frame * 0.3));
+
+    /// <summary>A unit-normal sample (Box–Muller).</summary>
+    public static double Gauss(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+}
