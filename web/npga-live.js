@@ -167,6 +167,7 @@ export async function connect(o = {}) {
   const remoteCandidates = [];
   let serverStats = null;
   let statsTimer = 0;
+  let receiver = null; // the avatar track's inbound-rtp figures (pc.getStats(), polled once a second)
 
   const received = { frames: 0, unreadable: 0, window: [], lastPresented: null };
   const latencies = [];
@@ -245,7 +246,30 @@ export async function connect(o = {}) {
       latencyMs: median(recent),
       serverLatencyMs: serverStats?.latencyMs ?? null,
       server: serverStats,
+      receiver,
     };
+  }
+
+  /** Polls the avatar track's receiver figures (WebRTC stats, inbound-rtp video): where frames between the server's
+   * encoder and the page's display go. Cumulative counts since the session started. */
+  async function pollReceiver() {
+    if (!pc || closed) return;
+    try {
+      for (const r of (await pc.getStats()).values()) {
+        if (r.type !== 'inbound-rtp' || r.kind !== 'video') continue;
+        receiver = {
+          framesReceived: r.framesReceived ?? null,
+          framesDecoded: r.framesDecoded ?? null,
+          framesDropped: r.framesDropped ?? null,
+          keyFramesDecoded: r.keyFramesDecoded ?? null,
+          packetsLost: r.packetsLost ?? null,
+          nackCount: r.nackCount ?? null,
+          freezeCount: r.freezeCount ?? null,
+          jitterBufferMs: r.jitterBufferEmittedCount ? (1000 * r.jitterBufferDelay) / r.jitterBufferEmittedCount : null,
+          decodeMs: r.framesDecoded ? (1000 * r.totalDecodeTime) / r.framesDecoded : null,
+        };
+      }
+    } catch { /* closing */ }
   }
 
   function watchReceived() {
@@ -413,7 +437,10 @@ export async function connect(o = {}) {
     offerSent = true; // candidates go after the offer, in order, on the same connection
     for (const c of localCandidates.splice(0)) sendCandidate(c);
     await offerDone;
-    statsTimer = setInterval(() => { if (!serverStats) try { o.onStats?.(stats()); } catch (e) { console.error(e); } }, 1000);
+    statsTimer = setInterval(() => {
+      pollReceiver();
+      if (!serverStats) try { o.onStats?.(stats()); } catch (e) { console.error(e); }
+    }, 1000);
   } catch (e) {
     const wasClosed = closed;
     closed = true;

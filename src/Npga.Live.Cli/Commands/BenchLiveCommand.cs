@@ -91,6 +91,8 @@ internal static class BenchLiveCommand
             }
             var end = tab.State!.Value;
             double elapsed = clock.Elapsed.TotalSeconds;
+            double? Rate(string counter) =>
+                Receiver(end, counter) is { } b && Receiver(start, counter) is { } a ? Math.Round((b - a) / elapsed, 2) : null;
             double fps = (end.GetProperty("framesReceived").GetInt64() - framesAt0) / elapsed;
             var lat = end.GetProperty("latencies").EnumerateArray().Skip(latAt0).Select(e => e.GetDouble()).ToList();
             var result = new
@@ -107,6 +109,13 @@ internal static class BenchLiveCommand
                 server_render_ms = Math.Round(Stats.Median(serverSide.Select(s => s.RenderMs)), 2),
                 server_encode_ms = Math.Round(Stats.Median(serverSide.Select(s => s.EncodeMs)), 2),
                 server_latency_ms = Math.Round(Stats.Median(serverSide.Select(s => s.LatencyMs)), 1),
+                rtp_frames_received_fps = Rate("framesReceived"),
+                rtp_frames_decoded_fps = Rate("framesDecoded"),
+                rtp_frames_dropped_fps = Rate("framesDropped"),
+                rtp_freezes = Rate("freezeCount") is { } f ? Math.Round(f * elapsed) : (double?)null,
+                rtp_packets_lost = Rate("packetsLost") is { } l ? Math.Round(l * elapsed) : (double?)null,
+                jitter_buffer_ms = Receiver(end, "jitterBufferMs") is { } j ? Math.Round(j, 1) : (double?)null,
+                decode_ms = Receiver(end, "decodeMs") is { } dm ? Math.Round(dm, 2) : (double?)null,
                 refine = refine.ToString().ToLowerInvariant(),
                 cnn_on_share = serverSide.Any(s => s.Refine is not null) ? Math.Round(serverSide.Count(s => s.Refine == true) / (double)serverSide.Count(s => s.Refine is not null), 2) : (double?)null,
             };
@@ -115,6 +124,7 @@ internal static class BenchLiveCommand
             Console.WriteLine($"  glass-to-glass      {result.latency_ms_median,8:F1} ms median, {result.latency_ms_p95:F1} ms p95 ({lat.Count} frame codes)");
             Console.WriteLine($"  server in / out     {result.server_fps_in,8:F1} / {result.server_fps_out:F1} fps");
             Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
+            Console.WriteLine($"  frames              server sent {result.server_fps_out:F1}/s -> page RTP received {result.rtp_frames_received_fps:F1}/s, decoded {result.rtp_frames_decoded_fps:F1}/s, dropped {result.rtp_frames_dropped_fps:F1}/s -> presented {result.received_fps:F1}/s; freezes {result.rtp_freezes}, packets lost {result.rtp_packets_lost}; jitter buffer {result.jitter_buffer_ms} ms, decode {result.decode_ms} ms a frame");
             Console.WriteLine($"  CNN ({result.refine})          {(result.cnn_on_share is { } share ? $"on in {share:P0} of the seconds sampled" : "the avatar has none")}");
             if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             if (screenshotPath is not null)
@@ -138,6 +148,11 @@ internal static class BenchLiveCommand
             Directory.Delete(tmp, true);
         }
     }
+
+    /// <summary>A figure of the page's avatar-track receiver (<c>stats.receiver</c>, web/npga-live.js), or null when absent.</summary>
+    private static double? Receiver(JsonElement state, string name) =>
+        state.TryGetProperty("stats", out var st) && st.ValueKind == JsonValueKind.Object && st.TryGetProperty("receiver", out var r)
+        && r.ValueKind == JsonValueKind.Object && r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     private sealed record SessionStatsSample(double FpsIn, double FpsOut, double TrackMs, double RenderMs, double EncodeMs, double LatencyMs, bool? Refine);
 }
