@@ -68,6 +68,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private GstAppSrc? _source;
     private GstAppSink? _sink;
     private GstPad? _depaySink;
+    private GstElement? _discard;
+    private int _videoMLine = -1;
     private GstPadProbe? _frameProbe;
     private Timer? _poll;
 
@@ -180,7 +182,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_accepted) throw new InvalidOperationException("an offer was already accepted; renegotiation is not supported (create a new peer)");
             using var message = WebRtcOffer.ParseMessage(sdp);
-            var offer = WebRtcOffer.Read(message, _options.ViewOnly);
+            var offer = WebRtcOffer.Read(message, _options.ViewOnly, _options.ReceiveOnly, _options.IgnoreAudio);
             _accepted = true;
             Codec = offer.Codec;
             PayloadType = offer.PayloadType;
@@ -342,6 +344,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
                 _signals.Clear();
                 _frameProbe?.Dispose();
                 _depaySink?.Dispose();
+                _discard?.Dispose();
+                _discard = null;
                 _source?.Dispose();
                 _sink?.Dispose();
                 _webrtc?.Dispose();
@@ -370,13 +374,18 @@ public sealed unsafe class WebRtcPeer : IDisposable
         _pipeline = Gst.ParseLaunch(Describe(offer));
         _bus = _pipeline.GetBus();
         _webrtc = GstWebRtcBin.Find(_pipeline, "webrtc");
-        _source = GstAppSrc.Find(_pipeline, "src");
         _sink = GstAppSink.Find(_pipeline, "sink");
+        _videoMLine = offer.VideoMLineIndex;
         using (var depay = _pipeline.RequireByName("depay"))
             _depaySink = depay.GetStaticPad("sink") ?? throw new GstException($"'{depay.Name}' has no sink pad");
-        using (var caps = GstCaps.Parse(
-                   $"video/x-raw,format=RGB,width={_options.OutputWidth},height={_options.OutputHeight},framerate={_options.OutputFps}/1,pixel-aspect-ratio=1/1"))
+        if (_options.IgnoreAudio) _discard = _pipeline.RequireByName("discard");
+        if (!_options.ReceiveOnly)
+        {
+            _source = GstAppSrc.Find(_pipeline, "src");
+            using var caps = GstCaps.Parse(
+                $"video/x-raw,format=RGB,width={_options.OutputWidth},height={_options.OutputHeight},framerate={_options.OutputFps}/1,pixel-aspect-ratio=1/1");
             _source.SetCaps(caps);
+        }
 
         if (_options.StunServers.Count > 0) _webrtc.SetProperty("stun-server", _options.StunServers[0]);
         foreach (var turn in _options.TurnServers)
@@ -425,9 +434,19 @@ public sealed unsafe class WebRtcPeer : IDisposable
 
         // webrtcbin 1.22 makes no transceiver when it takes a remote offer; it would make a
         // recvonly one while answering. Requesting "sink_N" now makes a sendrecv transceiver bound
-        // to m-line N, which the answer then uses: the sending branch goes there.
-        using (var queue = _pipeline.RequireByName("sendq"))
+        // to m-line N, which the answer then uses: the sending branch goes there. A receive-only
+        // peer requests the pad too but links nothing to it: its transceiver only sets the
+        // direction (recvonly) and the one codec answered.
+        if (_options.ReceiveOnly)
+        {
+            using var requested = _webrtc.RequestPad($"sink_{offer.VideoMLineIndex}")
+                                  ?? throw new WebRtcException($"webrtcbin refused the pad sink_{offer.VideoMLineIndex}");
+        }
+        else
+        {
+            using var queue = _pipeline.RequireByName("sendq");
             queue.LinkPads("src", _webrtc, $"sink_{offer.VideoMLineIndex}");
+        }
         ConfigureTransceiver(offer);
 
         GstSdpMessage answer;
@@ -473,7 +492,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
         var mline = transceiver.GetIntProperty("mlineindex");
         if (mline != offer.VideoMLineIndex)
             throw new WebRtcException($"webrtcbin bound {padName} to m-line {mline}, not to the offered video m-line {offer.VideoMLineIndex}");
-        transceiver.SetPropertyFromString("direction", _options.ViewOnly ? "sendonly" : "sendrecv");
+        transceiver.SetPropertyFromString("direction", _options.ViewOnly ? "sendonly" : _options.ReceiveOnly ? "recvonly" : "sendrecv");
         transceiver.SetPropertyFromString("codec-preferences",
             $"application/x-rtp,media=video,encoding-name={offer.Codec},payload={offer.PayloadType},clock-rate=90000");
     }
@@ -498,10 +517,14 @@ public sealed unsafe class WebRtcPeer : IDisposable
                 "rtph264depay name=depay ! avdec_h264"),
             _ => throw new WebRtcException($"unsupported codec {offer.Codec}"),
         };
+        var send = o.ReceiveOnly ? "" // no avatar track: no encoder
+            : "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
+              + "videoconvert ! video/x-raw,format=I420 ! "
+              + $"{encode} ! queue name=sendq ";
+        // Incoming audio streams (IgnoreAudio) are linked to this funnel as they appear, and dropped.
+        var discard = o.IgnoreAudio ? "funnel name=discard ! fakesink sync=false async=false enable-last-sample=false " : "";
         return "webrtcbin name=webrtc bundle-policy=max-bundle "
-               + "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
-               + "videoconvert ! video/x-raw,format=I420 ! "
-               + $"{encode} ! queue name=sendq "
+               + send + discard
                + $"{decode} ! videoconvert ! videoscale ! video/x-raw,format=RGB,width=[1,{o.DriverMaxWidth}],pixel-aspect-ratio=1/1 ! "
                + "appsink name=sink sync=false drop=true max-buffers=1 enable-last-sample=false";
     }
@@ -654,7 +677,13 @@ public sealed unsafe class WebRtcPeer : IDisposable
             if (!name.StartsWith("src", StringComparison.Ordinal)) return; // requested sink pads are announced too
             lock (peer._callbackLock)
             {
-                if (peer._disposed || peer._depaySink is null) return;
+                if (peer._disposed || peer._depaySink is null || peer._webrtc is null) return;
+                if (peer._discard is not null && peer.MLineOf(incoming) is { } mline && mline != peer._videoMLine)
+                {
+                    // Audio (IgnoreAudio): dropped, so that webrtcbin's stream is linked and the pipeline never stalls.
+                    peer._webrtc.LinkPads(name, peer._discard, "sink_%u");
+                    return;
+                }
                 if (peer._depaySink.IsLinked)
                 {
                     peer.Fail($"webrtcbin opened a second incoming stream ({name}); only one video track is supported");
@@ -669,6 +698,15 @@ public sealed unsafe class WebRtcPeer : IDisposable
         {
             peer?.SafeFail($"internal error linking the incoming stream: {e.Message}");
         }
+    }
+
+    /// <summary>The m-line index of the transceiver behind webrtcbin's <paramref name="pad"/>, or null when it has none.</summary>
+    private int? MLineOf(GstPad pad)
+    {
+        var transceiverPtr = pad.DupObjectProperty("transceiver");
+        if (transceiverPtr == 0) return null;
+        using var transceiver = new GstObject(new GstObjectHandle(transceiverPtr));
+        return transceiver.GetIntProperty("mlineindex");
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -729,6 +767,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
         Range(o.OutputFps, 1, 120, nameof(o.OutputFps));
         Range(o.DriverMaxWidth, 16, 4096, nameof(o.DriverMaxWidth));
         Range(o.BitrateKbps, 50, 50_000, nameof(o.BitrateKbps));
+        if (o.ViewOnly && o.ReceiveOnly)
+            throw new ArgumentException("a peer cannot be both view-only (it only sends) and receive-only (it only receives)", nameof(o.ReceiveOnly));
         if (o.NegotiationTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(o.NegotiationTimeout), o.NegotiationTimeout, "the negotiation timeout must be positive");
         ArgumentNullException.ThrowIfNull(o.StunServers, nameof(o.StunServers));

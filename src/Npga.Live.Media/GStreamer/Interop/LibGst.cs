@@ -61,6 +61,9 @@ internal static unsafe partial class LibGst
     [LibraryImport(Name, EntryPoint = "gst_element_get_static_pad", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint ElementGetStaticPad(nint element, string name);
 
+    [LibraryImport(Name, EntryPoint = "gst_element_request_pad_simple", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ElementRequestPadSimple(nint element, string name);
+
     [LibraryImport(Name, EntryPoint = "gst_element_query_duration")]
     public static partial int ElementQueryDuration(nint element, GstFormat format, out long duration);
 
