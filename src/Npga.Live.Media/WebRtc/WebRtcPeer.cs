@@ -69,7 +69,6 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private GstAppSink? _sink;
     private GstPad? _depaySink;
     private GstElement? _discard;
-    private int _videoMLine = -1;
     private GstPadProbe? _frameProbe;
     private Timer? _poll;
 
@@ -375,7 +374,6 @@ public sealed unsafe class WebRtcPeer : IDisposable
         _bus = _pipeline.GetBus();
         _webrtc = GstWebRtcBin.Find(_pipeline, "webrtc");
         _sink = GstAppSink.Find(_pipeline, "sink");
-        _videoMLine = offer.VideoMLineIndex;
         using (var depay = _pipeline.RequireByName("depay"))
             _depaySink = depay.GetStaticPad("sink") ?? throw new GstException($"'{depay.Name}' has no sink pad");
         if (_options.IgnoreAudio) _discard = _pipeline.RequireByName("discard");
@@ -678,7 +676,10 @@ public sealed unsafe class WebRtcPeer : IDisposable
             lock (peer._callbackLock)
             {
                 if (peer._disposed || peer._depaySink is null || peer._webrtc is null) return;
-                if (peer._discard is not null && peer.MLineOf(incoming) is { } mline && mline != peer._videoMLine)
+                // The stream's kind is told by its payload type (rtpbin's pad behind webrtcbin's is named
+                // recv_rtp_src_<session>_<ssrc>_<pt>): webrtcbin 1.22 may bind a bundled stream's pad to another
+                // m-line's transceiver, and the pad's caps say only application/x-rtp when it is added.
+                if (peer._discard is not null && PayloadTypeOf(incoming) is { } pt && pt != peer.PayloadType)
                 {
                     // Audio (IgnoreAudio): dropped, so that webrtcbin's stream is linked and the pipeline never stalls.
                     peer._webrtc.LinkPads(name, peer._discard, "sink_%u");
@@ -700,13 +701,17 @@ public sealed unsafe class WebRtcPeer : IDisposable
         }
     }
 
-    /// <summary>The m-line index of the transceiver behind webrtcbin's <paramref name="pad"/>, or null when it has none.</summary>
-    private int? MLineOf(GstPad pad)
+    /// <summary>
+    /// The RTP payload type of webrtcbin's incoming <paramref name="pad"/>, read from the name of the rtpbin pad it forwards
+    /// (<c>recv_rtp_src_&lt;session&gt;_&lt;ssrc&gt;_&lt;pt&gt;</c>); null when that cannot be read.
+    /// </summary>
+    private static int? PayloadTypeOf(GstPad pad)
     {
-        var transceiverPtr = pad.DupObjectProperty("transceiver");
-        if (transceiverPtr == 0) return null;
-        using var transceiver = new GstObject(new GstObjectHandle(transceiverPtr));
-        return transceiver.GetIntProperty("mlineindex");
+        using var target = pad.GhostTarget;
+        var name = target?.Name;
+        if (name is null || !name.StartsWith("recv_rtp_src_", StringComparison.Ordinal)) return null;
+        var last = name.LastIndexOf('_');
+        return int.TryParse(name.AsSpan(last + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pt) ? pt : null;
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]

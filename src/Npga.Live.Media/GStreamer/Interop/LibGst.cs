@@ -100,6 +100,9 @@ internal static unsafe partial class LibGst
     [LibraryImport(Name, EntryPoint = "gst_pad_is_linked")]
     public static partial int PadIsLinked(nint pad);
 
+    [LibraryImport(Name, EntryPoint = "gst_ghost_pad_get_target")]
+    public static partial nint GhostPadGetTarget(nint ghost);
+
     [LibraryImport(Name, EntryPoint = "gst_pad_get_current_caps")]
     public static partial nint PadGetCurrentCaps(nint pad);
 
