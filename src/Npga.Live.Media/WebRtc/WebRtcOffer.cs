@@ -9,7 +9,9 @@ namespace Npga.Live.Media.WebRtc;
 /// not offered (packetization-mode 1, constrained baseline preferred). A codec counts only when
 /// its GStreamer encoder, decoder, payloader and depayloader are installed. Besides the video
 /// m-line an offer may hold disabled sections (port 0) and a data channel (application), but no
-/// other active audio or video section. The video m-line must be sendrecv, with well-formed
+/// other active audio or video section (audio sections are allowed, and ignored, for a
+/// <see cref="WebRtcPeerOptions.IgnoreAudio"/> peer). The video m-line must be sendrecv (recvonly for a
+/// <see cref="WebRtcPeerOptions.ViewOnly"/> peer, sendonly for a <see cref="WebRtcPeerOptions.ReceiveOnly"/> one), with well-formed
 /// payload types, clock rates and SSRCs (<see cref="Read"/> lists the checks): an offer that could
 /// never stream is refused here, before it reaches webrtcbin.
 /// </summary>

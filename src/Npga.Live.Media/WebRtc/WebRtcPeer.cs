@@ -11,14 +11,20 @@ namespace Npga.Live.Media.WebRtc;
 /// video m-line (sendrecv), this peer answers, decodes the browser's webcam track into RGB frames
 /// (<see cref="TryReadFrame"/>) and sends avatar frames back on the same m-line
 /// (<see cref="SendFrame"/>), in the codec the offer and the installed plugins agree on (VP8
-/// preferred, else H.264).
+/// preferred, else H.264). Two one-way modes: <see cref="WebRtcPeerOptions.ViewOnly"/> (a WHEP viewer: recvonly offer,
+/// the peer only sends) and <see cref="WebRtcPeerOptions.ReceiveOnly"/> (a WHIP publisher such as OBS Studio: sendonly
+/// offer, the peer only receives, no encoder); with <see cref="WebRtcPeerOptions.IgnoreAudio"/> audio m-lines are
+/// answered recvonly and their streams dropped.
 /// </summary>
 /// <remarks>
 /// <para>The pipeline, built by <see cref="AcceptOffer"/>:</para>
 /// <code>
 /// appsrc (RGB, live, do-timestamp) ! videoconvert ! vp8enc | x264enc ! rtpvp8pay | rtph264pay pt=(offer's) ! queue ! webrtcbin.sink_N
 /// webrtcbin.src_N ! rtpvp8depay ! vp8dec | rtph264depay ! avdec_h264 ! videoconvert ! videoscale ! RGB (at most DriverMaxWidth wide) ! appsink (drop, max-buffers=1)
+/// webrtcbin.src_M (audio, IgnoreAudio) ! funnel ! fakesink
 /// </code>
+/// <para>A receive-only peer has no appsrc/encoder branch: its webrtcbin sink pad is requested, unlinked, only to set
+/// the transceiver's direction (recvonly) and codec.</para>
 /// <para>Events (<see cref="AnswerCreated"/>, <see cref="LocalCandidate"/>, <see cref="StateChanged"/>)
 /// are raised one at a time, in order, on a thread-pool thread, never on a GStreamer thread: a
 /// handler may call any member, <see cref="Dispose"/> included. Local candidates are held back

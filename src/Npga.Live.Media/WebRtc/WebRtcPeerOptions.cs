@@ -51,7 +51,7 @@ public sealed record WebRtcPeerOptions
     /// A view-only peer (a WHEP viewer): the offer's video m-line must be <c>a=recvonly</c>, the answer is
     /// <c>a=sendonly</c>, the peer only sends (<see cref="WebRtcPeer.SendFrame"/>; <see cref="WebRtcPeer.TryReadFrame"/>
     /// never gets a frame) and <see cref="MediaTimeout"/> does not apply (nothing comes in). Off by default: the offer
-    /// must then be <c>a=sendrecv</c>.
+    /// must then be <c>a=sendrecv</c> (or <c>a=sendonly</c> with <see cref="ReceiveOnly"/>).
     /// </summary>
     public bool ViewOnly { get; init; }
 
