@@ -65,9 +65,14 @@ public class WhipTests(ITestOutputHelper output)
         Assert.Contains("malformed SDP offer", await garbage.Content.ReadAsStringAsync());
         var empty = await Post(http, "/whip", Sdp(""));
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
-        var sendOnly = await Post(http, "/whip", Sdp(Offer.Replace("a=sendrecv", "a=sendonly")));
-        Assert.Equal(HttpStatusCode.BadRequest, sendOnly.StatusCode);
-        Assert.Contains("sendrecv", await sendOnly.Content.ReadAsStringAsync());
+        var recvOnly = await Post(http, "/whip", Sdp(Offer.Replace("a=sendrecv", "a=recvonly")));
+        Assert.Equal(HttpStatusCode.BadRequest, recvOnly.StatusCode);
+        Assert.Contains("sendrecv", await recvOnly.Content.ReadAsStringAsync());
+        // A sendonly offer without video (audio only) is refused: the session needs a video track.
+        var audioOnly = await Post(http, "/whip", Sdp(Offer.Replace("a=sendrecv", "a=sendonly").Replace("m=video 9 UDP/TLS/RTP/SAVPF 96 97", "m=audio 9 UDP/TLS/RTP/SAVPF 111")
+            .Replace("a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n", "a=rtpmap:111 opus/48000/2\r\n")));
+        Assert.Equal(HttpStatusCode.BadRequest, audioOnly.StatusCode);
+        Assert.Contains("no video m-line", await audioOnly.Content.ReadAsStringAsync());
         var noAvatar = await Post(http, "/whip/nosuchavatar", Sdp(Offer));
         Assert.Equal(HttpStatusCode.NotFound, noAvatar.StatusCode);
         Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), "a refused offer frees its slot");
@@ -217,5 +222,56 @@ public class WhipTests(ITestOutputHelper output)
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    /// <summary>
+    /// OBS Studio 30's WHIP output, played by webrtcbin: sendonly opus audio and sendonly H.264 video, bundled, every
+    /// candidate in the offer. The server answers 201 with both m-lines recvonly, decodes the video into the session's
+    /// tracker (fps in), sends nothing back on that connection, and a WHEP viewer of the session gets the avatar.
+    /// </summary>
+    [Fact(Timeout = 240_000)]
+    public async Task An_OBS_shaped_sendonly_offer_with_audio_streams_in_and_its_avatar_is_watched_by_WHEP()
+    {
+        if (Skip()) return;
+        await using var server = await TestServer.Start();
+        using var http = new HttpClient { BaseAddress = server.Url };
+        using var obs = WhipTestClient.Obs();
+        var offer = obs.Offer();
+        Assert.Contains("m=audio", offer);
+        Assert.Contains("a=sendonly", offer);
+        Assert.DoesNotContain("a=sendrecv", offer);
+        var created = await Post(http, "/whip", Sdp(offer));
+        var answer = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode}: {answer}");
+        output.WriteLine(answer);
+        var sections = answer.Split("\r\nm=").Skip(1).ToList();
+        Assert.Equal(2, sections.Count);
+        Assert.StartsWith("audio", sections[0]);
+        Assert.StartsWith("video", sections[1]);
+        Assert.All(sections, m => Assert.Contains("a=recvonly", m));
+        Assert.Contains("H264/90000", sections[1]);
+        Assert.Contains("a=candidate:", answer);
+        obs.AcceptAnswer(answer);
+
+        var session = server.Sessions.Sessions.Single();
+        Assert.True(await TestServer.Eventually(() => session.Stats.FpsIn > 0, TimeSpan.FromSeconds(30)), $"no video in: {session.Stats}");
+        output.WriteLine($"WHIP session: {session.Stats}");
+
+        var location = created.Headers.Location!.OriginalString;
+        var id = location[(location.LastIndexOf('/') + 1)..];
+        using var viewer = WhipTestClient.Viewer();
+        var watch = await Post(http, $"/whep/sessions/{id}", Sdp(viewer.Offer()));
+        var viewerAnswer = await watch.Content.ReadAsStringAsync();
+        Assert.True(watch.StatusCode == HttpStatusCode.Created, $"{watch.StatusCode}: {viewerAnswer}");
+        viewer.AcceptAnswer(viewerAnswer);
+        Assert.True(await TestServer.Eventually(() => viewer.FramesReceived > 0, TimeSpan.FromSeconds(90)), $"no avatar frame by WHEP: {session.Stats}");
+        var stats = session.Stats;
+        output.WriteLine($"WHEP viewer: {viewer.FramesReceived} frames; WHIP session: {stats}");
+        Assert.Equal(0, stats.FpsOut); // the OBS connection gets no avatar track
+        Assert.Equal("Connected", stats.State);
+        Assert.True(stats.FpsIn > 0, $"{stats}");
+
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync(location)).StatusCode);
+        Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), "DELETE frees the slot");
     }
 }

@@ -197,4 +197,84 @@ public class PeerSessionTests(ITestOutputHelper output)
             session.Dispose();
         }
     });
+
+    /// <summary>
+    /// OBS Studio's WHIP output: sendonly opus audio and sendonly H.264 video, bundled. A receive-only peer that ignores
+    /// audio answers the video recvonly (and the audio recvonly, its stream dropped), decodes the video, sends nothing,
+    /// and stays connected while the audio flows.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public Task A_receive_only_peer_takes_an_OBS_shaped_offer_with_audio_and_decodes_its_video() => Bounded.Run(50, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        var options = new WebRtcPeerOptions { ReceiveOnly = true, IgnoreAudio = true, DriverMaxWidth = 320 };
+        using var session = Session.Start(options, "H264", obs: true);
+        Assert.Equal("H264", session.Peer.Codec);
+        session.WaitConnected(ConnectTimeout);
+        var answer = session.Answer!;
+        output.WriteLine(answer);
+        var sections = answer.Split("m=").Skip(1).ToList();
+        Assert.Equal(2, sections.Count);
+        Assert.StartsWith("audio", sections[0]);
+        Assert.Contains("a=recvonly", sections[0]);
+        Assert.Contains("OPUS/48000", sections[0], StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("video", sections[1]);
+        Assert.Contains("a=recvonly", sections[1]);
+        Assert.DoesNotContain("a=sendrecv", answer);
+
+        var frames = 0;
+        var clock = Stopwatch.StartNew();
+        while (frames < 10 && clock.Elapsed < TimeSpan.FromSeconds(15))
+            if (session.Peer.TryReadFrame(TimeSpan.FromSeconds(1), out var f))
+            {
+                Assert.Equal(320, f.Image.Width);
+                frames++;
+            }
+        Assert.True(frames >= 10, $"only {frames} frames within 15 s; {session.Describe()}");
+        Assert.False(session.Peer.SendFrame(RedBlue(512, 512)), "a receive-only peer has no avatar track");
+        Assert.Equal(0, session.Peer.FramesSent);
+        // The audio keeps coming and goes to the fakesink: the peer stays connected.
+        Thread.Sleep(2000);
+        output.WriteLine($"{frames} frames read, {session.Peer.FramesReceived} decoded; states: {session.Describe()}");
+        Assert.Equal(WebRtcPeerState.Connected, session.Peer.State);
+    });
+
+    /// <summary>The offer checks of each mode: a receive-only peer needs sendonly video; audio is refused unless ignored.</summary>
+    [Fact]
+    public void Receive_only_and_ignore_audio_offers_are_checked_by_mode()
+    {
+        var sendOnly = OfferTests.BrowserOffer.Replace("a=sendrecv", "a=sendonly");
+        using (var peer = new WebRtcPeer(new WebRtcPeerOptions { ReceiveOnly = true }))
+            Assert.Contains("a=sendonly", Assert.Throws<WebRtcException>(() => peer.AcceptOffer(OfferTests.BrowserOffer)).Message);
+        using (var peer = new WebRtcPeer(new WebRtcPeerOptions()))
+            Assert.Contains("sendrecv", Assert.Throws<WebRtcException>(() => peer.AcceptOffer(sendOnly)).Message);
+        Assert.True(WebRtcOffer.IsSendOnlyVideo(sendOnly));
+        Assert.False(WebRtcOffer.IsSendOnlyVideo(OfferTests.BrowserOffer));
+        Assert.False(WebRtcOffer.IsSendOnlyVideo("garbage"));
+        Assert.Throws<ArgumentException>(() => new WebRtcPeer(new WebRtcPeerOptions { ReceiveOnly = true, ViewOnly = true }));
+
+        // An audio m-line before the video: refused by default (the page never sends audio), taken when ignored.
+        var audio = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n"
+                    + "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                    + "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
+                    + "a=setup:actpass\r\na=mid:a\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n";
+        var withAudio = sendOnly.Replace("a=group:BUNDLE 0", "a=group:BUNDLE a 0").Replace("m=video", audio + "m=video");
+        Assert.Contains("audio m-line", Assert.Throws<WebRtcException>(() => WebRtcOffer.Parse(withAudio.Replace("a=sendonly", "a=sendrecv"))).Message);
+        using (var peer = new WebRtcPeer(new WebRtcPeerOptions { ReceiveOnly = true }))
+            Assert.Contains("audio m-line", Assert.Throws<WebRtcException>(() => peer.AcceptOffer(withAudio)).Message);
+        using (var peer = new WebRtcPeer(new WebRtcPeerOptions { ReceiveOnly = true, IgnoreAudio = true }))
+            Assert.Contains("no video m-line", Assert.Throws<WebRtcException>(() => peer.AcceptOffer(withAudio.Replace("m=video 9", "m=video 0"))).Message);
+        using (var peer = new WebRtcPeer(new WebRtcPeerOptions { ReceiveOnly = true, IgnoreAudio = true }))
+        {
+            string? answer = null;
+            peer.AnswerCreated += sdp => answer = sdp;
+            peer.AcceptOffer(withAudio);
+            Assert.Equal("VP8", peer.Codec);
+            Assert.True(SpinWait.SpinUntil(() => answer is not null, TimeSpan.FromSeconds(5)), "no answer");
+            output.WriteLine(answer);
+            Assert.Contains("m=audio", answer);
+            Assert.Contains("a=recvonly", answer);
+            Assert.DoesNotContain("a=sendrecv", answer);
+        }
+    }
 }

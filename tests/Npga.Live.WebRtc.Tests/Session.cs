@@ -23,18 +23,25 @@ public sealed class Session : IDisposable
     public WebRtcPeer Peer { get; }
     public TestOfferer Offerer { get; }
 
+    /// <summary>The peer's SDP answer, once <see cref="WebRtcPeer.AnswerCreated"/> was raised.</summary>
+    public string? Answer { get; private set; }
+
     /// <summary>Time since the session was made.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    public static Session Start(WebRtcPeerOptions options, string codec = "VP8")
+    /// <param name="options">The answerer's settings.</param>
+    /// <param name="codec">The offerer's video codec.</param>
+    /// <param name="obs">Offer like OBS Studio's WHIP output (sendonly audio and video; see <see cref="TestOfferer"/>).</param>
+    public static Session Start(WebRtcPeerOptions options, string codec = "VP8", bool obs = false)
     {
         var peer = new WebRtcPeer(options);
         TestOfferer? offerer = null;
         try
         {
-            offerer = new TestOfferer(codec);
+            offerer = new TestOfferer(codec, obs);
             var session = new Session(peer, offerer);
             peer.StateChanged += session.Record;
+            peer.AnswerCreated += sdp => session.Answer = sdp;
             peer.AnswerCreated += offerer.AcceptAnswer;
             peer.LocalCandidate += offerer.AddCandidate;
             offerer.CandidateGathered += (mline, candidate) =>

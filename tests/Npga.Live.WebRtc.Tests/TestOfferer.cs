@@ -26,7 +26,11 @@ public sealed unsafe class TestOfferer : IDisposable
     private bool _disposed;
 
     /// <param name="codec">"VP8" (payload type 96) or "H264" (payload type 102, packetization-mode 1, x264's constrained baseline).</param>
-    public TestOfferer(string codec = "VP8")
+    /// <param name="obs">
+    /// Offer like OBS Studio's WHIP output instead: an audio m-line first (opus/48000/2 from audiotestsrc, payload type 111)
+    /// and the video m-line, both <c>a=sendonly</c>, bundled; the answerer's track is then never received.
+    /// </param>
+    public TestOfferer(string codec = "VP8", bool obs = false)
     {
         var (send, receive) = codec switch
         {
@@ -41,8 +45,13 @@ public sealed unsafe class TestOfferer : IDisposable
                        "rtph264depay name=depay ! avdec_h264"),
             _ => throw new ArgumentException(codec),
         };
+        var audio = obs
+            ? "audiotestsrc is-live=true wave=sine freq=440 volume=0.1 ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
+              + "opusenc ! rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000 ! offerer. "
+            : "";
         _pipeline = Gst.ParseLaunch(
             "webrtcbin name=offerer bundle-policy=max-bundle "
+            + audio
             + "videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! "
             + $"video/x-raw,format=I420 ! {send} ! offerer. "
             + $"{receive} ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false drop=true max-buffers=1 enable-last-sample=false");
@@ -52,6 +61,12 @@ public sealed unsafe class TestOfferer : IDisposable
         _signals.Add(_webrtc.ConnectSignal("on-ice-candidate", (nint)(delegate* unmanaged[Cdecl]<nint, uint, nint, nint, void>)&OnIceCandidate, this));
         _signals.Add(_webrtc.ConnectSignal("pad-added", (nint)(delegate* unmanaged[Cdecl]<nint, nint, nint, void>)&OnPadAdded, this));
         _webrtc.AddLocalIceAddress("127.0.0.1");
+        if (obs)
+            for (int i = 0; i < 2; i++)
+            {
+                using var transceiver = _webrtc.GetTransceiver(i) ?? throw new InvalidOperationException($"the offerer has no transceiver {i}");
+                transceiver.SetPropertyFromString("direction", "sendonly");
+            }
         if (_pipeline.SetState(GstState.Playing) == GstStateChangeReturn.Failure) throw new InvalidOperationException("the offerer did not start");
     }
 

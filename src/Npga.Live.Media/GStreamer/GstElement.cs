@@ -85,6 +85,16 @@ public class GstElement : GstObject
             throw new GstException($"cannot link '{Name}.{srcPad}' to '{dest.Name}.{destPad}'");
     }
 
+    /// <summary>
+    /// Requests the pad named <paramref name="name"/> (<c>gst_element_request_pad_simple</c>, e.g. webrtcbin's "sink_0"),
+    /// or null when the element refuses it. The element keeps the pad; disposing the returned object drops only this reference.
+    /// </summary>
+    public GstPad? RequestPad(string name)
+    {
+        var pad = LibGst.ElementRequestPadSimple(Ptr, name);
+        return pad == 0 ? null : new GstPad(new GstObjectHandle(pad));
+    }
+
     /// <summary>The always-present pad named <paramref name="name"/> ("sink", "src"), or null.</summary>
     public GstPad? GetStaticPad(string name)
     {

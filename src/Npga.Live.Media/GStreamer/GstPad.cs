@@ -30,6 +30,16 @@ public sealed class GstPad : GstObject
     /// <summary>The state of the streaming thread this pad drives, if any (<c>gst_pad_get_task_state</c>; Stopped when none).</summary>
     public GstTaskState TaskState => LibGst.PadGetTaskState(Ptr);
 
+    /// <summary>The pad a ghost pad forwards to (<c>gst_ghost_pad_get_target</c>), or null when it has none. Only for ghost pads.</summary>
+    public GstPad? GhostTarget
+    {
+        get
+        {
+            var target = LibGst.GhostPadGetTarget(Ptr);
+            return target == 0 ? null : new GstPad(new GstObjectHandle(target));
+        }
+    }
+
     /// <summary>The negotiated video caps, or null before negotiation.</summary>
     public GstVideoCaps? CurrentCaps
     {

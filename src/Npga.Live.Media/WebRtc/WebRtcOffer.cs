@@ -9,7 +9,9 @@ namespace Npga.Live.Media.WebRtc;
 /// not offered (packetization-mode 1, constrained baseline preferred). A codec counts only when
 /// its GStreamer encoder, decoder, payloader and depayloader are installed. Besides the video
 /// m-line an offer may hold disabled sections (port 0) and a data channel (application), but no
-/// other active audio or video section. The video m-line must be sendrecv, with well-formed
+/// other active audio or video section (audio sections are allowed, and ignored, for a
+/// <see cref="WebRtcPeerOptions.IgnoreAudio"/> peer). The video m-line must be sendrecv (recvonly for a
+/// <see cref="WebRtcPeerOptions.ViewOnly"/> peer, sendonly for a <see cref="WebRtcPeerOptions.ReceiveOnly"/> one), with well-formed
 /// payload types, clock rates and SSRCs (<see cref="Read"/> lists the checks): an offer that could
 /// never stream is refused here, before it reaches webrtcbin.
 /// </summary>
@@ -85,28 +87,37 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
     /// Whether the offerer only receives (a WHEP viewer, <see cref="WebRtcPeerOptions.ViewOnly"/>): the video m-line must
     /// then say <c>a=recvonly</c> instead of <c>a=sendrecv</c>.
     /// </param>
-    internal static WebRtcOffer Read(GstSdpMessage message, bool viewOnly = false)
+    /// <param name="receiveOnly">
+    /// Whether the offerer only sends (a WHIP publisher, <see cref="WebRtcPeerOptions.ReceiveOnly"/>): the video m-line must
+    /// then say <c>a=sendonly</c>.
+    /// </param>
+    /// <param name="ignoreAudio">Whether active audio m-lines are allowed besides the video one (<see cref="WebRtcPeerOptions.IgnoreAudio"/>).</param>
+    internal static WebRtcOffer Read(GstSdpMessage message, bool viewOnly = false, bool receiveOnly = false, bool ignoreAudio = false)
     {
         var kinds = new List<string>();
         int video = -1;
         for (int i = 0; i < message.MediaCount; i++)
         {
             var kind = message.MediaKind(i);
-            kinds.Add(message.MediaPort(i) == 0 ? kind + " (disabled)" : kind);
-            if (video < 0 && kind == "video" && message.MediaPort(i) != 0) video = i;
+            bool active = Active(message, i, ignoreAudio);
+            kinds.Add(active ? kind : kind + " (disabled)");
+            if (video < 0 && kind == "video" && active) video = i;
         }
         if (video < 0)
             throw new WebRtcException($"the SDP offer has no video m-line (its media sections: {string.Join(", ", kinds)}); "
-                                      + "the browser must offer a video track (sendrecv)");
+                                      + $"the {(receiveOnly ? "client" : "browser")} must offer a video track ({(viewOnly ? "recvonly" : receiveOnly ? "sendonly" : "sendrecv")})");
         for (int i = 0; i < message.MediaCount; i++)
         {
             var kind = message.MediaKind(i);
-            if (i != video && message.MediaPort(i) != 0 && kind is "audio" or "video")
+            if (i != video && Active(message, i, ignoreAudio) && (kind == "video" || (kind == "audio" && !ignoreAudio)))
                 throw new WebRtcException($"the SDP offer has an active {kind} m-line besides the video one (its media sections: {string.Join(", ", kinds)}); "
-                                          + "only one video m-line is supported: offer video only (data channels may be added)");
+                                          + (ignoreAudio
+                                              ? "only one video m-line is supported (audio m-lines are accepted and ignored)"
+                                              : "only one video m-line is supported: offer video only (data channels may be added)"));
         }
 
         if (viewOnly) RequireRecvOnly(message, video);
+        else if (receiveOnly) RequireSendOnly(message, video);
         else RequireSendRecv(message, video);
         RequireValidSsrcs(message);
         var formats = ReadFormats(message, video);
@@ -141,6 +152,14 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
             $"the SDP offer's video m-line has no codec this server can decode and encode: it offers {(offered.Count == 0 ? "none" : string.Join(", ", offered))}; "
             + $"usable here: {(usable.Count == 0 ? "none (install gstreamer1.0-plugins-good/-ugly and gstreamer1.0-libav)" : string.Join(", ", usable.Select(u => u == "H264" ? "H264 (packetization-mode=1)" : u)))}");
     }
+
+    /// <summary>
+    /// Whether m-line <paramref name="i"/> is in use: a port other than 0, or, for WHIP offers (<paramref name="whip"/>),
+    /// port 0 with <c>a=bundle-only</c> (RFC 8843: a bundled m-line after the first, as webrtcbin offers with max-bundle).
+    /// Hub offers keep reading port 0 as disabled (browsers never write bundle-only).
+    /// </summary>
+    private static bool Active(GstSdpMessage message, int i, bool whip) =>
+        message.MediaPort(i) != 0 || (whip && message.MediaAttributeValues(i, "bundle-only").Count > 0);
 
     /// <summary>Lowest and highest dynamic RTP payload type (RFC 3551 section 6): the codec answered must be on one.</summary>
     public const int FirstDynamicPayloadType = 96, LastDynamicPayloadType = 127;
@@ -180,6 +199,43 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
         var media = Directions.SelectMany(d => Enumerable.Repeat(d, message.MediaAttributeValues(video, d).Count)).ToList();
         if (media.Count != 1 || media[0] != "recvonly")
             throw new WebRtcException($"a viewer's SDP offer needs exactly one a=recvonly in its video m-line, not {(media.Count == 0 ? "none" : string.Join(", ", media.Take(8).Select(d => "a=" + d)))}: it only receives the avatar");
+    }
+
+    /// <summary>A receive-only peer's offer (a WHIP publisher) says <c>a=sendonly</c> in its video m-line itself, once (the offerer only sends).</summary>
+    /// <exception cref="WebRtcException">Another direction, or not exactly one direction attribute in the video m-line.</exception>
+    private static void RequireSendOnly(GstSdpMessage message, int video)
+    {
+        var media = Directions.SelectMany(d => Enumerable.Repeat(d, message.MediaAttributeValues(video, d).Count)).ToList();
+        if (media.Count != 1 || media[0] != "sendonly")
+            throw new WebRtcException($"a receive-only SDP offer needs exactly one a=sendonly in its video m-line, not {(media.Count == 0 ? "none" : string.Join(", ", media.Take(8).Select(d => "a=" + d)))}: the client only sends its video");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="sdp"/>'s first active video m-line says <c>a=sendonly</c> (once, and no other direction): a
+    /// client that only sends (OBS Studio's WHIP output), to be answered by a <see cref="WebRtcPeerOptions.ReceiveOnly"/>
+    /// peer. False for anything else, malformed SDP and offers without video included (the peer's own checks then say why).
+    /// </summary>
+    public static bool IsSendOnlyVideo(string sdp)
+    {
+        GstSdpMessage message;
+        try
+        {
+            message = ParseMessage(sdp);
+        }
+        catch (WebRtcException)
+        {
+            return false;
+        }
+        using (message)
+        {
+            for (int i = 0; i < message.MediaCount; i++)
+            {
+                if (message.MediaKind(i) != "video" || !Active(message, i, whip: true)) continue;
+                var media = Directions.SelectMany(d => Enumerable.Repeat(d, message.MediaAttributeValues(i, d).Count)).ToList();
+                return media is ["sendonly"];
+            }
+            return false;
+        }
     }
 
     /// <summary>Every <c>a=ssrc</c> and <c>a=ssrc-group</c> of every m-line must name SSRCs from 1 to 2^32-1 (GStreamer asserts on 0).</summary>

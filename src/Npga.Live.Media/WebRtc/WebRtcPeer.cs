@@ -11,14 +11,20 @@ namespace Npga.Live.Media.WebRtc;
 /// video m-line (sendrecv), this peer answers, decodes the browser's webcam track into RGB frames
 /// (<see cref="TryReadFrame"/>) and sends avatar frames back on the same m-line
 /// (<see cref="SendFrame"/>), in the codec the offer and the installed plugins agree on (VP8
-/// preferred, else H.264).
+/// preferred, else H.264). Two one-way modes: <see cref="WebRtcPeerOptions.ViewOnly"/> (a WHEP viewer: recvonly offer,
+/// the peer only sends) and <see cref="WebRtcPeerOptions.ReceiveOnly"/> (a WHIP publisher such as OBS Studio: sendonly
+/// offer, the peer only receives, no encoder); with <see cref="WebRtcPeerOptions.IgnoreAudio"/> audio m-lines are
+/// answered recvonly and their streams dropped.
 /// </summary>
 /// <remarks>
 /// <para>The pipeline, built by <see cref="AcceptOffer"/>:</para>
 /// <code>
 /// appsrc (RGB, live, do-timestamp) ! videoconvert ! vp8enc | x264enc ! rtpvp8pay | rtph264pay pt=(offer's) ! queue ! webrtcbin.sink_N
 /// webrtcbin.src_N ! rtpvp8depay ! vp8dec | rtph264depay ! avdec_h264 ! videoconvert ! videoscale ! RGB (at most DriverMaxWidth wide) ! appsink (drop, max-buffers=1)
+/// webrtcbin.src_M (audio, IgnoreAudio) ! funnel ! fakesink
 /// </code>
+/// <para>A receive-only peer has no appsrc/encoder branch: its webrtcbin sink pad is requested, unlinked, only to set
+/// the transceiver's direction (recvonly) and codec.</para>
 /// <para>Events (<see cref="AnswerCreated"/>, <see cref="LocalCandidate"/>, <see cref="StateChanged"/>)
 /// are raised one at a time, in order, on a thread-pool thread, never on a GStreamer thread: a
 /// handler may call any member, <see cref="Dispose"/> included. Local candidates are held back
@@ -68,6 +74,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private GstAppSrc? _source;
     private GstAppSink? _sink;
     private GstPad? _depaySink;
+    private GstElement? _discard;
     private GstPadProbe? _frameProbe;
     private Timer? _poll;
 
@@ -180,7 +187,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_accepted) throw new InvalidOperationException("an offer was already accepted; renegotiation is not supported (create a new peer)");
             using var message = WebRtcOffer.ParseMessage(sdp);
-            var offer = WebRtcOffer.Read(message, _options.ViewOnly);
+            var offer = WebRtcOffer.Read(message, _options.ViewOnly, _options.ReceiveOnly, _options.IgnoreAudio);
             _accepted = true;
             Codec = offer.Codec;
             PayloadType = offer.PayloadType;
@@ -342,6 +349,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
                 _signals.Clear();
                 _frameProbe?.Dispose();
                 _depaySink?.Dispose();
+                _discard?.Dispose();
+                _discard = null;
                 _source?.Dispose();
                 _sink?.Dispose();
                 _webrtc?.Dispose();
@@ -370,13 +379,17 @@ public sealed unsafe class WebRtcPeer : IDisposable
         _pipeline = Gst.ParseLaunch(Describe(offer));
         _bus = _pipeline.GetBus();
         _webrtc = GstWebRtcBin.Find(_pipeline, "webrtc");
-        _source = GstAppSrc.Find(_pipeline, "src");
         _sink = GstAppSink.Find(_pipeline, "sink");
         using (var depay = _pipeline.RequireByName("depay"))
             _depaySink = depay.GetStaticPad("sink") ?? throw new GstException($"'{depay.Name}' has no sink pad");
-        using (var caps = GstCaps.Parse(
-                   $"video/x-raw,format=RGB,width={_options.OutputWidth},height={_options.OutputHeight},framerate={_options.OutputFps}/1,pixel-aspect-ratio=1/1"))
+        if (_options.IgnoreAudio) _discard = _pipeline.RequireByName("discard");
+        if (!_options.ReceiveOnly)
+        {
+            _source = GstAppSrc.Find(_pipeline, "src");
+            using var caps = GstCaps.Parse(
+                $"video/x-raw,format=RGB,width={_options.OutputWidth},height={_options.OutputHeight},framerate={_options.OutputFps}/1,pixel-aspect-ratio=1/1");
             _source.SetCaps(caps);
+        }
 
         if (_options.StunServers.Count > 0) _webrtc.SetProperty("stun-server", _options.StunServers[0]);
         foreach (var turn in _options.TurnServers)
@@ -425,9 +438,19 @@ public sealed unsafe class WebRtcPeer : IDisposable
 
         // webrtcbin 1.22 makes no transceiver when it takes a remote offer; it would make a
         // recvonly one while answering. Requesting "sink_N" now makes a sendrecv transceiver bound
-        // to m-line N, which the answer then uses: the sending branch goes there.
-        using (var queue = _pipeline.RequireByName("sendq"))
+        // to m-line N, which the answer then uses: the sending branch goes there. A receive-only
+        // peer requests the pad too but links nothing to it: its transceiver only sets the
+        // direction (recvonly) and the one codec answered.
+        if (_options.ReceiveOnly)
+        {
+            using var requested = _webrtc.RequestPad($"sink_{offer.VideoMLineIndex}")
+                                  ?? throw new WebRtcException($"webrtcbin refused the pad sink_{offer.VideoMLineIndex}");
+        }
+        else
+        {
+            using var queue = _pipeline.RequireByName("sendq");
             queue.LinkPads("src", _webrtc, $"sink_{offer.VideoMLineIndex}");
+        }
         ConfigureTransceiver(offer);
 
         GstSdpMessage answer;
@@ -473,7 +496,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
         var mline = transceiver.GetIntProperty("mlineindex");
         if (mline != offer.VideoMLineIndex)
             throw new WebRtcException($"webrtcbin bound {padName} to m-line {mline}, not to the offered video m-line {offer.VideoMLineIndex}");
-        transceiver.SetPropertyFromString("direction", _options.ViewOnly ? "sendonly" : "sendrecv");
+        transceiver.SetPropertyFromString("direction", _options.ViewOnly ? "sendonly" : _options.ReceiveOnly ? "recvonly" : "sendrecv");
         transceiver.SetPropertyFromString("codec-preferences",
             $"application/x-rtp,media=video,encoding-name={offer.Codec},payload={offer.PayloadType},clock-rate=90000");
     }
@@ -498,10 +521,14 @@ public sealed unsafe class WebRtcPeer : IDisposable
                 "rtph264depay name=depay ! avdec_h264"),
             _ => throw new WebRtcException($"unsupported codec {offer.Codec}"),
         };
+        var send = o.ReceiveOnly ? "" // no avatar track: no encoder
+            : "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
+              + "videoconvert ! video/x-raw,format=I420 ! "
+              + $"{encode} ! queue name=sendq ";
+        // Incoming audio streams (IgnoreAudio) are linked to this funnel as they appear, and dropped.
+        var discard = o.IgnoreAudio ? "funnel name=discard ! fakesink sync=false async=false enable-last-sample=false " : "";
         return "webrtcbin name=webrtc bundle-policy=max-bundle "
-               + "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
-               + "videoconvert ! video/x-raw,format=I420 ! "
-               + $"{encode} ! queue name=sendq "
+               + send + discard
                + $"{decode} ! videoconvert ! videoscale ! video/x-raw,format=RGB,width=[1,{o.DriverMaxWidth}],pixel-aspect-ratio=1/1 ! "
                + "appsink name=sink sync=false drop=true max-buffers=1 enable-last-sample=false";
     }
@@ -654,7 +681,16 @@ public sealed unsafe class WebRtcPeer : IDisposable
             if (!name.StartsWith("src", StringComparison.Ordinal)) return; // requested sink pads are announced too
             lock (peer._callbackLock)
             {
-                if (peer._disposed || peer._depaySink is null) return;
+                if (peer._disposed || peer._depaySink is null || peer._webrtc is null) return;
+                // The stream's kind is told by its payload type (rtpbin's pad behind webrtcbin's is named
+                // recv_rtp_src_<session>_<ssrc>_<pt>): webrtcbin 1.22 may bind a bundled stream's pad to another
+                // m-line's transceiver, and the pad's caps say only application/x-rtp when it is added.
+                if (peer._discard is not null && PayloadTypeOf(incoming) is { } pt && pt != peer.PayloadType)
+                {
+                    // Audio (IgnoreAudio): dropped, so that webrtcbin's stream is linked and the pipeline never stalls.
+                    peer._webrtc.LinkPads(name, peer._discard, "sink_%u");
+                    return;
+                }
                 if (peer._depaySink.IsLinked)
                 {
                     peer.Fail($"webrtcbin opened a second incoming stream ({name}); only one video track is supported");
@@ -669,6 +705,19 @@ public sealed unsafe class WebRtcPeer : IDisposable
         {
             peer?.SafeFail($"internal error linking the incoming stream: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The RTP payload type of webrtcbin's incoming <paramref name="pad"/>, read from the name of the rtpbin pad it forwards
+    /// (<c>recv_rtp_src_&lt;session&gt;_&lt;ssrc&gt;_&lt;pt&gt;</c>); null when that cannot be read.
+    /// </summary>
+    private static int? PayloadTypeOf(GstPad pad)
+    {
+        using var target = pad.GhostTarget;
+        var name = target?.Name;
+        if (name is null || !name.StartsWith("recv_rtp_src_", StringComparison.Ordinal)) return null;
+        var last = name.LastIndexOf('_');
+        return int.TryParse(name.AsSpan(last + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pt) ? pt : null;
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -729,6 +778,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
         Range(o.OutputFps, 1, 120, nameof(o.OutputFps));
         Range(o.DriverMaxWidth, 16, 4096, nameof(o.DriverMaxWidth));
         Range(o.BitrateKbps, 50, 50_000, nameof(o.BitrateKbps));
+        if (o.ViewOnly && o.ReceiveOnly)
+            throw new ArgumentException("a peer cannot be both view-only (it only sends) and receive-only (it only receives)", nameof(o.ReceiveOnly));
         if (o.NegotiationTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(o.NegotiationTimeout), o.NegotiationTimeout, "the negotiation timeout must be positive");
         ArgumentNullException.ThrowIfNull(o.StunServers, nameof(o.StunServers));

@@ -51,7 +51,22 @@ public sealed record WebRtcPeerOptions
     /// A view-only peer (a WHEP viewer): the offer's video m-line must be <c>a=recvonly</c>, the answer is
     /// <c>a=sendonly</c>, the peer only sends (<see cref="WebRtcPeer.SendFrame"/>; <see cref="WebRtcPeer.TryReadFrame"/>
     /// never gets a frame) and <see cref="MediaTimeout"/> does not apply (nothing comes in). Off by default: the offer
-    /// must then be <c>a=sendrecv</c>.
+    /// must then be <c>a=sendrecv</c> (or <c>a=sendonly</c> with <see cref="ReceiveOnly"/>).
     /// </summary>
     public bool ViewOnly { get; init; }
+
+    /// <summary>
+    /// A receive-only peer (a WHIP publisher such as OBS Studio that only sends), the mirror of <see cref="ViewOnly"/>:
+    /// the offer's video m-line must be <c>a=sendonly</c>, the answer is <c>a=recvonly</c>, the peer has no avatar track
+    /// (no encoder; <see cref="WebRtcPeer.SendFrame"/> always returns false) and only decodes the incoming video
+    /// (<see cref="WebRtcPeer.TryReadFrame"/>; <see cref="MediaTimeout"/> applies). Not together with <see cref="ViewOnly"/>.
+    /// </summary>
+    public bool ReceiveOnly { get; init; }
+
+    /// <summary>
+    /// Take offers with audio m-lines besides the one video m-line (WHIP clients such as OBS Studio send audio too): each
+    /// is answered <c>a=recvonly</c> with the offer's codec, and whatever audio comes in is dropped (webrtcbin's incoming
+    /// audio streams go to a fakesink). Off by default: an active audio m-line is then refused (the page never sends audio).
+    /// </summary>
+    public bool IgnoreAudio { get; init; }
 }

@@ -49,11 +49,15 @@ public sealed class LiveSession
     /// <param name="client">The page, for answers, candidates, stats and the end notice.</param>
     /// <param name="log">Where the session's events are logged.</param>
     /// <param name="onEnded">Called once when the session has ended and freed what it held.</param>
+    /// <param name="peerOptions">
+    /// Adjusts the peer's settings (WHIP: <see cref="WebRtcPeerOptions.IgnoreAudio"/>, and <see cref="WebRtcPeerOptions.ReceiveOnly"/>
+    /// for a client that only sends); null for a hub session's.
+    /// </param>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
     /// <exception cref="Npga.Live.Avatar.AvatarFormatException">The avatar package is damaged.</exception>
     /// <exception cref="Npga.Live.Media.MediaException">The WebRTC peer cannot be built (GStreamer plugins missing).</exception>
     public LiveSession(string id, string connectionId, LiveOptions options, StagePool pool, string avatarId, bool probe,
-        ILiveClient client, ILogger log, Action<LiveSession> onEnded)
+        ILiveClient client, ILogger log, Action<LiveSession> onEnded, Func<WebRtcPeerOptions, WebRtcPeerOptions>? peerOptions = null)
     {
         Id = id;
         ConnectionId = connectionId;
@@ -66,11 +70,12 @@ public sealed class LiveSession
         _stages = pool.Rent(avatarId, Controls);
         try
         {
-            _peer = new WebRtcPeer(new WebRtcPeerOptions
+            var settings = new WebRtcPeerOptions
             {
                 OutputWidth = options.Width, OutputHeight = options.Height, OutputFps = options.Fps, BitrateKbps = options.BitrateKbps,
                 StunServers = options.StunServers, TurnServers = options.TurnServers,
-            });
+            };
+            _peer = new WebRtcPeer(peerOptions is null ? settings : peerOptions(settings));
         }
         catch
         {

@@ -102,12 +102,14 @@ public sealed class SessionManager : IDisposable
 
     /// <summary>
     /// Starts a session for <paramref name="connectionId"/> that talks to <paramref name="client"/> instead of a hub
-    /// connection (a WHIP resource: its key is not a hub connection id).
+    /// connection (a WHIP resource: its key is not a hub connection id). <c>peerOptions</c>, when not null, adjusts the
+    /// session's WebRTC peer settings (see <see cref="LiveSession"/>'s constructor).
     /// </summary>
     /// <exception cref="ServerBusyException">Every slot is taken.</exception>
     /// <exception cref="InvalidOperationException">The key already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
-    public LiveSession Start(string connectionId, string avatarId, bool probe, ILiveClient client)
+    public LiveSession Start(string connectionId, string avatarId, bool probe, ILiveClient client,
+        Func<Npga.Live.Media.WebRtc.WebRtcPeerOptions, Npga.Live.Media.WebRtc.WebRtcPeerOptions>? peerOptions = null)
     {
         // A session that is ending may still be freeing what it held: a new one may start beside it (its slot counts
         // until it is free, and its removal from the map only removes itself).
@@ -122,7 +124,7 @@ public sealed class SessionManager : IDisposable
         {
             var id = Guid.NewGuid().ToString("n")[..12];
             var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, client,
-                _logs.CreateLogger($"Npga.Live.Server.Session"), Release);
+                _logs.CreateLogger($"Npga.Live.Server.Session"), Release, peerOptions);
             _byConnection[connectionId] = session;
             Interlocked.Increment(ref _started);
             return session;

@@ -16,9 +16,11 @@ namespace Npga.Live.Server.Whip;
 /// WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep) over plain HTTP, non-trickle: one SDP offer in, one complete answer
 /// (every server candidate in it) out. Endpoints (docs/LIVE.md):
 /// <list type="bullet">
-/// <item><c>POST /whip</c>, <c>POST /whip/{avatar}</c> (<c>application/sdp</c>, a sendrecv video offer): a live session like a
-/// hub one (same slots, tracking, rendering), the avatar sent back on the same connection: 201, the answer
-/// (<c>application/sdp</c>), <c>Location: /whip/sessions/{id}</c>.</item>
+/// <item><c>POST /whip</c>, <c>POST /whip/{avatar}</c> (<c>application/sdp</c>, one sendrecv or sendonly video m-line and
+/// any number of audio m-lines, which are answered recvonly and dropped): a live session like a hub one (same slots,
+/// tracking, rendering): 201, the answer (<c>application/sdp</c>), <c>Location: /whip/sessions/{id}</c>. A sendrecv offer
+/// gets the avatar back on the same connection; a sendonly one (OBS Studio) is answered recvonly
+/// (<see cref="WebRtcPeerOptions.ReceiveOnly"/>) and its avatar is watched by WHEP.</item>
 /// <item><c>DELETE /whip/sessions/{id}</c>: ends it (200). <c>PATCH</c> (<c>application/trickle-ice-sdpfrag</c>): adds the
 /// client's candidates (204; an ICE restart 501).</item>
 /// <item><c>POST /whep/sessions/{id}</c> (a recvonly video offer): a view-only peer getting that session's avatar: 201,
@@ -86,7 +88,10 @@ public sealed class WhipEndpoints(SessionManager sessions, WhipRegistry registry
         LiveSession session;
         try
         {
-            session = sessions.Start("whip:" + id, avatar, false, client);
+            // OBS Studio's WHIP output offers sendonly audio and video: answered by a receive-only peer (its avatar is
+            // watched by WHEP), the audio accepted and dropped. A sendrecv offer gets the avatar back on its connection.
+            bool receiveOnly = WebRtcOffer.IsSendOnlyVideo(sdp);
+            session = sessions.Start("whip:" + id, avatar, false, client, o => o with { IgnoreAudio = true, ReceiveOnly = receiveOnly });
         }
         catch (ServerBusyException e)
         {

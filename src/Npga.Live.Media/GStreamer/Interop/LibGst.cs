@@ -61,6 +61,9 @@ internal static unsafe partial class LibGst
     [LibraryImport(Name, EntryPoint = "gst_element_get_static_pad", StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint ElementGetStaticPad(nint element, string name);
 
+    [LibraryImport(Name, EntryPoint = "gst_element_request_pad_simple", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ElementRequestPadSimple(nint element, string name);
+
     [LibraryImport(Name, EntryPoint = "gst_element_query_duration")]
     public static partial int ElementQueryDuration(nint element, GstFormat format, out long duration);
 
@@ -96,6 +99,9 @@ internal static unsafe partial class LibGst
 
     [LibraryImport(Name, EntryPoint = "gst_pad_is_linked")]
     public static partial int PadIsLinked(nint pad);
+
+    [LibraryImport(Name, EntryPoint = "gst_ghost_pad_get_target")]
+    public static partial nint GhostPadGetTarget(nint ghost);
 
     [LibraryImport(Name, EntryPoint = "gst_pad_get_current_caps")]
     public static partial nint PadGetCurrentCaps(nint pad);
