@@ -165,7 +165,7 @@ public sealed class V4l2LoopbackWriter : IDisposable
         }
         var rate = FrameRateFraction.From(fps);
         var description =
-            "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
+            "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 max-bytes=0 leaky-type=downstream ! "
             + "videoconvert ! "
             + $"video/x-raw,format={options.Format},width={width},height={height},framerate={rate},pixel-aspect-ratio=1/1 ! "
             + sink;
@@ -269,6 +269,8 @@ public sealed class V4l2LoopbackWriter : IDisposable
                   + "or is it not a video output device?)";
         else if (text.Contains("not a output", StringComparison.OrdinalIgnoreCase) || text.Contains("not an output", StringComparison.OrdinalIgnoreCase))
             why = "it is not a video output device (a camera, not a v4l2loopback device?)";
+        else if (text.Contains("isn't a device", StringComparison.OrdinalIgnoreCase))
+            why = "it is not a video device";
         else if (text.Contains("busy", StringComparison.OrdinalIgnoreCase))
             why = "the device is busy (another program writes to it)";
         else
