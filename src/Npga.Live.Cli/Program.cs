@@ -7,6 +7,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
     TrackCommand.Create(),
     RenderCommand.Create(),
     ReenactCommand.Create(),
+    CameraCommand.Create(),
     EvalCommand.Create(),
     ServeCommand.Create(),
     TokenCommand.Create(),
