@@ -314,7 +314,9 @@ public partial class BrowserTests
         using var site = LoopbackSite.Page($"<!doctype html><title>another site</title><script src=\"{server.Url.GetLeftPart(UriPartial.Authority)}/embed.js\" data-token=\"{token}\"></script>");
         var framing = browser.Open(site.Url);
         page.Close();
-        Assert.True(await TestServer.Eventually(() => server.Sessions.Sessions.Any(s => s.Stats.FpsIn > 0), TimeSpan.FromSeconds(60)),
+        // The closed page's session may still be ending (and counting its webcam frames): wait for the embed's own.
+        Assert.True(await TestServer.Eventually(() => server.Sessions.SessionsStarted == 2, TimeSpan.FromSeconds(60)), "the framed embed started no session");
+        Assert.True(await TestServer.Eventually(() => server.Sessions.Sessions.Count == 1 && server.Sessions.Sessions.All(s => s.Stats.FpsIn > 0), TimeSpan.FromSeconds(60)),
             "the framed embed sent no webcam frames");
         Assert.Equal(2, server.Sessions.SessionsStarted);
 
