@@ -86,11 +86,12 @@ public sealed class WhipEndpoints(SessionManager sessions, WhipRegistry registry
         var id = WhipRegistry.NewId();
         var client = new WhipClient();
         LiveSession session;
+        bool receiveOnly;
         try
         {
             // OBS Studio's WHIP output offers sendonly audio and video: answered by a receive-only peer (its avatar is
             // watched by WHEP), the audio accepted and dropped. A sendrecv offer gets the avatar back on its connection.
-            bool receiveOnly = WebRtcOffer.IsSendOnlyVideo(sdp);
+            receiveOnly = WebRtcOffer.IsSendOnlyVideo(sdp);
             session = sessions.Start("whip:" + id, avatar, false, client, o => o with { IgnoreAudio = true, ReceiveOnly = receiveOnly });
         }
         catch (ServerBusyException e)
@@ -122,7 +123,12 @@ public sealed class WhipEndpoints(SessionManager sessions, WhipRegistry registry
             return;
         }
         registry.Add(new WhipResource(id, session, SdpCandidates.Mids(sdp), SdpCandidates.IceUfrag(sdp)));
-        _log.LogInformation("WHIP session {Session} started at /whip/sessions/{Resource}… (avatar {Avatar})", session.Id, id[..6], avatar);
+        if (receiveOnly)
+            // Its avatar goes only to WHEP viewers, and a publisher such as OBS never shows the Location: the operator
+            // finds the viewers' URL here (the id is the session's only handle; the log is the operator's).
+            _log.LogInformation("WHIP session {Session} started, receive-only (avatar {Avatar}): watch it by WHEP at POST /whep/sessions/{Resource}, or open /whip.html?whep={Resource}",
+                session.Id, avatar, id, id);
+        else _log.LogInformation("WHIP session {Session} started at /whip/sessions/{Resource}… (avatar {Avatar})", session.Id, id[..6], avatar);
         await Created(http, $"/whip/sessions/{id}", answer);
     }
 
