@@ -1,8 +1,22 @@
 namespace Npga.Live.Core;
 
-/// <summary>Summary statistics shared by the measurements (expression fidelity, tracker checks).</summary>
+/// <summary>Summary statistics shared by the measurements (expression fidelity, tracker checks, benchmarks).</summary>
 public static class Statistics
 {
+    /// <summary>Median of the finite values (mean of the two middle ones for even counts); NaN when there are none.</summary>
+    public static double Median(IEnumerable<double> values) => Percentile(values, 50);
+
+    /// <summary>Percentile <paramref name="p"/> (0–100) of the finite values, by linear interpolation between closest ranks;
+    /// NaN when there are none.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var v = values.Where(double.IsFinite).OrderBy(x => x).ToArray();
+        if (v.Length == 0) return double.NaN;
+        double pos = (v.Length - 1) * p / 100.0;
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+    }
+
     /// <summary>Pearson correlation of two equally long series; NaN when fewer than 3 values or no variance.</summary>
     /// <exception cref="ArgumentException">The series differ in length.</exception>
     public static double Pearson(IEnumerable<double> xs, IEnumerable<double> ys)

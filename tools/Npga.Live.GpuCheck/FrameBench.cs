@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline;
 
@@ -56,9 +57,9 @@ internal static class FrameBench
         }
         double wall = clock.Elapsed.TotalSeconds;
         return new Result(t.Count, t.Count / wall,
-            Measure.Median(t.Select(x => x.FMs)), Measure.Median(t.Select(x => x.GMs)), Measure.Median(t.Select(x => x.ComposeMs)),
-            Measure.Median(t.Select(x => x.ProjectMs + x.BinSortMs + x.RasterizeMs)),
-            Measure.Median(t.Select(x => x.ProjectMs)), Measure.Median(t.Select(x => x.BinSortMs)), Measure.Median(t.Select(x => x.RasterizeMs)),
-            Measure.Median(t.Select(x => x.CnnMs)), Measure.Median(t.Select(x => x.TotalMs)), Measure.Percentile(t.Select(x => x.TotalMs), 90));
+            Statistics.Median(t.Select(x => x.FMs)), Statistics.Median(t.Select(x => x.GMs)), Statistics.Median(t.Select(x => x.ComposeMs)),
+            Statistics.Median(t.Select(x => x.ProjectMs + x.BinSortMs + x.RasterizeMs)),
+            Statistics.Median(t.Select(x => x.ProjectMs)), Statistics.Median(t.Select(x => x.BinSortMs)), Statistics.Median(t.Select(x => x.RasterizeMs)),
+            Statistics.Median(t.Select(x => x.CnnMs)), Statistics.Median(t.Select(x => x.TotalMs)), Statistics.Percentile(t.Select(x => x.TotalMs), 90));
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npga.Live.Avatar;
+using Npga.Live.Core;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Pipeline;
 using Npga.Live.Rendering;
@@ -108,11 +109,11 @@ internal static class FullSizePart
         {
             ["frames"] = t.Count,
             ["fps"] = PartReport.Num(t.Count / wall, 1),
-            ["render_ms"] = PartReport.Num(Measure.Median(t.Select(x => x.TotalMs)), 3),
-            ["render_p90_ms"] = PartReport.Num(Measure.Percentile(t.Select(x => x.TotalMs), 90), 3),
-            ["project_ms"] = PartReport.Num(Measure.Median(t.Select(x => x.ProjectMs)), 3),
-            ["bin_sort_ms"] = PartReport.Num(Measure.Median(t.Select(x => x.BinSortMs)), 3),
-            ["rasterize_ms"] = PartReport.Num(Measure.Median(t.Select(x => x.RasterizeMs)), 3),
+            ["render_ms"] = PartReport.Num(Statistics.Median(t.Select(x => x.TotalMs)), 3),
+            ["render_p90_ms"] = PartReport.Num(Statistics.Percentile(t.Select(x => x.TotalMs), 90), 3),
+            ["project_ms"] = PartReport.Num(Statistics.Median(t.Select(x => x.ProjectMs)), 3),
+            ["bin_sort_ms"] = PartReport.Num(Statistics.Median(t.Select(x => x.BinSortMs)), 3),
+            ["rasterize_ms"] = PartReport.Num(Statistics.Median(t.Select(x => x.RasterizeMs)), 3),
             ["visible"] = t[^1].Visible,
             ["tile_instances"] = t[^1].TileInstances,
             ["latent_channels"] = target.LatentChannels,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npga.Live.Avatar;
+using Npga.Live.Core;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;
 using Npga.Live.Rendering.Ilgpu;
@@ -76,12 +77,12 @@ internal static class SessionsPart
                 {
                     ["sessions"] = n, ["frames"] = (int)total, ["seconds"] = PartReport.Num(wall, 2), ["aggregate_fps"] = PartReport.Num(total / wall, 1),
                     ["mean_session_fps"] = PartReport.Num(mean, 1), ["min_session_fps"] = PartReport.Num(min, 1),
-                    ["frame_ms_median"] = PartReport.Num(Measure.Median(ms), 3), ["frame_ms_p90"] = PartReport.Num(Measure.Percentile(ms, 90), 3),
-                    ["frame_ms_p99"] = PartReport.Num(Measure.Percentile(ms, 99), 3), ["create_ms"] = PartReport.Num(createMs, 0), ["holds"] = holds,
+                    ["frame_ms_median"] = PartReport.Num(Statistics.Median(ms), 3), ["frame_ms_p90"] = PartReport.Num(Statistics.Percentile(ms, 90), 3),
+                    ["frame_ms_p99"] = PartReport.Num(Statistics.Percentile(ms, 99), 3), ["create_ms"] = PartReport.Num(createMs, 0), ["holds"] = holds,
                     ["errors"] = errors.Length == 0 ? null : new JsonArray(errors.Select(e => (JsonNode)e).ToArray()),
                 });
-                r.Line($"  N = {n,2}: {total / wall,8:F1} fps in all, {mean,7:F1} per session (min {min:F1}), frame median {Measure.Median(ms):F2} ms " +
-                       $"p90 {Measure.Percentile(ms, 90):F2} ms; {(holds ? "holds" : "does not hold")}{(errors.Length > 0 ? "; errors: " + string.Join(" | ", errors) : "")} " +
+                r.Line($"  N = {n,2}: {total / wall,8:F1} fps in all, {mean,7:F1} per session (min {min:F1}), frame median {Statistics.Median(ms):F2} ms " +
+                       $"p90 {Statistics.Percentile(ms, 90):F2} ms; {(holds ? "holds" : "does not hold")}{(errors.Length > 0 ? "; errors: " + string.Join(" | ", errors) : "")} " +
                        $"(new sessions made in {createMs:F0} ms)");
                 if (!holds)
                 {

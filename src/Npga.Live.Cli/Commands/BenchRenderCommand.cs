@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Npga.Live.Avatar;
+using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline;
 using Npga.Live.Refine;
@@ -70,21 +71,21 @@ internal static class BenchRenderCommand
             }
             if (run == 0) continue; // warm-up
             fps.Add(frames / clock.Elapsed.TotalSeconds);
-            stage[0].Add(Stats.Median(perFrame.Select(t => t.FMs)));
-            stage[1].Add(Stats.Median(perFrame.Select(t => t.GMs)));
-            stage[2].Add(Stats.Median(perFrame.Select(t => t.ComposeMs)));
-            stage[3].Add(Stats.Median(perFrame.Select(t => t.ProjectMs)));
-            stage[4].Add(Stats.Median(perFrame.Select(t => t.BinSortMs)));
-            stage[5].Add(Stats.Median(perFrame.Select(t => t.RasterizeMs)));
-            stage[6].Add(Stats.Median(perFrame.Select(t => t.CnnMs)));
-            stage[7].Add(Stats.Median(perFrame.Select(t => t.TotalMs)));
+            stage[0].Add(Statistics.Median(perFrame.Select(t => t.FMs)));
+            stage[1].Add(Statistics.Median(perFrame.Select(t => t.GMs)));
+            stage[2].Add(Statistics.Median(perFrame.Select(t => t.ComposeMs)));
+            stage[3].Add(Statistics.Median(perFrame.Select(t => t.ProjectMs)));
+            stage[4].Add(Statistics.Median(perFrame.Select(t => t.BinSortMs)));
+            stage[5].Add(Statistics.Median(perFrame.Select(t => t.RasterizeMs)));
+            stage[6].Add(Statistics.Median(perFrame.Select(t => t.CnnMs)));
+            stage[7].Add(Statistics.Median(perFrame.Select(t => t.TotalMs)));
         }
         var m = package.Manifest;
         Console.WriteLine($"npga bench render: {m.Name}, N = {package.Canonical.Count} Gaussians, SH degree {m.ShDegree}, K = {m.ExpressionModel.K}, " +
                           $"networks F{(package.HasG ? " G" : "")}{(fr.UsesCnn ? " cnn" : "")}, {w}x{h}, {runs} runs x {frames} frames, {Environment.ProcessorCount} cores, ORT threads {threads}, renderer {splatterName}");
         string[] names = ["F", "G", "compose", "project", "bin+sort", "rasterize", "CNN", "frame"];
-        for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Stats.Median(stage[s]),8:F2} ms");
-        Console.WriteLine($"  fps        {Stats.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
+        for (int s = 0; s < names.Length; s++) Console.WriteLine($"  {names[s],-10} {Statistics.Median(stage[s]),8:F2} ms");
+        Console.WriteLine($"  fps        {Statistics.Median(fps),8:F1}   (runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
         if (package.HasG && threads == 1 && Environment.ProcessorCount > 1)
             CompareDeform(package, codes, runs);
         if (fr.UsesCnn && ScreenRefiner.TryReadFusable(package.Networks.Cnn!, out var first, out var second))
@@ -120,9 +121,9 @@ internal static class BenchRenderCommand
                     refiner.Refine(planes);
                     perFrame.Add(refiner.LastMs);
                 }
-                if (run > 0) perRun.Add(Stats.Median(perFrame));
+                if (run > 0) perRun.Add(Statistics.Median(perFrame));
             }
-            ms[k] = Stats.Median(perRun);
+            ms[k] = Statistics.Median(perRun);
         }
         Console.WriteLine($"  CNN alone ({w}x{h}, medians of {runs} runs x {frames} frames):");
         for (int k = 0; k < refiners.Length; k++)
@@ -153,18 +154,18 @@ internal static class BenchRenderCommand
                         dyn[k].Pose(z, identity, zero, posed[k]);
                         perFrame.Add(dyn[k].LastTimings.TotalMs);
                     }
-                    if (run > 0) perRun[k].Add(Stats.Median(perFrame));
+                    if (run > 0) perRun[k].Add(Statistics.Median(perFrame));
                 }
         }
         finally
         {
             foreach (var d in dyn) d.Dispose();
         }
-        double baseline = Stats.Median(perRun[1]);
+        double baseline = Statistics.Median(perRun[1]);
         Console.WriteLine($"  deform (F, G, compose) alone, medians of {runs} runs x {codes.Length} frames:");
         for (int k = 0; k < ways.Length; k++)
         {
-            double ms = Stats.Median(perRun[k]);
+            double ms = Statistics.Median(perRun[k]);
             Console.WriteLine($"    {ways[k].Name,-18} {ms,8:F2} ms   {ms / baseline,5:F2}x G after F   (runs: {string.Join(", ", perRun[k].Select(x => x.ToString("F1")))})");
         }
     }

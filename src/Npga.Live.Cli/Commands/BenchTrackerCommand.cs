@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Media;
 using Npga.Live.Tracking;
@@ -64,7 +65,7 @@ internal static class BenchTrackerCommand
                 }
                 if (run == 0) continue;
                 fps.Add(frames.Count / clock.Elapsed.TotalSeconds);
-                det.Add(Stats.Median(runDet)); crop.Add(Stats.Median(runCrop)); mesh.Add(Stats.Median(runMesh)); fit.Add(Stats.Median(runFit)); total.Add(Stats.Median(runTotal));
+                det.Add(Statistics.Median(runDet)); crop.Add(Statistics.Median(runCrop)); mesh.Add(Statistics.Median(runMesh)); fit.Add(Statistics.Median(runFit)); total.Add(Statistics.Median(runTotal));
                 detectedShare = (double)detected / frames.Count;
                 faceShare = (double)found / frames.Count;
             }
@@ -73,12 +74,12 @@ internal static class BenchTrackerCommand
         Console.WriteLine($"npga bench tracker: {Path.GetFileName(input)} {img.Width}x{img.Height}, {frames.Count} frames, {runs} runs, {threads} ORT thread(s), {Environment.ProcessorCount} cores");
         Console.WriteLine($"  decode (GStreamer, to RGB)  {decodeFps,8:F1} fps (one pass, not in the figures below)");
         Console.WriteLine($"  face found                  {100 * faceShare,8:F1} % of frames; detector ran on {100 * detectedShare:F1} %");
-        Console.WriteLine($"  detect  (when it runs)      {Stats.Median(det),8:F3} ms");
-        Console.WriteLine($"  crop                        {Stats.Median(crop),8:F3} ms");
-        Console.WriteLine($"  landmarks{(refineEyes ? " (+ Iris)" : "         ")}         {Stats.Median(mesh),8:F3} ms");
-        Console.WriteLine($"  fit (pose + z_exp)          {Stats.Median(fit),8:F3} ms");
-        Console.WriteLine($"  per frame                   {Stats.Median(total),8:F3} ms (median)");
-        Console.WriteLine($"  tracking                    {Stats.Median(fps),8:F1} fps (median of runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
+        Console.WriteLine($"  detect  (when it runs)      {Statistics.Median(det),8:F3} ms");
+        Console.WriteLine($"  crop                        {Statistics.Median(crop),8:F3} ms");
+        Console.WriteLine($"  landmarks{(refineEyes ? " (+ Iris)" : "         ")}         {Statistics.Median(mesh),8:F3} ms");
+        Console.WriteLine($"  fit (pose + z_exp)          {Statistics.Median(fit),8:F3} ms");
+        Console.WriteLine($"  per frame                   {Statistics.Median(total),8:F3} ms (median)");
+        Console.WriteLine($"  tracking                    {Statistics.Median(fps),8:F1} fps (median of runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");
         return 0;
     }
 }

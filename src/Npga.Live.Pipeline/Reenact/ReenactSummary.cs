@@ -1,3 +1,5 @@
+using Npga.Live.Core;
+
 namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>What a finished (or cancelled) <see cref="ReenactPipeline"/> run did.</summary>
@@ -38,10 +40,5 @@ public sealed class ReenactSummary
         MedianOf(f => f.Decode), MedianOf(f => f.Track), MedianOf(f => f.Deform), MedianOf(f => f.Render),
         MedianOf(f => f.Refine), MedianOf(f => f.Encode), MedianOf(f => f.Measure), MedianOf(f => f.Latency));
 
-    private double MedianOf(Func<ReenactStageMs, double> pick)
-    {
-        var v = Frames.Select(pick).Where(double.IsFinite).OrderBy(x => x).ToArray();
-        if (v.Length == 0) return double.NaN;
-        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
-    }
+    private double MedianOf(Func<ReenactStageMs, double> pick) => Statistics.Median(Frames.Select(pick));
 }
