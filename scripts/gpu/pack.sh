@@ -48,6 +48,8 @@ for p in "${projects[@]}"; do
     find "$build/$p" -mindepth 1 -maxdepth 1 ! -name bin ! -name obj -exec rm -rf {} +
     tar -C "$p" --exclude=./bin --exclude=./obj -cf - . | tar -C "$build/$p" -xf -
 done
+mkdir -p "$build/tests/Npga.Live.Rendering.Tests"   # the tool compiles in the rendering tests' scene generator
+cp tests/Npga.Live.Rendering.Tests/TestScenes.cs "$build/tests/Npga.Live.Rendering.Tests/"
 
 # 2. Publish: self-contained linux-x64, trimmed as asked.
 publish_args=(-c Release -r linux-x64 --self-contained true -nologo -v quiet -p:DebugType=none -p:GenerateDocumentationFile=false

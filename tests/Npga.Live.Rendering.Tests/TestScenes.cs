@@ -2,7 +2,8 @@ using Npga.Live.Core.Gaussians;
 
 namespace Npga.Live.Rendering.Tests;
 
-/// <summary>Random Gaussian clouds and cameras for the tests and the benchmark.</summary>
+/// <summary>Random Gaussian clouds and cameras for the tests and the benchmark; also compiled into the GPU check
+/// (tools/Npga.Live.GpuCheck), whose parity scenes are these.</summary>
 internal static class TestScenes
 {
     /// <summary>
@@ -130,7 +131,8 @@ internal static class TestScenes
         return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / mse);
     }
 
-    private static (double X, double Y, double Z) RandomUnit(Random rng)
+    /// <summary>A direction drawn uniformly on the unit sphere.</summary>
+    internal static (double X, double Y, double Z) RandomUnit(Random rng)
     {
         while (true)
         {
@@ -149,6 +151,7 @@ internal static class TestScenes
         }
     }
 
-    private static double Gauss(Random rng) =>
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    internal static double Gauss(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -1,5 +1,6 @@
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;
+using Npga.Live.Rendering.Tests;
 
 namespace Npga.Live.GpuCheck;
 
@@ -32,13 +33,9 @@ internal static class Measure
     public static float[][] Codes(int count, int k, int seed)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, k).Select(_ => (float)Gauss(rng)).ToArray()).ToArray();
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, k).Select(_ => (float)TestScenes.Gauss(rng)).ToArray()).ToArray();
     }
 
     /// <summary>Frame <paramref name="frame"/> of the slowly turning view <c>npga bench render</c> uses (yaw ±20°, pitch ±5°).</summary>
     public static Camera Turning(Camera camera, int frame) => camera.Orbited(20 * Math.Sin(frame * 0.2), 5 * Math.Cos(frame * 0.3));
-
-    /// <summary>A unit-normal sample (Box–Muller).</summary>
-    public static double Gauss(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

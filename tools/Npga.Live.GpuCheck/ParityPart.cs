@@ -4,6 +4,7 @@ using Npga.Live.Avatar;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;
 using Npga.Live.Rendering.Ilgpu;
+using Npga.Live.Rendering.Tests;
 
 namespace Npga.Live.GpuCheck;
 
@@ -89,7 +90,7 @@ internal static class ParityPart
         {
             var rng = new Random(seed);
             var camera = Camera.Orbit(w, h, 0.45 + 0.3 * rng.NextDouble(), -60 + 120 * rng.NextDouble(), -30 + 60 * rng.NextDouble(), 30);
-            var cloud = avatarLike ? Scenes.AvatarLike(n, 3, 2, Math.Max(latent, 1), seed) : Scenes.Hard(n, 3, Math.Max(latent, 1), seed, camera);
+            var cloud = avatarLike ? Scenes.AvatarLike(n, 3, 2, Math.Max(latent, 1), seed) : TestScenes.RandomScene(n, 3, Math.Max(latent, 1), seed, camera);
             Case("random", avatarLike ? $"avatar-like seed {seed}" : $"hard seed {seed}", cloud, camera, latent, [0.1f, 0.5f, 0.9f]);
         }
 
