@@ -16,7 +16,8 @@ public readonly record struct TrackerTimings(double DetectMs, double CropMs, dou
 /// Detect (BlazeFace) → aligned crop (rotation from the eye line, bilinear affine warp) → FaceMesh
 /// landmarks → back to image pixels → (with <see cref="TrackerOptions.RefineEyes"/>) eyelid margins redrawn by Iris from a
 /// crop of each eye (<see cref="IrisModel"/>; the next frame's crop still comes from FaceMesh's own points) → One Euro
-/// smoothing → pose and code fit. As in MediaPipe's face
+/// smoothing → pose and code fit; with <see cref="TrackerOptions.Gaze"/> the iris centres from the same Iris runs, smoothed
+/// alike, give the gaze code. As in MediaPipe's face
 /// mesh graph the detector runs only when tracking is lost: otherwise the crop comes from the previous
 /// frame's landmarks. When the face-flag drops below the threshold the detector runs again on the
 /// same frame. Several faces: the largest is tracked and <see cref="TrackResult.Faces"/> says how many
@@ -27,9 +28,11 @@ public sealed class FaceTracker : IDisposable
     private readonly TrackerOptions _options;
     private readonly BlazeFaceDetector _detector;
     private readonly FaceMeshModel _mesh;
-    private readonly IrisModel? _iris;
+    private IrisModel? _iris; // loaded when first needed (eye refinement, gaze)
     private readonly PoseExpressionFitter? _fitter;
     private readonly OneEuroFilter _filter = null!;
+    private readonly OneEuroFilter _irisFilter = null!;
+    private readonly float[] _irisCentres = new float[4];
     private readonly float[] _raw = new float[FaceLandmarks.Count * 3];
     private readonly float[] _xy = new float[FaceLandmarks.Count * 2];
     private RotatedRect? _roi;
@@ -42,19 +45,28 @@ public sealed class FaceTracker : IDisposable
     {
         _options = options ?? new TrackerOptions();
         string det = _options.ResolveDetector(), mesh = _options.ResolveMesh();
-        string? iris = _options.RefineEyes ? _options.ResolveIris() : null;
+        string? iris = _options.RefineEyes || _options.Gaze ? _options.ResolveIris() : null;
         foreach (var p in new[] { det, mesh, iris })
             if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"tracker model not found: {p} (run scripts/setup.sh to convert the models)", p);
         _detector = new BlazeFaceDetector(det, _options.Threads) { MinScore = _options.MinDetectionScore };
         _mesh = new FaceMeshModel(mesh, _options.Threads);
         if (iris is not null) _iris = new IrisModel(iris, _options.Threads);
+        ReadGaze = _options.Gaze;
         var exp = _options.ResolveExpression();
         if (exp is not null) _fitter = new PoseExpressionFitter(ExpressionModel.Load(exp)) { AdaptNeutral = _options.AdaptNeutral };
         _filter = new OneEuroFilter(FaceLandmarks.Count * 3, _options.SmoothingMinCutoff, _options.SmoothingBeta);
+        _irisFilter = new OneEuroFilter(_irisCentres.Length, _options.SmoothingMinCutoff, _options.SmoothingBeta);
     }
 
     /// <summary>The expression model codes are fitted against, or null (landmarks only).</summary>
     public ExpressionModel? ExpressionModel => _fitter?.Model;
+
+    /// <summary>
+    /// Whether <see cref="Track"/> reads the gaze (<see cref="TrackResult.Gaze"/>); starts as <see cref="TrackerOptions.Gaze"/> and
+    /// may change between frames (a pooled tracker serving another avatar). Turning it on loads the Iris model at the next
+    /// frame (<see cref="FileNotFoundException"/> there when the model is missing).
+    /// </summary>
+    public bool ReadGaze { get; set; }
 
     /// <summary>Stage timings of the last call.</summary>
     public TrackerTimings LastTimings { get; private set; }
@@ -65,6 +77,7 @@ public sealed class FaceTracker : IDisposable
         _roi = null;
         _lastZ = null;
         _filter.Reset();
+        _irisFilter.Reset();
         _fitter?.ResetNeutral();
     }
 
@@ -93,6 +106,7 @@ public sealed class FaceTracker : IDisposable
                 confidence = best.Score;
                 _roi = RoiFromDetection(best);
                 _filter.Reset();
+                _irisFilter.Reset();
                 _lastZ = null;
                 _fitter?.RestartAdaptation();
             }
@@ -125,13 +139,27 @@ public sealed class FaceTracker : IDisposable
         for (int i = 0; i < FaceLandmarks.Count; i++) { _xy[2 * i] = _raw[3 * i]; _xy[2 * i + 1] = _raw[3 * i + 1]; }
         _roi = RoiFromLandmarks(_raw, _xy, _options.RoiScale);
         var landmarks = (float[])_raw.Clone();
-        if (_iris is not null)
+        bool gazeNow = ReadGaze;
+        if (gazeNow && _iris is null)
+        {
+            var path = _options.ResolveIris();
+            if (!File.Exists(path)) throw new FileNotFoundException($"tracker model not found: {path} (run scripts/setup.sh to convert the models)", path);
+            _iris = new IrisModel(path, _options.Threads);
+        }
+        if (_iris is not null && (_options.RefineEyes || gazeNow))
         {
             sw.Restart();
-            _iris.Refine(image, meshRoi, landmarks);
+            _iris.Refine(image, meshRoi, landmarks, _options.RefineEyes, gazeNow ? _irisCentres : default);
             meshMs += sw.Elapsed.TotalMilliseconds;
         }
+        float[]? gaze = null;
         if (_options.Smoothing) _filter.Filter(landmarks, timeS, _roi.Value.Size);
+        if (gazeNow)
+        {
+            if (_options.Smoothing) _irisFilter.Filter(_irisCentres, timeS, _roi.Value.Size);
+            gaze = new float[IrisModel.GazeDim];
+            IrisModel.Gaze(landmarks, _irisCentres, gaze);
+        }
         sw.Restart();
         PoseExpression? pose = null;
         double f = _options.FocalLengthPx ?? Math.Max(image.Width, image.Height);
@@ -146,7 +174,7 @@ public sealed class FaceTracker : IDisposable
         return new TrackResult
         {
             Frame = frame, TimeS = timeS, Face = true, Confidence = confidence, Faces = Math.Max(_faces, 1), Detected = detected,
-            LandmarksPx = landmarks, Pose = pose, ExpressionModel = _fitter?.Model.Id, Intrinsics = [f, f, cx, cy],
+            LandmarksPx = landmarks, Gaze = gaze, Pose = pose, ExpressionModel = _fitter?.Model.Id, Intrinsics = [f, f, cx, cy],
         };
     }
 

@@ -7,7 +7,7 @@ namespace Npga.Live.Tracking;
 /// The tracker's output for one frame (docs/architecture.md, tracker contract), written as one JSON line of
 /// <c>tracks.jsonl</c> with the fields <c>frame</c>, <c>time_s</c>, <c>face</c>, <c>confidence</c>,
 /// <c>faces</c>, <c>landmarks_px</c>, <c>rotation</c>, <c>translation</c>, <c>scale</c>, <c>z_exp</c>,
-/// <c>expression_model</c>, <c>intrinsics</c>. With no face, the pose and code fields are null: a code is
+/// <c>expression_model</c>, <c>intrinsics</c>, and <c>gaze</c> when the tracker reads it. With no face, the pose and code fields are null: a code is
 /// never invented.
 /// </summary>
 public sealed class TrackResult
@@ -32,6 +32,13 @@ public sealed class TrackResult
 
     /// <summary>468·3 floats: x, y in image pixels, z in pixels (negative towards the camera); null without a face.</summary>
     public float[]? LandmarksPx { get; init; }
+
+    /// <summary>
+    /// Gaze code, <see cref="Landmarks.IrisModel.GazeDim"/> floats (right eye along, across; left eye along, across; in eye
+    /// widths, <see cref="Landmarks.IrisModel.Gaze"/>); null without a face or when the tracker does not read gaze
+    /// (<see cref="TrackerOptions.Gaze"/>).
+    /// </summary>
+    public float[]? Gaze { get; init; }
 
     /// <summary>Head pose and expression code; null without a face or without an expression model.</summary>
     public PoseExpression? Pose { get; init; }
@@ -81,6 +88,12 @@ public sealed class TrackResult
         if (Pose is null) w.WriteNullValue(); else w.WriteNumberValue(Math.Round(Pose.ResidualMm, 3));
         if (ExpressionModel is null) w.WriteNull("expression_model"); else w.WriteString("expression_model", ExpressionModel);
         WriteArray(w, "intrinsics", Intrinsics, 3);
+        if (Gaze is not null)
+        {
+            w.WriteStartArray("gaze");
+            foreach (var v in Gaze) w.WriteNumberValue(Math.Round(v, 5));
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 

@@ -3,7 +3,7 @@ using Npga.Live.Core;
 namespace Npga.Live.Tracking;
 
 /// <summary>Settings of <see cref="FaceTracker"/>.</summary>
-public sealed class TrackerOptions
+public sealed record TrackerOptions
 {
     /// <summary>Path of blazeface.onnx; default <c>models/tracker/blazeface.onnx</c>.</summary>
     public string? DetectorModel { get; init; }
@@ -22,6 +22,12 @@ public sealed class TrackerOptions
     /// "Eyelids read by Iris").
     /// </summary>
     public bool RefineEyes { get; init; }
+
+    /// <summary>
+    /// Read the gaze with the Iris model (two 64 px runs a frame): <see cref="TrackResult.Gaze"/>, the iris centres in
+    /// their eyes' frames (<see cref="Landmarks.IrisModel.Gaze"/>). Off by default; avatars trained with a gaze code need it.
+    /// </summary>
+    public bool Gaze { get; init; }
 
     /// <summary>Expression model folder or file; default <c>models/expression/&lt;DefaultExpressionModelId&gt;</c>;
     /// the empty string disables pose and code fitting (landmarks only).</summary>

@@ -47,6 +47,58 @@ public class IrisModelTests(ITestOutputHelper output)
                 $"frame {i}: open-to-blink ratio Iris {open[i].Iris / blink.Iris:F2}, FaceMesh {open[i].Mesh / blink.Mesh:F2}");
     }
 
+    /// <summary>
+    /// The gaze on d6's frames 0 (eyes ahead), 100 and 700 (both irises turned towards the nose, cross-eyed; checked by eye
+    /// in an overlay): each tracked alone, unsmoothed, and once more mirrored left to right. Mirroring swaps the eyes: the
+    /// mirrored right eye's "along" is the original left eye's negated (within 0.05 eye widths) and its "across" the
+    /// left eye's (within 0.1: single unsmoothed frames put FaceMesh's eye corners a few pixels differently in the mirrored
+    /// image; measured up to 0.03 and 0.08). Cross-eyed frames put each iris towards the nose (right along &gt; 0.05, left
+    /// along &lt; −0.05; measured 0.07–0.14) and 0.1 further apart than frame 0. A left crop read back unmirrored, or eyes
+    /// swapped, fails these.
+    /// </summary>
+    [Fact]
+    public void Gaze_FollowsTheIrises_AndMirrorsWithTheImage()
+    {
+        var clip = SharedData.Driving("d6.mp4");
+        if (SharedData.Missing(output, clip)) return;
+        var frames = SharedData.Frames(clip!, i => i is 0 or 100 or 700);
+        Assert.Equal(3, frames.Count);
+        using var tracker = new FaceTracker(new TrackerOptions { ExpressionModel = "", Smoothing = false, Gaze = true });
+        var gaze = new Dictionary<long, float[]>();
+        foreach (var f in frames)
+        {
+            tracker.Reset();
+            var a = tracker.Track(f.Image, f.Index, 0);
+            tracker.Reset();
+            var b = tracker.Track(Mirrored(f.Image), f.Index, 0);
+            Assert.True(a.Face && b.Face, $"frame {f.Index}: face not found");
+            var (g, m) = (a.Gaze!, b.Gaze!);
+            Assert.Equal(IrisModel.GazeDim, g.Length);
+            output.WriteLine($"frame {f.Index}: gaze [{string.Join(", ", g.Select(v => v.ToString("F3")))}], mirrored [{string.Join(", ", m.Select(v => v.ToString("F3")))}]");
+            Assert.True(Math.Abs(m[0] + g[2]) < 0.05 && Math.Abs(m[2] + g[0]) < 0.05, $"frame {f.Index}: along does not mirror");
+            Assert.True(Math.Abs(m[1] - g[3]) < 0.1 && Math.Abs(m[3] - g[1]) < 0.1, $"frame {f.Index}: across does not mirror");
+            gaze[f.Index] = g;
+        }
+        foreach (long i in new long[] { 100, 700 })
+        {
+            Assert.True(gaze[i][0] > 0.05 && gaze[i][2] < -0.05, $"frame {i}: the irises are not read towards the nose");
+            Assert.True(gaze[i][0] - gaze[i][2] > gaze[0][0] - gaze[0][2] + 0.1, $"frame {i}: no more converged than frame 0");
+        }
+        Assert.Null(new FaceTracker(new TrackerOptions { ExpressionModel = "", Smoothing = false }).Track(frames[0].Image, 0, 0).Gaze);
+    }
+
+    private static Core.Imaging.RgbImage Mirrored(Core.Imaging.RgbImage image)
+    {
+        var m = new Core.Imaging.RgbImage(image.Width, image.Height);
+        for (int y = 0; y < image.Height; y++)
+        {
+            var src = image.Row(y);
+            var dst = m.Row(y);
+            for (int x = 0; x < image.Width; x++) src.Slice(3 * x, 3).CopyTo(dst.Slice(3 * (image.Width - 1 - x), 3));
+        }
+        return m;
+    }
+
     private static double Distance(float[] p, float[] q, int a, int b)
         => Math.Sqrt(Math.Pow(p[3 * a] - q[3 * b], 2) + Math.Pow(p[3 * a + 1] - q[3 * b + 1], 2));
 }

@@ -24,12 +24,13 @@ internal static class TrackCommand
         var exprModel = new Option<string?>("--expression-model") { Description = "Expression model folder (default models/expression/" + TrackerOptions.DefaultExpressionModelId + ")" };
         var noSmooth = new Option<bool>("--no-smoothing") { Description = "Leave the landmarks unfiltered" };
         var iris = new Option<bool>("--eye-refinement") { Description = "Redraw the eyelid margins with the Iris model (MediaPipe's refined face mesh)" };
+        var gaze = new Option<bool>("--gaze") { Description = "Read the gaze with the Iris model (a gaze field per frame; two more model runs a frame)" };
         var focal = new Option<double?>("--focal") { Description = "Camera focal length in pixels (default max(width, height))" };
         var fixedNeutral = new Option<bool>("--fixed-neutral") { Description = "Fit z_exp against the model's canonical neutral instead of estimating the person's own" };
-        var cmd = new Command("track", "Track a face: head pose R,t and expression code z_exp per frame") { input, output, overlay, noExpr, exprModel, noSmooth, fixedNeutral, iris, focal };
+        var cmd = new Command("track", "Track a face: head pose R,t and expression code z_exp per frame") { input, output, overlay, noExpr, exprModel, noSmooth, fixedNeutral, iris, gaze, focal };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(
             r.GetValue(input)!, r.GetValue(output)!, r.GetValue(overlay),
-            new TrackerOptions { ExpressionModel = r.GetValue(noExpr) ? "" : r.GetValue(exprModel), Smoothing = !r.GetValue(noSmooth), AdaptNeutral = !r.GetValue(fixedNeutral), RefineEyes = r.GetValue(iris), FocalLengthPx = r.GetValue(focal) }, ct)));
+            new TrackerOptions { ExpressionModel = r.GetValue(noExpr) ? "" : r.GetValue(exprModel), Smoothing = !r.GetValue(noSmooth), AdaptNeutral = !r.GetValue(fixedNeutral), RefineEyes = r.GetValue(iris), Gaze = r.GetValue(gaze), FocalLengthPx = r.GetValue(focal) }, ct)));
         return cmd;
     }
 
