@@ -275,12 +275,13 @@ def write_package(a):
     if not a.no_g:
         outs = g_outputs(a.sh_degree, l)
         scales, bias = g_scales_and_bias(a.sh_degree, l)
-        g = Mlp(rng, din, a.hidden, a.layers, scales, bias)
+        kg = k + a.gaze_dim  # G's code: z_exp, then the gaze code
+        g = Mlp(rng, din + a.gaze_dim, a.hidden, a.layers, scales, bias)
         if a.zero_offsets:
             g.zero_output(bias)
-        onnx.save(whole_model(g, "G", d, k, outs), os.path.join(a.out, "G.onnx"))
+        onnx.save(whole_model(g, "G", d, kg, outs), os.path.join(a.out, "G.onnx"))
         onnx.save(pre_model(g, "G_pre", d), os.path.join(a.out, "G_pre.onnx"))
-        onnx.save(post_model(g, "G_post", d, k, outs), os.path.join(a.out, "G_post.onnx"))
+        onnx.save(post_model(g, "G_post", d, kg, outs), os.path.join(a.out, "G_post.onnx"))
         networks["G"] = "G.onnx"
         networks["G_split"] = ["G_pre.onnx", "G_post.onnx"]
         weights["G"] = g.to_json(["mu", "feat", "z_exp"], outs)
@@ -304,6 +305,11 @@ def write_package(a):
         "background": [0.0, 0.0, 0.0],
         "metrics": {"fixture": True, "seed": a.seed, "hidden": a.hidden, "layers": a.layers},
     }
+    if a.gaze_dim:
+        if a.no_g:
+            raise SystemExit("--gaze-dim needs G")
+        manifest["gaze"] = {"dim": a.gaze_dim, "mean": [0.1 * (j + 1) for j in range(a.gaze_dim)],
+                            "std": [0.05] * a.gaze_dim, "clip": 5.0}
     with open(os.path.join(a.out, "avatar.json"), "w") as fh:
         json.dump(manifest, fh, indent=2)
         fh.write("\n")
@@ -352,6 +358,8 @@ def main():
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=3, help="hidden layers (each Linear + ReLU), then a linear output layer")
     p.add_argument("--no-g", action="store_true")
+    p.add_argument("--gaze-dim", type=int, default=0, help="G also takes a gaze code of this many values after z_exp "
+                   "(the manifest's gaze block: mean 0.1, 0.2, ..., std 0.05, clip 5)")
     p.add_argument("--no-cnn", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--zero-offsets", action="store_true")

@@ -62,15 +62,17 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
     net = m["networks"]
     g = gaussians_from_ply(os.path.join(pkg, "canonical.ply"), m["sh_degree"], m["feature_dim"], m["latent_dim"])
     g = {k: v.to(dtype) for k, v in g.items()}
-    zt = torch.as_tensor(z, dtype=dtype).reshape(1, -1)
+    # z: z_exp [K], then the gaze code when the avatar has one (F takes z_exp, G the whole code)
+    K = m["expression_model"]["K"]
+    code = torch.as_tensor(z, dtype=dtype).reshape(1, -1).clone()
+    zt = code[:, :K]
     F = OnnxModule(os.path.join(pkg, net["F"]))
     dF = F(mu=g["mu"], feat=g["feat"], z_exp=zt)["d_mu"]
-    code = zt
     if m.get("rest_code") is not None:
         # A rest code r composes additively (AvatarDynamics): F(r) - F(0) + F(z); G sees r + z.
         rest = torch.tensor(m["rest_code"], dtype=dtype).reshape(1, -1)
         dF = dF + F(mu=g["mu"], feat=g["feat"], z_exp=rest)["d_mu"] - F(mu=g["mu"], feat=g["feat"], z_exp=torch.zeros_like(rest))["d_mu"]
-        code = zt + rest
+        code[:, :K] = zt + rest
     gout = OnnxModule(os.path.join(pkg, net["G"]))(mu=g["mu"], feat=g["feat"], z_exp=code) if net.get("G") else None
     posed = compose(g, dF, gout)
     cnn = use_cnn and bool(net.get("cnn"))
@@ -138,7 +140,13 @@ def held_out_parity(pkg, npz, n_frames, use_cnn=True):
             m = load_manifest(pkg)
             m["default_camera"] = Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], R[i], t[i]).to_json()
             json.dump(m, open(os.path.join(view, "avatar.json"), "w"))
-            r = compare(view, z[i], W, H, use_cnn)
+            code = z[i]
+            if m.get("gaze"):  # the gaze code as training built it: the tracker's gaze against the train frames' mean and spread
+                gz = m["gaze"]
+                tracks = [json.loads(l) for l in open(os.path.join(os.path.dirname(npz), "tracks.jsonl")) if l.strip()]
+                g = (np.asarray(tracks[int(frame[i])]["gaze"]) - np.asarray(gz["mean"])) / np.asarray(gz["std"])
+                code = np.concatenate([z[i], np.clip(g, -gz["clip"], gz["clip"])]).astype(np.float32)
+            r = compare(view, code, W, H, use_cnn)
             out.append(dict(frame=int(frame[i]), psnr_db=min(r["psnr_db"], 99.0), max_abs_diff_255=r["max_abs_diff_255"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -148,7 +156,7 @@ def held_out_parity(pkg, npz, n_frames, use_cnn=True):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--avatar", required=True)
-    ap.add_argument("--expr", help="JSON array of K floats (default: zeros)")
+    ap.add_argument("--expr", help="JSON array of K floats, K + 4 for an avatar with a gaze code (default: zeros)")
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--height", type=int, default=64)
     ap.add_argument("--no-cnn", action="store_true")
@@ -166,7 +174,7 @@ def main():
         print(json.dumps(dict(frames=res, psnr_db_min=worst)))
         return 0 if worst >= a.min_psnr else 1
     m = load_manifest(a.avatar)
-    z = np.asarray(json.load(open(a.expr)), np.float32) if a.expr else np.zeros(m["expression_model"]["K"], np.float32)
+    z = np.asarray(json.load(open(a.expr)), np.float32) if a.expr else np.zeros(m["expression_model"]["K"] + (m["gaze"]["dim"] if m.get("gaze") else 0), np.float32)
     if a.out_dir:
         os.makedirs(a.out_dir, exist_ok=True)
     r = compare(a.avatar, z, a.width, a.height, not a.no_cnn, torch.float64 if a.float64 else torch.float32, a.out_dir, a.rasterizer)

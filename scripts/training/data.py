@@ -170,7 +170,7 @@ def prepare(video, work, size=64, holdout=0.2, max_frames=0, stride=1, tfjs_chec
             return npz_path, meta
     tracks_path = os.path.join(d, "tracks.jsonl")
     log(f"data: tracking {video} (npga track) ...")
-    run(npga_command() + ["track", "--input", video, "--out", tracks_path], "npga track")
+    run(npga_command() + ["track", "--input", video, "--out", tracks_path, "--gaze"], "npga track")
     tracks = read_tracks(tracks_path)
     first = next((t for t in tracks if t.get("face")), None)
     if first is None:
@@ -228,6 +228,23 @@ def prepare(video, work, size=64, holdout=0.2, max_frames=0, stride=1, tfjs_chec
     log(f"data: {len(idx)} frames ({meta['train_frames']} train, {meta['test_frames']} held out) at {W}x{H}; "
         f"segmentation {seg_report['ms_per_frame']} ms/frame")
     return npz_path, meta
+
+
+def gaze(video, work, d, log=print):
+    """The tracker's raw gaze (TrackResult.Gaze: per eye the iris centre along and across the eye line, in eye widths)
+    for the frames of a loaded frames.npz -> float64 [T,4]. Data prepared before the tracker read gaze is tracked once
+    more with --gaze (the landmarks, pose and z_exp come out the same: Iris then reads, it does not redraw)."""
+    tracks_path = os.path.join(work, "data", "tracks.jsonl")
+    tracks = read_tracks(tracks_path)
+    if not any(t.get("gaze") is not None for t in tracks):
+        log(f"data: tracking {video} again to read the gaze (npga track --gaze) ...")
+        run(npga_command() + ["track", "--input", video, "--out", tracks_path + ".tmp", "--gaze"], "npga track --gaze")
+        os.replace(tracks_path + ".tmp", tracks_path)
+        tracks = read_tracks(tracks_path)
+    missing = [int(f) for f in d["frame"] if tracks[int(f)].get("gaze") is None]
+    if missing:
+        raise RuntimeError(f"{tracks_path}: no gaze for {len(missing)} used frame(s), first {missing[0]}")
+    return np.asarray([tracks[int(f)]["gaze"] for f in d["frame"]], np.float64)
 
 
 def load(npz_path):

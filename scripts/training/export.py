@@ -2,7 +2,8 @@
 
   canonical.ply   the canonical Gaussians A_c with feat_* (f) and latent_* (h)
   F.onnx          mu [N,3], feat [N,D], z_exp [1,K] -> d_mu [N,3]; F_pre/F_post splits (scripts/deformation/onnx_mlp.py)
-  G.onnx          same inputs -> d_mu, d_rot, d_scale, d_opacity, d_sh [N,3k], d_latent [N,L]; G_pre/G_post splits
+  G.onnx          mu, feat, z_exp [1,K+g] (the code: z_exp, then the gaze code, g = 4 values, when the manifest has a gaze
+                  block, else g = 0) -> d_mu, d_rot, d_scale, d_opacity, d_sh [N,3k], d_latent [N,L]; G_pre/G_post splits
                   (the same graph builder, then a Split of the last layer; scale and identity folded into it)
   cnn.onnx        image [1,3+L,H,W] -> rgb [1,3,H,W] (H, W dynamic)
   avatar.json     manifest with source, intrinsics, default camera (a held-out view), training record and metrics
@@ -96,7 +97,8 @@ def finite_json(v):
 
 
 @torch.no_grad()
-def export_package(model, out, name, default_cam, source, metrics, training, background=(0.0, 0.0, 0.0), view_range_deg=None):
+def export_package(model, out, name, default_cam, source, metrics, training, background=(0.0, 0.0, 0.0), view_range_deg=None,
+                   gaze=None):
     """Writes the package into `out` (created). default_cam: camera.Camera; view_range_deg: how far the head may turn from
     it (camera.central_view), or None. Returns the manifest dict."""
     os.makedirs(out, exist_ok=True)
@@ -112,9 +114,10 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
     networks = {"F": "F.onnx", "G": None, "cnn": None, "F_split": ["F_pre.onnx", "F_post.onnx"]}
     for nm, m in (("F", F), ("F_pre", F_pre), ("F_post", F_post)):
         onnx.save(m, os.path.join(out, nm + ".onnx"))
-    z = torch.randn(1, model.K, generator=torch.Generator().manual_seed(1))
-    feeds = dict(mu=c["mu"], feat=c["feat"], z_exp=z)
+    z = torch.randn(1, model.K + model.gaze_dim, generator=torch.Generator().manual_seed(1))
+    feeds = dict(mu=c["mu"], feat=c["feat"], z_exp=z[:, :model.K])
     checks = {"F_max_abs_diff_m": check_same(os.path.join(out, "F.onnx"), lambda mu, feat, z_exp: {"d_mu": model.F(mu, feat, z_exp)}, feeds, 1e-5)}
+    feeds = dict(feeds, z_exp=z)  # G's code: z_exp, then the gaze code when the avatar has one
     if model.G is not None:
         for nm, m in zip(("G", "G_pre", "G_post"), g_graphs(model.G, doc)):
             onnx.save(m, os.path.join(out, nm + ".onnx"))
@@ -138,6 +141,7 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
         "default_camera": default_cam.to_json(),
         "background": [float(v) for v in background],
         **({"view_range_deg": round(float(view_range_deg), 2)} if view_range_deg else {}),
+        **({"gaze": gaze} if gaze else {}),
         "metrics": dict(metrics, gaussians=model.n, deformation_prior=model.prior_id, export_checks=checks),
         "training": training,
     }

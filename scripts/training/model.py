@@ -165,7 +165,7 @@ class AvatarModel(nn.Module):
     density control replaces them (density.py), so optimisers are rebuilt from `gaussian_groups()`."""
 
     def __init__(self, init, sh_degree=0, latent_dim=4, K=15, prior_dir=DEFAULT_PRIOR, use_g=True, use_cnn=True,
-                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3)):
+                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3), gaze_dim=0):
         super().__init__()
         field, F, a = load_prior(prior_dir)
         self.prior_id = os.path.basename(os.path.normpath(prior_dir))
@@ -173,7 +173,8 @@ class AvatarModel(nn.Module):
         self.F = F
         self.feature_dim = a["feature_dim"]
         self.F_act = a["act"]
-        self.sh_degree, self.latent_dim, self.K = sh_degree, latent_dim, K
+        # the code z = [z_exp (K), gaze code (gaze_dim)]: F takes z_exp, G the whole code
+        self.sh_degree, self.latent_dim, self.K, self.gaze_dim = sh_degree, latent_dim, K, gaze_dim
         self.learn_features = learn_features
         coeffs = (sh_degree + 1) ** 2
         n = init["mu"].shape[0]
@@ -184,7 +185,7 @@ class AvatarModel(nn.Module):
                  feat=feat, latent=init.get("latent", torch.zeros(n, latent_dim)))
         self.params = nn.ParameterDict({k: nn.Parameter(v.float().clone().contiguous()) for k, v in p.items()})
         self.params["feat"].requires_grad_(learn_features)
-        self.G = DetailMLP(self.feature_dim, K, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
+        self.G = DetailMLP(self.feature_dim, K + gaze_dim, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
         self.cnn = ScreenCNN(3 + latent_dim, cnn_hidden, cnn_kernels) if use_cnn else None
 
     @property
@@ -197,9 +198,9 @@ class AvatarModel(nn.Module):
                     sh=torch.cat([p["sh_dc"], p["sh_rest"]], 1), latent=p["latent"], feat=p["feat"])
 
     def pose(self, z):
-        """z [K] or [1,K] -> (posed dict (eq. 6), dF [N,3], G outputs or None)."""
+        """z [K + gaze_dim] or [1,K + gaze_dim] -> (posed dict (eq. 6), dF [N,3], G outputs or None)."""
         c = self.canonical()
         z = z.reshape(1, -1).to(c["mu"].dtype)
-        dF = run_F(self.F, c["mu"], c["feat"], z)
+        dF = run_F(self.F, c["mu"], c["feat"], z[:, :self.K])
         gout = self.G(c["mu"], c["feat"], z) if self.G is not None else None
         return compose(c, dF, gout), dF, gout

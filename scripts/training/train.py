@@ -93,6 +93,9 @@ def parse_args(argv=None):
     ap.add_argument("--no-laplacian", action="store_true", help="ablation: no Laplacian smoothness (eq. 11)")
     ap.add_argument("--no-cnn", action="store_true", help="ablation: no screen-space CNN and no latents")
     ap.add_argument("--no-g", action="store_true", help="ablation: no detail network G")
+    ap.add_argument("--gaze", action=argparse.BooleanOptionalAction, default=False,
+                    help="G also takes the tracker's gaze (the iris centres in their eyes, 4 values, normalised by the train "
+                         "frames' mean and spread: the manifest's gaze block), so the eyes follow the driver's")
     ap.add_argument("--density-control", default="npga", choices=["npga", "vanilla"])
     ap.add_argument("--densify-from", type=int, default=500)
     ap.add_argument("--densify-until", type=float, default=0.5, help="fraction of --steps")
@@ -223,10 +226,13 @@ def set_learning_rates(opt, step, a):
 
 # ------------------------------------------------------------------ rendering one frame
 
+GAZE_CLIP = 5.0  # the gaze code's bound, in standard deviations
+
+
 class Frames:
     """The prepared frames on the device: images [T,3,H,W] in [0,1] composited on the background by the fg mask."""
 
-    def __init__(self, d, meta, device, background):
+    def __init__(self, d, meta, device, background, gaze=None):
         self.meta = meta
         img = torch.tensor(d["images"], dtype=torch.float32).permute(0, 3, 1, 2) / 255.0
         fg = torch.tensor(d["fg"].astype(np.float32))[:, None]
@@ -240,9 +246,19 @@ class Frames:
         self.head = torch.tensor(head).bool().to(device)
         self._head_np = head
         self._head_px = {}
-        self.z = torch.tensor(d["z"]).to(device)
         self.train_ids = np.nonzero(d["train"])[0]
         self.test_ids = np.nonzero(~d["train"])[0]
+        # the code of each frame: z_exp [K], then with gaze the gaze code [4] = clip((g - mean) / std, +-GAZE_CLIP), mean and
+        # std over the train frames (the manifest's gaze block: the runtime puts the driver's own running mean in place of mean)
+        z = d["z"].astype(np.float32)
+        self.k_exp, self.gaze_dim, self.gaze_stats = z.shape[1], 0, None
+        if gaze is not None:
+            mean, std = gaze[self.train_ids].mean(0), np.maximum(gaze[self.train_ids].std(0), 1e-3)
+            code = np.clip((gaze - mean) / std, -GAZE_CLIP, GAZE_CLIP).astype(np.float32)
+            z = np.concatenate([z, code], 1)
+            self.gaze_dim = gaze.shape[1]
+            self.gaze_stats = dict(dim=self.gaze_dim, mean=[float(v) for v in mean], std=[float(v) for v in std], clip=GAZE_CLIP)
+        self.z = torch.tensor(z).to(device)
         W, H = meta["size"]
         intr = meta["intrinsics"]
         self.cams = [Camera(W, H, intr["fx"], intr["fy"], intr["cx"], intr["cy"], d["R"][i], d["t"][i]) for i in range(len(d["R"]))]
@@ -327,7 +343,7 @@ def train_step(model, frames, i, a, nbr, background, rng, timer):
     z = frames.z[i].reshape(1, -1)
     with timer("F fwd"):
         c = model.canonical()
-        dF = run_F(model.F, c["mu"], c["feat"], z)
+        dF = run_F(model.F, c["mu"], c["feat"], z[:, :model.K])
     with timer("G fwd"):
         gout = model.G(c["mu"], c["feat"], z) if model.G is not None else None
         posed = compose(c, dF, gout)
@@ -518,7 +534,8 @@ def main(argv=None):
     npz, meta = datamod.prepare(a.video, work, a.size, a.holdout, a.max_frames, a.frame_stride, a.seg_check_frames, log=log)
     background = (0.0, 0.0, 0.0)
     d = datamod.load(npz)
-    frames = Frames(d, meta, dev, background)
+    gaze_raw = datamod.gaze(a.video, work, d, log) if a.gaze and not a.no_g else None
+    frames = Frames(d, meta, dev, background, gaze_raw)
     meta["head_mask"] = datamod.HEAD_MASK  # Frames applies today's definition, also to data prepared before it
     latent = 0 if a.no_cnn else a.latent_dim
     ckpt_path = os.path.join(work, "checkpoint.pt")
@@ -531,9 +548,9 @@ def main(argv=None):
     else:
         i0 = frames.train_ids[0]
         init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed)
-    model = AvatarModel(init, a.sh_degree, latent, frames.z.shape[1], a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
+    model = AvatarModel(init, a.sh_degree, latent, frames.k_exp, a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
                         g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
-                        cnn_kernels=cnn_kernels(a)).to(dev)
+                        cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim).to(dev)
     opt = build_optimizer(model, a)
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
@@ -669,7 +686,8 @@ def main(argv=None):
                   default_camera=f"the training frame {int(frames.frame[i_cam])}'s camera, the training view nearest their mean rotation "
                                  "(tracked head pose folded in, world = canonical head frame)")
     model_cpu = model.cpu()
-    export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background, view_range_deg=view_range)
+    export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background, view_range_deg=view_range,
+                   gaze=frames.gaze_stats)
     log(f"exported {a.out} ({model_cpu.n} Gaussians)")
     frames.z = frames.z.cpu()
     if a.parity_frames > 0:

@@ -64,7 +64,7 @@ public readonly record struct AvatarStageTimings(double FMs, double GMs, double 
 public sealed class AvatarDynamics : IDisposable
 {
     private readonly GaussianCloud _canonical;
-    private readonly int _n, _k;
+    private readonly int _n, _k, _gazeDim;
     private readonly OrtSession? _fSession, _gSession;
     private readonly OrtRunner? _fRunner, _gRunner;
     private readonly int _fZ, _gZ;
@@ -87,12 +87,13 @@ public sealed class AvatarDynamics : IDisposable
         _canonical = package.Canonical;
         _n = _canonical.Count;
         _k = package.Manifest.ExpressionModel.K;
+        _gazeDim = package.Manifest.Gaze?.Dim ?? 0;
         var so = new OrtSessionOptions { IntraOpThreads = o.IntraOpThreads, UseCuda = o.UseCuda };
         var files = package.Networks;
         var sw = Stopwatch.StartNew();
         try
         {
-            (_fSession, _fRunner, UsesSplitF) = Open(files.F, files.FPre, files.FPost, o.UseSplitNetworks, so,
+            (_fSession, _fRunner, UsesSplitF) = Open(files.F, files.FPre, files.FPost, o.UseSplitNetworks, so, _k,
                 [("d_mu", [_n, 3])]);
             _fZ = _fRunner.InputNames.ToList().IndexOf("z_exp");
             if (files.G is not null)
@@ -103,7 +104,7 @@ public sealed class AvatarDynamics : IDisposable
                     ("d_mu", [_n, 3]), ("d_rot", [_n, 4]), ("d_scale", [_n, 3]), ("d_opacity", [_n, 1]), ("d_sh", [_n, sh]),
                 };
                 if (_canonical.LatentDim > 0) outs.Add(("d_latent", [_n, _canonical.LatentDim]));
-                (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, outs);
+                (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, _k + _gazeDim, outs);
                 _gZ = _gRunner.InputNames.ToList().IndexOf("z_exp");
             }
             _baseMeans = (float[])_canonical.Means.Clone();
@@ -132,6 +133,9 @@ public sealed class AvatarDynamics : IDisposable
     /// <summary>Expression code dimension K.</summary>
     public int ExpressionDim => _k;
 
+    /// <summary>Length of the gaze code G takes after z_exp (<see cref="AvatarManifest.Gaze"/>); 0 for an avatar without one.</summary>
+    public int GazeDim => _gazeDim;
+
     /// <summary>Whether F runs as F_post per frame (F_pre ran once at construction) rather than as the whole F.</summary>
     public bool UsesSplitF { get; }
 
@@ -158,7 +162,9 @@ public sealed class AvatarDynamics : IDisposable
     /// Allocates nothing after the first call; sets <see cref="LastTimings"/>.
     /// </summary>
     /// <param name="zExp">Expression code z_exp, K finite floats, of the expression model the package names; for an avatar with a
-    /// rest code it drives the avatar from its rest (zeros show the avatar at rest; see the class notes).</param>
+    /// rest code it drives the avatar from its rest (zeros show the avatar at rest; see the class notes). For an avatar with a
+    /// gaze code (<see cref="GazeDim"/> &gt; 0) it may hold K + <see cref="GazeDim"/> floats: z_exp, then the gaze code
+    /// (<see cref="AvatarGazeCode"/>), which only G reads; with K floats the gaze code is zeros (the avatar's average gaze).</param>
     /// <param name="rotation">Head rotation R, row-major 3×3, canonical head frame → world: x_world = R·μ_p + t. Must be a rotation
     /// (RᵀR = I, det R = 1, within 1e-3).</param>
     /// <param name="translation">Head translation t, 3 values, metres.</param>
@@ -170,7 +176,8 @@ public sealed class AvatarDynamics : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(posed);
-        if (zExp.Length != _k) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}", nameof(zExp));
+        if (zExp.Length != _k && zExp.Length != _k + _gazeDim)
+            throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}" + (_gazeDim > 0 ? $" (K + {_gazeDim} with its gaze code)" : ""), nameof(zExp));
         foreach (var z in zExp)
             if (!float.IsFinite(z)) throw new ArgumentException("z_exp holds a non-finite value", nameof(zExp));
         if (rotation.Length != 9) throw new ArgumentException($"R has {rotation.Length} values; expected 9 (row-major 3x3)", nameof(rotation));
@@ -188,6 +195,7 @@ public sealed class AvatarDynamics : IDisposable
         {
             var gz = _gRunner.Input(_gZ);
             zExp.CopyTo(gz);
+            if (zExp.Length < gz.Length) gz[zExp.Length..].Clear();
             if (_rest is not null)
                 for (var k = 0; k < _k; k++) gz[k] += _rest[k];
             _gThread?.Start();
@@ -195,7 +203,7 @@ public sealed class AvatarDynamics : IDisposable
         double fMs;
         try
         {
-            zExp.CopyTo(_fRunner!.Input(_fZ));
+            zExp[.._k].CopyTo(_fRunner!.Input(_fZ));
             _fRunner.Run();
             fMs = Ms(Stopwatch.GetTimestamp() - t0);
         }
@@ -316,7 +324,7 @@ public sealed class AvatarDynamics : IDisposable
     /// runner's input) when a split is present and wanted, else the whole network with mu and feat written once. Runs it once.
     /// </summary>
     private (OrtSession, OrtRunner, bool Split) Open(string whole, string? pre, string? post, bool useSplit, OrtSessionOptions so,
-        IReadOnlyList<(string, long[])> outputs)
+        int codeDim, IReadOnlyList<(string, long[])> outputs)
     {
         var c = _canonical;
         OrtSession? session = null;
@@ -341,13 +349,13 @@ public sealed class AvatarDynamics : IDisposable
                 }
                 path = post!;
                 session = new OrtSession(post!, so);
-                runner = session.CreateRunner([("h0", [_n, hidden]), ("z_exp", [1, _k])], outputs);
+                runner = session.CreateRunner([("h0", [_n, hidden]), ("z_exp", [1, codeDim])], outputs);
                 h0.CopyTo(runner.Input("h0"));
             }
             else
             {
                 session = new OrtSession(whole, so);
-                runner = session.CreateRunner([("mu", [_n, 3]), ("feat", [_n, c.FeatureDim]), ("z_exp", [1, _k])], outputs);
+                runner = session.CreateRunner([("mu", [_n, 3]), ("feat", [_n, c.FeatureDim]), ("z_exp", [1, codeDim])], outputs);
                 c.Means.CopyTo(runner.Input("mu"));
                 c.Features.CopyTo(runner.Input("feat"));
             }

@@ -76,6 +76,19 @@ public sealed record AvatarManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ViewRangeDeg { get; init; }
 
+    /// <summary>
+    /// The avatar's gaze code (<c>gaze</c>), or null when its eyes do not take one. A trained avatar's G may take, after
+    /// z_exp, the tracker's gaze (<c>TrackResult.Gaze</c>: per eye the iris centre along and across the eye line, in eye
+    /// widths) as a code c = clip((g − mean) / std, ±clip), mean and std over its training frames; G's <c>z_exp</c> input is
+    /// then [1, K + dim]. The runtime puts the driver's own resting gaze in place of mean (<see cref="AvatarGazeCode"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AvatarGazeCode? Gaze { get; init; }
+
+    /// <summary>Length of G's code: K, plus the gaze code's length when the avatar has one.</summary>
+    [JsonIgnore]
+    public int CodeDim => ExpressionModel.K + (Gaze?.Dim ?? 0);
+
     /// <summary>Free-form training metrics (PSNR, LPIPS, steps, ...); null when the avatar was not trained (fixtures, imports).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonObject? Metrics { get; init; }
@@ -194,6 +207,8 @@ public sealed record AvatarManifest
         if (RestCode is not null && (RestCode.Length != ExpressionModel.K || RestCode.Any(v => !float.IsFinite(v))))
             Fail($"rest_code has {RestCode.Length} values; expected K = {ExpressionModel.K} finite values");
         if (ViewRangeDeg is { } range && !(range > 0 && range <= 180)) Fail($"view_range_deg is {range}; it must be in (0, 180]");
+        Gaze?.Validate(source);
+        if (Gaze is not null && Networks!.G is null) Fail("gaze is given but there is no G to take it");
         if (Background is null || Background.Length != 3) Fail($"background has {Background?.Length ?? 0} values; expected 3 (r, g, b)");
         foreach (var c in Background!)
             if (!(c >= 0 && c <= 1)) Fail($"background value {c} is outside 0..1");
@@ -245,6 +260,54 @@ public sealed record AvatarExpressionModelRef
     /// <summary>Dimension K of its codes z_exp (15 for <c>mp468-pca-v1</c>).</summary>
     [JsonPropertyName("K")]
     public required int K { get; init; }
+}
+
+/// <summary>
+/// How an avatar's G takes the gaze (<c>gaze</c>): the code c_j = clip((g_j − m_j) / <see cref="Std"/>_j, ±<see cref="Clip"/>)
+/// of the tracker's gaze g (<c>TrackResult.Gaze</c>, eye widths). In training m is <see cref="Mean"/>, the training frames'
+/// mean; a live driver's m is their own resting gaze, estimated over the stream, so that a driver at rest gives c ≈ 0
+/// (the avatar's average gaze) and their eye movements carry over (<see cref="Encode"/>; the pipeline's GazeNeutral).
+/// </summary>
+public sealed record AvatarGazeCode
+{
+    /// <summary>Values of the gaze (4: the right eye along, across; the left eye along, across).</summary>
+    public required int Dim { get; init; }
+
+    /// <summary>Mean gaze over the training frames, <see cref="Dim"/> values, eye widths.</summary>
+    public required double[] Mean { get; init; }
+
+    /// <summary>Standard deviation of the gaze over the training frames, <see cref="Dim"/> positive values, eye widths.</summary>
+    public required double[] Std { get; init; }
+
+    /// <summary>Bound of the code, standard deviations (5).</summary>
+    public required double Clip { get; init; }
+
+    /// <summary>
+    /// Writes the code of a gaze given relative to the driver's resting gaze: c_j = clip(Δg_j / <see cref="Std"/>_j, ±<see cref="Clip"/>).
+    /// </summary>
+    /// <param name="relative">Δg = g − the driver's resting gaze, <see cref="Dim"/> floats (eye widths), or empty: no gaze read (zeros).</param>
+    /// <param name="code"><see cref="Dim"/> floats written.</param>
+    /// <exception cref="ArgumentException">A length is not <see cref="Dim"/>.</exception>
+    public void Encode(ReadOnlySpan<float> relative, Span<float> code)
+    {
+        if (code.Length != Dim) throw new ArgumentException($"the gaze code takes {Dim} floats", nameof(code));
+        if (relative.IsEmpty) { code.Clear(); return; }
+        if (relative.Length != Dim) throw new ArgumentException($"the gaze has {relative.Length} values; expected {Dim}", nameof(relative));
+        for (int j = 0; j < Dim; j++)
+            code[j] = float.IsFinite(relative[j]) ? (float)Math.Clamp(relative[j] / Std[j], -Clip, Clip) : 0f;
+    }
+
+    /// <summary>Checks the values' ranges.</summary>
+    /// <exception cref="AvatarFormatException">A length differs from <see cref="Dim"/>, a spread is not positive, or the bound is not positive.</exception>
+    public void Validate(string source)
+    {
+        if (Dim < 1) throw new AvatarFormatException(source, $"gaze.dim is {Dim}; it must be 1 or more");
+        if (Mean is null || Mean.Length != Dim || Mean.Any(v => !double.IsFinite(v)))
+            throw new AvatarFormatException(source, $"gaze.mean must hold dim = {Dim} finite values");
+        if (Std is null || Std.Length != Dim || Std.Any(v => !(v > 0) || !double.IsFinite(v)))
+            throw new AvatarFormatException(source, $"gaze.std must hold dim = {Dim} positive values");
+        if (!(Clip > 0) || !double.IsFinite(Clip)) throw new AvatarFormatException(source, $"gaze.clip is {Clip}; it must be positive");
+    }
 }
 
 /// <summary>

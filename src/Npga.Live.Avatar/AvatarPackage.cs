@@ -148,12 +148,12 @@ public sealed class AvatarPackage
     /// <inheritdoc />
     public override string ToString() =>
         $"{Manifest.Name} ({Canonical.Count} Gaussians, SH {Manifest.ShDegree}, D {Manifest.FeatureDim}, L {Manifest.LatentDim}, " +
-        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
+        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}{(Manifest.Gaze is { } gz ? $" + gaze {gz.Dim}" : "")}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
 
     private static AvatarNetworkFiles CheckNetworks(string dir, AvatarManifest m, int n)
     {
         var net = m.Networks;
-        int d = m.FeatureDim, k = m.ExpressionModel.K, l = m.LatentDim;
+        int d = m.FeatureDim, k = m.ExpressionModel.K, l = m.LatentDim, kg = m.CodeDim;
         var fIn = NetworkContract.FInputs(n, d, k);
         var fOut = NetworkContract.FOutputs(n);
         var gOut = NetworkContract.GOutputs(n, m.ShDegree, l);
@@ -164,9 +164,9 @@ public sealed class AvatarPackage
             (fPre, fPost) = CheckSplit(dir, fs, "F_split", "F", fOut, n, d, k);
         if (net.G is not null)
         {
-            g = CheckOne(dir, net.G, "networks.G", "G (detail network, NPGA eq. 5)", fIn, gOut, out _);
+            g = CheckOne(dir, net.G, "networks.G", "G (detail network, NPGA eq. 5)", NetworkContract.FInputs(n, d, kg), gOut, out _);
             if (net.GSplit is { } gs)
-                (gPre, gPost) = CheckSplit(dir, gs, "G_split", "G", gOut, n, d, k);
+                (gPre, gPost) = CheckSplit(dir, gs, "G_split", "G", gOut, n, d, kg);
         }
         if (net.Cnn is not null)
             cnn = CheckOne(dir, net.Cnn, "networks.cnn", "cnn (screen-space refinement, NPGA eq. 7)",

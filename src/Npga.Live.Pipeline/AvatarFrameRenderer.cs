@@ -29,6 +29,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     private readonly RenderTarget _cnnTarget; // with the latent channels when there is a CNN
     private RenderTarget? _rgbTarget;         // RGB only, for frames rendered while a CNN is switched off
     private readonly int _k;
+    private readonly float[]? _code; // z_exp, then the gaze code, for an avatar whose G takes gaze
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
     private static readonly double[] Zero = [0, 0, 0];
 
@@ -46,6 +47,7 @@ public sealed class AvatarFrameRenderer : IDisposable
         _renderer = renderer ?? new CpuGaussianRenderer();
         _posed = _dynamics.CreatePosedCloud();
         _k = package.Manifest.ExpressionModel.K;
+        if (package.Manifest.Gaze is not null) _code = new float[package.Manifest.CodeDim];
         bool cnn = useCnn && package.Networks.Cnn is not null;
         // Latent channels only feed the CNN: without it they are not composited at all.
         _cnnTarget = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
@@ -137,13 +139,26 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <param name="headTranslation">Head translation t (metres), or empty for none.</param>
     /// <param name="camera">Camera (world → camera), e.g. <see cref="BaseCamera"/> orbited; its size must be the output's.</param>
     /// <param name="output">Destination image of the output size.</param>
+    /// <param name="gaze">The driver's gaze relative to their resting gaze (<c>TrackResult.Gaze</c> minus
+    /// <see cref="Reenact.GazeNeutral"/>'s estimate, eye widths, 4 floats), or empty; read only by an avatar with a gaze code
+    /// (<see cref="AvatarManifest.Gaze"/>), which otherwise shows its average gaze. <paramref name="zExp"/> may instead hold the
+    /// whole code, K + 4 floats (z_exp, then the gaze code: <c>npga render --expr</c>), with <paramref name="gaze"/> empty.</param>
     /// <exception cref="ArgumentException">Wrong sizes or a code of the wrong length.</exception>
-    public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output)
+    public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output,
+        ReadOnlySpan<float> gaze = default)
     {
         if (camera.Width != Width || camera.Height != Height) throw new ArgumentException("camera size differs from the output size", nameof(camera));
         if (output.Width != Width || output.Height != Height) throw new ArgumentException("output image size differs", nameof(output));
-        if (zExp.Length != _k) throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}", nameof(zExp));
+        bool wholeCode = _code is not null && zExp.Length == _code.Length && gaze.IsEmpty;
+        if (zExp.Length != _k && !wholeCode)
+            throw new ArgumentException($"z_exp has {zExp.Length} values; the avatar's expression model has K = {_k}" + (_code is null ? "" : $" (or {_code.Length} with its gaze code)"), nameof(zExp));
         long t0 = Stopwatch.GetTimestamp();
+        if (_code is not null && !wholeCode)
+        {
+            zExp.CopyTo(_code);
+            Package.Manifest.Gaze!.Encode(gaze, _code.AsSpan(_k));
+            zExp = _code;
+        }
         _dynamics.Pose(zExp, Identity, Zero, _posed);
         var view = camera.WithObjectPose(headRotation.IsEmpty ? Identity : headRotation, headTranslation.IsEmpty ? Zero : headTranslation);
         double cnnMs = 0;
@@ -179,11 +194,12 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <param name="viewRotation">Row-major 3×3 view-frame rotation, or empty for none (the avatar as built).</param>
     /// <param name="camera">Camera of the output's size, e.g. <see cref="BaseCamera"/> orbited.</param>
     /// <param name="output">Destination image of the output size.</param>
+    /// <param name="gaze">The driver's relative gaze, or empty (see <see cref="Render"/>).</param>
     /// <exception cref="ArgumentException">Wrong sizes, a code of the wrong length, or a rotation not of 9 values.</exception>
-    public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output)
+    public void RenderTurned(ReadOnlySpan<float> zExp, ReadOnlySpan<double> viewRotation, Camera camera, RgbImage output, ReadOnlySpan<float> gaze = default)
     {
         if (!viewRotation.IsEmpty && Package.Manifest.ViewRangeDeg is { } range) viewRotation = LimitTurn(viewRotation, range);
-        Render(zExp, viewRotation.IsEmpty ? [] : BaseCamera.WorldRotationFromView(viewRotation), [], camera, output);
+        Render(zExp, viewRotation.IsEmpty ? [] : BaseCamera.WorldRotationFromView(viewRotation), [], camera, output, gaze);
     }
 
     /// <summary>

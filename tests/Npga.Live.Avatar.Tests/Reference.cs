@@ -50,7 +50,7 @@ internal static class Reference
         [r[0] * v[0] + r[1] * v[1] + r[2] * v[2], r[3] * v[0] + r[4] * v[1] + r[5] * v[2], r[6] * v[0] + r[7] * v[1] + r[8] * v[2]];
 
     /// <summary>The posed cloud: F and G from the weights, then eq. 6, then x_world = R·μ_p + t, q_world = q_R ⊗ q_p.</summary>
-    public static GaussianCloud Pose(FixtureWeights w, GaussianCloud c, float[] z, double[] r, double[] qR, double[] t)
+    public static GaussianCloud Pose(FixtureWeights w, GaussianCloud c, float[] z, double[] r, double[] qR, double[] t, float[]? gCode = null)
     {
         var p = new GaussianCloud(c.Count, c.ShDegree, c.FeatureDim, c.LatentDim);
         var sh = 3 * c.ShCoefficients;
@@ -59,7 +59,7 @@ internal static class Reference
             var mu = c.Means.AsSpan(3 * i, 3);
             var feat = c.Features.AsSpan(i * c.FeatureDim, c.FeatureDim);
             var dF = w.F.Evaluate(mu, feat, z)["d_mu"];
-            var g = w.G?.Evaluate(mu, feat, z);
+            var g = w.G?.Evaluate(mu, feat, gCode ?? z); // G's code: z_exp, then the gaze code for an avatar with one
             double[] muP = [mu[0] + dF[0], mu[1] + dF[1], mu[2] + dF[2]];
             if (g is not null) for (var a = 0; a < 3; a++) muP[a] += g["d_mu"][a];
             var world = Apply(r, muP);

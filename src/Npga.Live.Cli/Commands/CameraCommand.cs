@@ -1,3 +1,4 @@
+using Npga.Live.Tracking;
 using System.CommandLine;
 using System.Diagnostics;
 using Npga.Live.Avatar;
@@ -109,7 +110,7 @@ internal static class CameraCommand
                 try
                 {
                     package = AvatarPackage.Load(avatarDir);
-                    tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
+                    tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
                     var id = Path.GetFileName(Path.GetFullPath(avatarDir).TrimEnd(Path.DirectorySeparatorChar));
                     stage = new LiveAvatarStage(package, id, s.Width, s.Height, controls, presets: null,
                         resolve: other => other == id ? package : throw new KeyNotFoundException($"no avatar '{other}' here"),

@@ -95,7 +95,7 @@ internal static class ReenactCommand
                 try
                 {
                     package = AvatarPackage.Load(s.Avatar);
-                    tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
+                    tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
                     avatar = new AvatarRenderStage(package, s.Width, s.Height, s.RenderThreads, networkThreads: 1, s.UseCnn);
                     if (s.Report is not null) probe = new ExpressionFidelityProbe();
                 }

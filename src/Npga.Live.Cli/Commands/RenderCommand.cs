@@ -21,7 +21,7 @@ internal static class RenderCommand
     {
         var avatar = new Option<string>("--avatar") { Description = "Avatar package folder (npga-avatar/1)", Required = true };
         var neutral = new Option<bool>("--neutral") { Description = "Neutral expression (z_exp = 0); the default" };
-        var expr = new Option<string?>("--expr") { Description = "codes.json: an array of K floats or {\"z_exp\": [...], \"expression_model\": id}" };
+        var expr = new Option<string?>("--expr") { Description = "codes.json: an array of K floats (K + 4 for an avatar with a gaze code: z_exp, then the gaze code) or {\"z_exp\": [...], \"expression_model\": id}" };
         var track = new Option<string?>("--track") { Description = "tracks.jsonl written by `npga track`" };
         var frame = new Option<long>("--frame") { Description = "Frame of --track to render", DefaultValueFactory = _ => 0 };
         var yaw = new Option<double>("--yaw") { Description = "Camera yaw round the head, degrees (positive: towards the avatar's left)" };
@@ -62,8 +62,9 @@ internal static class RenderCommand
         var package = AvatarPackage.Load(avatarDir, driving?.ExpressionModel);
         int k = package.Manifest.ExpressionModel.K;
         var z = driving?.ZExp ?? new float[k];
-        if (z.Length != k)
-            throw new InvalidDataException($"the code has {z.Length} values; avatar '{package.Manifest.Name}' is driven by {package.Manifest.ExpressionModel.Id} with K = {k}");
+        if (z.Length != k && z.Length != package.Manifest.CodeDim)
+            throw new InvalidDataException($"the code has {z.Length} values; avatar '{package.Manifest.Name}' is driven by {package.Manifest.ExpressionModel.Id} with K = {k}"
+                + (package.Manifest.Gaze is { } g ? $" (or K + {g.Dim} with its gaze code)" : ""));
         var cam0 = package.Manifest.DefaultCamera;
         int w = width ?? cam0.Width, h = height ?? cam0.Height;
         using var frameRenderer = new AvatarFrameRenderer(package, w, h, RendererOption.Build(renderer), useCnn);

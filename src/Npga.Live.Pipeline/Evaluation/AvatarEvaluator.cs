@@ -52,7 +52,8 @@ public sealed class AvatarEvaluator : IDisposable
         var cam = package.Manifest.DefaultCamera;
         Width = cam.Width;
         Height = cam.Height;
-        _tracker = new FaceTracker(options.Tracker);
+        // an avatar whose G takes gaze is scored with the tracker's gaze, as it was trained
+        _tracker = new FaceTracker((options.Tracker ?? new TrackerOptions()) with { Gaze = package.Manifest.Gaze is not null || options.Tracker?.Gaze == true });
         try
         {
             var id = package.Manifest.ExpressionModel.Id;
@@ -141,6 +142,18 @@ public sealed class AvatarEvaluator : IDisposable
         };
     }
 
+    /// <summary>
+    /// Self-reenactment's gaze: the tracked gaze relative to the avatar's own training mean (the code its training frames
+    /// had), not to a running estimate of the driver's rest as live driving takes it; empty when the avatar takes no gaze.
+    /// </summary>
+    private float[]? SelfGaze(float[]? gaze)
+    {
+        if (_package.Manifest.Gaze is not { } spec || gaze is null) return null;
+        var rel = new float[gaze.Length];
+        for (int j = 0; j < rel.Length; j++) rel[j] = (float)(gaze[j] - spec.Mean[j]);
+        return rel;
+    }
+
     private FrameEvaluation Evaluate(EvaluationInput input, TrackResult track, double trackMs)
     {
         if (input.Frame.Width != Width || input.Frame.Height != Height)
@@ -174,7 +187,7 @@ public sealed class AvatarEvaluator : IDisposable
         // The avatar, seen by the frame's camera (world = canonical head frame: no head pose on top).
         t0 = Stopwatch.GetTimestamp();
         var rendered = new RgbImage(Width, Height);
-        _renderer.Render(z, [], [], camera, rendered);
+        _renderer.Render(z, [], [], camera, rendered, SelfGaze(track.Gaze));
         double renderMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
 
         t0 = Stopwatch.GetTimestamp();

@@ -129,7 +129,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         if (!_renderer.Background.AsSpan().SequenceEqual(background)) _renderer.Background = background;
         _renderer.RefineEnabled = _refine switch { RefineMode.On => true, RefineMode.Off => false, _ => _governor.Enabled };
         bool cnn = _renderer.UsesCnn;
-        _renderer.RenderTurned(z, drive.Rotation, _camera, output);
+        _renderer.RenderTurned(z, drive.Rotation, _camera, output, drive.Gaze);
         var t = _renderer.LastTimings;
         Refining = _renderer.HasCnn ? cnn : null;
         if (_refine == RefineMode.Auto && _renderer.HasCnn) _governor.Observe(t.TotalMs, cnn, System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency);

@@ -10,4 +10,11 @@ namespace Npga.Live.Pipeline.Reenact;
 /// </param>
 /// <param name="Source">Tracked, easing to neutral after the face was lost, or neutral before any face.</param>
 /// <param name="SecondsSinceFace">Stream seconds since the face was last tracked (0 when tracked; +∞ before any face).</param>
-public sealed record AvatarDrive(float[] ZExp, double[] Rotation, AvatarDriveSource Source, double SecondsSinceFace);
+public sealed record AvatarDrive(float[] ZExp, double[] Rotation, AvatarDriveSource Source, double SecondsSinceFace)
+{
+    /// <summary>
+    /// The driver's gaze relative to their resting gaze (<see cref="GazeNeutral"/>; eye widths, 4 floats), easing to zero
+    /// like z_exp when the face is lost; null when the tracker does not read gaze. Read by avatars with a gaze code.
+    /// </summary>
+    public float[]? Gaze { get; init; }
+}

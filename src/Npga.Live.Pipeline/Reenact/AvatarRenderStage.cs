@@ -56,7 +56,7 @@ public sealed class AvatarRenderStage : IAvatarStage, IDisposable
     /// <exception cref="ArgumentException">The code is not K floats, the rotation not 9 values, or the image not the output size.</exception>
     public AvatarFrameTimings Render(AvatarDrive drive, RgbImage output)
     {
-        _renderer.RenderTurned(drive.ZExp, drive.Rotation, _camera, output);
+        _renderer.RenderTurned(drive.ZExp, drive.Rotation, _camera, output, drive.Gaze);
         return _renderer.LastTimings;
     }
 

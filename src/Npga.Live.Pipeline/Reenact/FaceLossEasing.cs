@@ -8,7 +8,8 @@ namespace Npga.Live.Pipeline.Reenact;
 /// rotation as they are. When the face is lost the avatar starts from the last tracked state and decays towards neutral
 /// with time constant τ in stream time: z_exp(t) = z_last·e^(−t/τ), and the head rotation's angle likewise, about its own
 /// axis (a slerp towards the identity: R(t) = exp(e^(−t/τ)·log R_last)). After about 5τ the avatar is neutral and holds
-/// there. When the face returns the tracked state is taken at once. Before any face the avatar is neutral.
+/// there. When the face returns the tracked state is taken at once. Before any face the avatar is neutral. The gaze, when the
+/// tracker reads it, is taken relative to the driver's resting gaze (<see cref="GazeNeutral"/>) and eases to zero alike.
 /// Stream time comes from the frames' timestamps, so the easing does not depend on how fast frames are processed, and
 /// frames dropped by a hand-off do not slow it. Not thread-safe: one instance per stream, fed frames in order.
 /// </summary>
@@ -17,6 +18,8 @@ public sealed class FaceLossEasing
     private static readonly double[] IdentityRotation = [1, 0, 0, 0, 1, 0, 0, 0, 1];
     private readonly int _k;
     private readonly float[] _z;
+    private GazeNeutral? _gazeNeutral;
+    private float[]? _gaze; // the last relative gaze, easing like _z; null until the tracker gives a gaze
     private double _qw = 1, _qx, _qy, _qz;
     private double _lastTime = double.NaN;
     private double _lostFor = double.PositiveInfinity;
@@ -43,9 +46,11 @@ public sealed class FaceLossEasing
     /// </summary>
     /// <param name="tracked">The tracker's pose and code for this frame, or null when no face was found.</param>
     /// <param name="timeS">The frame's timestamp, seconds; frames come in order (a timestamp going back counts as no time passing).</param>
+    /// <param name="gaze">The tracker's gaze for this frame (<c>TrackResult.Gaze</c>), or empty when it reads none; turned into
+    /// the drive's gaze relative to the driver's resting gaze (<see cref="GazeNeutral"/>).</param>
     /// <returns>A new drive (its arrays are not shared with this instance or with <paramref name="tracked"/>).</returns>
     /// <exception cref="ArgumentException">The tracked code is not K floats or the rotation not 9 values.</exception>
-    public AvatarDrive Next(PoseExpression? tracked, double timeS)
+    public AvatarDrive Next(PoseExpression? tracked, double timeS, ReadOnlySpan<float> gaze = default)
     {
         double dt = double.IsNaN(_lastTime) || !double.IsFinite(timeS) ? 0 : Math.Max(0, timeS - _lastTime);
         if (double.IsFinite(timeS)) _lastTime = timeS;
@@ -57,21 +62,33 @@ public sealed class FaceLossEasing
             (_qw, _qx, _qy, _qz) = Npga.Live.Avatar.Rotation.QuaternionFromMatrix(tracked.Rotation);
             _anyFace = true;
             _lostFor = 0;
-            return new AvatarDrive((float[])_z.Clone(), (double[])tracked.Rotation.Clone(), AvatarDriveSource.Tracked, 0);
+            if (!gaze.IsEmpty)
+            {
+                _gazeNeutral ??= new GazeNeutral(gaze.Length);
+                _gaze ??= new float[gaze.Length];
+                _gazeNeutral.Update(gaze, timeS, _gaze);
+            }
+            else _gaze = null;
+            return new AvatarDrive((float[])_z.Clone(), (double[])tracked.Rotation.Clone(), AvatarDriveSource.Tracked, 0) { Gaze = (float[]?)_gaze?.Clone() };
         }
         if (!_anyFace) return new AvatarDrive(new float[_k], (double[])IdentityRotation.Clone(), AvatarDriveSource.Neutral, double.PositiveInfinity);
 
         _lostFor += dt;
         double a = Math.Exp(-dt / TimeConstantS);
         for (int i = 0; i < _k; i++) _z[i] = (float)(_z[i] * a);
+        if (_gaze is not null)
+            for (int i = 0; i < _gaze.Length; i++) _gaze[i] = (float)(_gaze[i] * a);
         ScaleAngle(a);
-        return new AvatarDrive((float[])_z.Clone(), Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_qw, _qx, _qy, _qz), AvatarDriveSource.Easing, _lostFor);
+        return new AvatarDrive((float[])_z.Clone(), Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_qw, _qx, _qy, _qz), AvatarDriveSource.Easing, _lostFor)
+            { Gaze = (float[]?)_gaze?.Clone() };
     }
 
     /// <summary>Forgets the driver: the next frames are neutral until a face is tracked.</summary>
     public void Reset()
     {
         Array.Clear(_z);
+        _gaze = null;
+        _gazeNeutral?.Reset();
         (_qw, _qx, _qy, _qz) = (1, 0, 0, 0);
         _lastTime = double.NaN;
         _lostFor = double.PositiveInfinity;

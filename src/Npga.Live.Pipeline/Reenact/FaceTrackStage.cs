@@ -30,6 +30,13 @@ public sealed class FaceTrackStage : ITrackStage, IDisposable
         }
     }
 
+    /// <summary>Whether the tracker reads the gaze (<see cref="FaceTracker.ReadGaze"/>): for avatars whose G takes it.</summary>
+    public bool ReadGaze
+    {
+        get => _tracker.ReadGaze;
+        set => _tracker.ReadGaze = value;
+    }
+
     /// <summary>The tracker's timings of the last frame.</summary>
     public TrackerTimings LastTimings => _tracker.LastTimings;
 

@@ -255,7 +255,7 @@ public sealed class ReenactPipeline
             while (_toRender!.TryTake(out var frame, abort))
             {
                 var pose = frame.Track is { Face: true, Pose: { } p } ? _restPose.Relative(p) : null;
-                var drive = _easing.Next(pose, frame.TimeS);
+                var drive = _easing.Next(pose, frame.TimeS, pose is null ? default : frame.Track!.Gaze);
                 if (!_pool.TryDequeue(out var image)) image = new RgbImage(_avatar.Width, _avatar.Height);
                 var t = _avatar.Render(drive, image);
                 frame.Drive = drive;

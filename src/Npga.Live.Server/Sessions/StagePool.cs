@@ -1,3 +1,4 @@
+using Npga.Live.Tracking;
 using System.Collections.Concurrent;
 using Npga.Live.Pipeline.Live;
 using Npga.Live.Pipeline.Reenact;
@@ -36,14 +37,17 @@ public sealed class StagePool(LiveOptions options, AvatarCatalog catalog, Expres
     public SessionStages Rent(string avatarId, LiveControls controls)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var package = catalog.Get(avatarId);
+        // the gaze costs two Iris runs a frame (~4 ms): read only for an avatar whose G takes it (the session's first)
+        bool gaze = package.Manifest.Gaze is not null;
         if (_idle.TryTake(out var stages))
         {
             stages.Tracker.Reset();
+            stages.Tracker.ReadGaze = gaze;
             stages.Avatar.Attach(controls, avatarId);
             return stages;
         }
-        var package = catalog.Get(avatarId);
-        var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id);
+        var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = gaze });
         try
         {
             var avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads,

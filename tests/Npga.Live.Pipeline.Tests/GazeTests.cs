@@ -1,0 +1,87 @@
+using Npga.Live.Avatar;
+using Npga.Live.Avatar.Tests;
+using Npga.Live.Core.Imaging;
+using Npga.Live.Pipeline.Reenact;
+using Npga.Live.Tracking.Expression;
+
+namespace Npga.Live.Pipeline.Tests;
+
+/// <summary>The gaze's way from the tracker to an avatar's G: the driver's resting gaze, the easing, the code.</summary>
+public sealed class GazeTests
+{
+    [Fact]
+    public void GazeNeutral_AveragesWhatItHasSeen_ThenForgetsBeyondItsWindow()
+    {
+        var n = new GazeNeutral(1, windowS: 2);
+        var rel = new float[1];
+        n.Update([0.3f], 0, rel);
+        Assert.Equal(0f, rel[0]); // the first gaze is the rest
+        n.Update([0.1f], 0.1, rel);
+        Assert.Equal(0.2, n.Mean[0], 5); // two equal steps: their mean
+        Assert.Equal(-0.1f, rel[0], 5);
+        n.Update([0.2f], 0.2, rel);
+        Assert.Equal(0.2, n.Mean[0], 5);
+        // Then an exponential window of 2 s: after 10 s at 0.5 the rest has followed it (e^-5 of the old rest is left).
+        for (int i = 3; i <= 102; i++) n.Update([0.5f], 0.1 * i, rel);
+        Assert.InRange(n.Mean[0], 0.49, 0.5);
+        // A frame at the same time moves nothing; a non-finite value is 0 and leaves the rest alone.
+        double m = n.Mean[0];
+        n.Update([0.9f], 10.2, rel);
+        Assert.Equal(m, n.Mean[0]);
+        n.Update([float.NaN], 10.3, rel);
+        Assert.Equal(0f, rel[0]);
+        Assert.Equal(m, n.Mean[0]);
+        n.Reset();
+        n.Update([-1f], 11, rel);
+        Assert.Equal(-1, n.Mean[0], 5);
+        Assert.Throws<ArgumentException>(() => n.Update([1f, 2f], 12, rel));
+    }
+
+    [Fact]
+    public void FaceLossEasing_GivesTheGazeRelativeToTheRest_AndEasesItToZero()
+    {
+        var e = new FaceLossEasing(2, 0.3);
+        var pose = new PoseExpression(ReenactFakes.Identity, [0, 0, -0.6], 1000, [1, 2], 0.1);
+        Assert.Null(e.Next(pose, 0).Gaze); // the tracker read no gaze
+        var d0 = e.Next(pose, 0.1, [0.2f, 0.1f, -0.2f, 0.1f]);
+        Assert.Equal(new float[4], d0.Gaze); // the first gaze is the rest
+        var d1 = e.Next(pose, 0.2, [0.3f, 0.1f, -0.1f, 0.1f]);
+        Assert.Equal(0.05f, d1.Gaze![0], 5); // rest (0.2 + 0.3) / 2
+        var lost = e.Next(null, 0.2 + 0.3);
+        Assert.Equal(AvatarDriveSource.Easing, lost.Source);
+        Assert.Equal(0.05f * MathF.Exp(-1), lost.Gaze![0], 4);
+        e.Reset();
+        Assert.Null(e.Next(null, 1).Gaze);
+    }
+
+    [Fact]
+    public void TheRenderer_EncodesTheRelativeGaze_AsTheWholeCodeWouldBe()
+    {
+        var dir = Directory.CreateTempSubdirectory("npga-gaze-").FullName;
+        try
+        {
+            Fixtures.Make(dir, "--n", "300", "--seed", "4", "--no-cnn", "--gaze-dim", "4");
+            var package = AvatarPackage.Load(dir);
+            var spec = package.Manifest.Gaze!;
+            using var r = AvatarFrameRenderer.OnCpu(package, 64, 64, renderThreads: 1);
+            float[] z = [.. Enumerable.Range(0, Fixtures.K).Select(i => 0.3f * MathF.Sin(i))];
+            float[] rel = [0.05f, -0.1f, 0.02f, 0.5f]; // the last clips at 5σ (σ = 0.05)
+            var a = new RgbImage(64, 64);
+            r.Render(z, [], [], r.BaseCamera, a, rel);
+            var code = new float[4];
+            spec.Encode(rel, code);
+            Assert.Equal([1f, -2f, 0.4f, 5f], code.Select(v => MathF.Round(v, 4)).ToArray());
+            var b = new RgbImage(64, 64);
+            r.Render([.. z, .. code], [], [], r.BaseCamera, b);
+            Assert.Equal(b.Pixels, a.Pixels);
+            var c = new RgbImage(64, 64);
+            r.Render(z, [], [], r.BaseCamera, c); // no gaze read: the code's gaze part is zeros
+            Assert.NotEqual(c.Pixels, a.Pixels);
+            Assert.Throws<ArgumentException>(() => r.Render([.. z, .. code], [], [], r.BaseCamera, b, rel));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
