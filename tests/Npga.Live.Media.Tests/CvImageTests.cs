@@ -9,8 +9,33 @@ namespace Npga.Live.Media.Tests;
 /// The OpenCV adapter (<see cref="CvImage"/>): a wrapped image shares its pixels in R,G,B order; OpenCV's decoding of the
 /// formats <see cref="ImageFile"/> hands it is exact (PNG) and libjpeg's own (JPEG); <see cref="Canvas"/> draws where it is asked to.
 /// </summary>
-public class CvImageTests(ITestOutputHelper output)
+public class CvImageTests
 {
+    private readonly ITestOutputHelper output;
+
+    public CvImageTests(ITestOutputHelper output)
+    {
+        this.output = output;
+        _ = CvImage.Rgb(0, 0, 0); // Core loads first: its module initializer sets how OpenCV's native library is loaded
+    }
+
+    [Fact(Timeout = 60_000)]
+    public Task GStreamersJpegAndPngDecoders_StillWork_AfterOpenCvIsLoaded() => Bounded.Run(50, () =>
+    {
+        // OpenCV's native library exports its own libjpeg and libpng; GStreamer's jpegdec and pngdec must not bind to them.
+        using (var m = CvImage.ToCodec(new RgbImage(2, 2))) Assert.Equal(2, m.Rows);
+        foreach (var path in new[] { TestMedia.Jpeg, TestMedia.OddPng })
+        {
+            using var reader = VideoReader.Open(path);
+            Assert.True(reader.TryRead(out var frame));
+            var opencv = ImageFile.Read(path);
+            double sum = 0;
+            for (int i = 0; i < opencv.Span.Length; i++) sum += Math.Abs(opencv.Pixels[i] - frame.Image.Pixels[i]);
+            output.WriteLine($"{Path.GetFileName(path)}: GStreamer against OpenCV, mean |diff| {sum / opencv.Span.Length:F3}");
+            Assert.True(sum / opencv.Span.Length < 5);
+        }
+    });
+
     private static RgbImage RandomImage(int w, int h, int seed)
     {
         var img = new RgbImage(w, h);
