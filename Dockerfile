@@ -5,7 +5,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice \
       libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0 \
       python3 python3-numpy python3-onnx python3-scipy python3-torch python3-pil nodejs npm \
-      iproute2 chromium chromium-driver \
+      iproute2 chromium chromium-driver libgtk-3-0 libdrm2 libatomic1 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/npga
 COPY . .

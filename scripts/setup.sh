@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything Npga.Live needs on a Debian bookworm machine, idempotently:
-# Debian packages (GStreamer 1.22 + plugins, Python tools for model conversion and avatar training (CPU PyTorch, with
-# OpenBLAS, and what its C++ extensions build with: libtorch-dev, pybind11, oneDNN, ninja), Node.js, iproute2 for the
-# tests' network namespace, Chromium and ChromeDriver for the browser tests),
+# Debian packages (GStreamer 1.22 + plugins, the libraries OpenCvSharp4's native OpenCV loads (GTK 3, libdrm,
+# libatomic), Python tools for model conversion and avatar training (CPU PyTorch, with OpenBLAS, and what its C++
+# extensions build with: libtorch-dev, pybind11, oneDNN, ninja), Node.js, iproute2 for the tests' network namespace,
+# Chromium and ChromeDriver for the browser tests),
 # npm packages (the MediaPipe face models, TF.js for parity checks, onnxruntime-node for the Node scripts that run
 # ONNX models: the trainer's selfie segmentation, the converter checks; install scripts disabled), the tracker's ONNX
 # models (converted when missing), the training kernels, and the .NET build (its restore fetches ONNX Runtime from
@@ -20,7 +21,12 @@ apt_packages=(
   python3-dev libtorch-dev pybind11-dev libdnnl-dev ninja-build libopenblas0-pthread
   nodejs npm
   iproute2 chromium chromium-driver
+  libgtk-3-0 libdrm2 libatomic1
 )
+# Debian after bookworm renamed GTK's library package (the 64-bit time_t transition): take the name the archive has.
+if ! apt-cache show libgtk-3-0 >/dev/null 2>&1 && apt-cache show libgtk-3-0t64 >/dev/null 2>&1; then
+  apt_packages=("${apt_packages[@]/#libgtk-3-0/libgtk-3-0t64}")
+fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

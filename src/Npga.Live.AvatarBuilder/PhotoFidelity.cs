@@ -10,7 +10,7 @@ namespace Npga.Live.AvatarBuilder;
 /// <summary>The result of <see cref="PhotoFidelity.Measure"/>.</summary>
 /// <param name="FacePsnr">PSNR (dB, peak 255) between render and photo over the face region.</param>
 /// <param name="FacePixels">Pixels in the face region.</param>
-/// <param name="SideBySide">Photo crop | render crop | absolute difference ×4, round the head.</param>
+/// <param name="SideBySide">Photo crop | render crop | absolute difference ×4 with the face outline, round the head; each panel labelled.</param>
 public sealed record PhotoFidelityResult(double FacePsnr, int FacePixels, RgbImage SideBySide);
 
 /// <summary>
@@ -71,6 +71,10 @@ public static class PhotoFidelity
             }
         for (int i = 1; i < poly.Length + 1; i++)
             Canvas.Line(sbs, 2 * s + poly[i - 1].Item1 - x0, poly[i - 1].Item2 - y0, 2 * s + poly[i % poly.Length].Item1 - x0, poly[i % poly.Length].Item2 - y0, 255, 230, 0);
+        int label = Math.Max(8, s / 24);
+        Canvas.Text(sbs, "photo", label / 2, 1.5 * label, label, 255, 255, 255);
+        Canvas.Text(sbs, "render", s + label / 2, 1.5 * label, label, 255, 255, 255);
+        Canvas.Text(sbs, $"|diff| x4, face {psnr:F1} dB", 2 * s + label / 2, 1.5 * label, label, 255, 255, 255);
         return new PhotoFidelityResult(psnr, n, sbs);
     }
 

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Npga.Live.Media.Tests;
 
-/// <summary>ImageFile: decoding through GStreamer, and PNG files that other tools read back identically.</summary>
+/// <summary>ImageFile: decoding (OpenCV for PNG, JPEG and BMP, GStreamer for the rest), and PNG files that other tools read back identically.</summary>
 public class ImageFileTests(ITestOutputHelper output)
 {
     private static RgbImage RandomImage(int w, int h, int seed)
