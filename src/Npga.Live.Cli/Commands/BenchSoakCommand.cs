@@ -144,7 +144,7 @@ internal static class BenchSoakCommand
                 if (Now >= nextSample)
                 {
                     TakeSample();
-                    nextSample += _sampleSeconds;
+                    while (nextSample <= Now) nextSample += _sampleSeconds;
                 }
                 Thread.Sleep(TimeSpan.FromSeconds(Math.Clamp(Math.Min(nextSample, _seconds) - Now, 0, 1)));
             }
@@ -310,7 +310,7 @@ internal static class BenchSoakCommand
             var sample = new Sample(Math.Round(Now, 1), rss, heap, fds, threads, _manager.SlotsInUse, fps);
             _samples.Add(sample);
             var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {fds,5} {threads,7} {sample.ServerSessions,8}");
-            for (int i = 0; i < _pages.Count; i++) row.Append($" {(fps[i] is { } f ? f.ToString("F1", CultureInfo.InvariantCulture) : _pages[i].Streaming ? "stall" : "join"),7}");
+            for (int i = 0; i < _pages.Count; i++) row.Append($" {(fps[i] is { } f ? f.ToString("F1", CultureInfo.InvariantCulture) : _pages[i].Streaming ? "-" : "join"),7}");
             Console.WriteLine(row);
         }
 
