@@ -18,7 +18,9 @@ namespace Npga.Live.Cli.Commands;
 /// on its own staggered schedule, leaves and rejoins in turn by a hub disconnect and reconnect (the page's Stop, then
 /// Start), a page reload, and closing its tab for a new one. Every few seconds it samples this process (the server):
 /// resident memory (<c>/proc/self/status</c> VmRSS), managed heap, open file descriptors (<c>/proc/self/fd</c>) and
-/// threads. It prints a table over time, then the resident memory's slope after the first 20% of the run (least
+/// threads, and the server's sessions and tracker/avatar stage pairs built (the server allows S + 1 sessions: a page's
+/// old session may still be freeing what it held when its new one joins; its stage pool keeps a pair for each session
+/// that ever ran at once). It prints a table over time, then the resident memory's slope after the first 20% of the run (least
 /// squares, MB/min, with its standard error), descriptors and threads first/last/max, and per page the received fps,
 /// the glass-to-glass latency, joins, rejoins and errors (a join with no avatar frame within 90 s or refused, a session
 /// that ended by itself, a stream with no new frame for over 5 s). Exit code 1 when there was an error or a page was
@@ -96,7 +98,7 @@ internal static class BenchSoakCommand
     }
 
     /// <summary>One sample of the server process.</summary>
-    private sealed record Sample(double Seconds, double RssMb, double HeapMb, int Fds, int Threads, int ServerSessions, double?[] PageFps);
+    private sealed record Sample(double Seconds, double RssMb, double HeapMb, int Fds, int Threads, int ServerSessions, int Stages, double?[] PageFps);
 
     /// <summary>The schedule, the pages and the samples of one run.</summary>
     private sealed class SoakRun
@@ -130,7 +132,7 @@ internal static class BenchSoakCommand
             _clock.Start();
             Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s; {LiveBenchSetup.Machine}");
             foreach (var p in _pages) Open(p);
-            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"fds",5} {"threads",7} {"sessions",8}");
+            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
             foreach (var p in _pages) header.Append($" {$"p{p.Index} fps",7}");
             Console.WriteLine(header);
             double nextSample = 0;
@@ -307,9 +309,9 @@ internal static class BenchSoakCommand
             double heap = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
             var fps = _pages.Select(p => p.WindowSeconds > 0 ? p.WindowFrames / p.WindowSeconds : (double?)null).ToArray();
             foreach (var p in _pages) p.WindowFrames = p.WindowSeconds = 0;
-            var sample = new Sample(Math.Round(Now, 1), rss, heap, fds, threads, _manager.SlotsInUse, fps);
+            var sample = new Sample(Math.Round(Now, 1), rss, heap, fds, threads, _manager.SlotsInUse, _manager.StagesBuilt, fps);
             _samples.Add(sample);
-            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {fds,5} {threads,7} {sample.ServerSessions,8}");
+            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {fds,5} {threads,7} {sample.ServerSessions,8} {sample.Stages,6}");
             for (int i = 0; i < _pages.Count; i++) row.Append($" {(fps[i] is { } f ? f.ToString("F1", CultureInfo.InvariantCulture) : _pages[i].Streaming ? "-" : "join"),7}");
             Console.WriteLine(row);
         }
@@ -348,7 +350,7 @@ internal static class BenchSoakCommand
                 R(first.RssMb, 1), R(last.RssMb, 1), R(_samples.Max(s => s.RssMb), 1), R(rssSlope, 3), R(rssSe, 3),
                 R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3),
                 first.Fds, last.Fds, _samples.Max(s => s.Fds), first.Threads, last.Threads, _samples.Max(s => s.Threads),
-                _manager.SessionsStarted, _manager.SessionsEnded, last.ServerSessions,
+                _manager.SessionsStarted, _manager.SessionsEnded, last.ServerSessions, _manager.StagesBuilt,
                 pages, pages.Sum(p => p.Errors), pages.All(p => p.StreamingAtEnd) && pages.All(p => p.Errors == 0));
 
             Console.WriteLine();
@@ -357,7 +359,7 @@ internal static class BenchSoakCommand
             Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min");
             Console.WriteLine($"  file descriptors    {result.FdsFirst} first, {result.FdsLast} last, {result.FdsMax} max");
             Console.WriteLine($"  threads             {result.ThreadsFirst} first, {result.ThreadsLast} last, {result.ThreadsMax} max");
-            Console.WriteLine($"  server sessions     {result.SessionsStarted} started, {result.SessionsEnded} ended, {result.SessionsAtEnd} at the end");
+            Console.WriteLine($"  server sessions     {result.SessionsStarted} started, {result.SessionsEnded} ended, {result.SessionsAtEnd} at the end; {result.StagesBuilt} tracker/avatar stage pairs built (the pool keeps one per session that ever ran at once)");
             Console.WriteLine($"  {"page",-4} {"joins",5} {"reconn",6} {"reload",6} {"new tab",7} {"join s",6} {"fps",6} {"lat ms",7} {"p95 ms",7} {"errors",6}  streaming at end");
             foreach (var p in pages)
                 Console.WriteLine($"  p{p.Index,-3} {p.Joins,5} {p.Reconnects,6} {p.Reloads,6} {p.NewTabs,7} {p.JoinSecondsMedian,6:F1} {p.FpsMedian,6:F1} {p.LatencyMsMedian,7:F0} {p.LatencyMsP95,7:F0} {p.Errors,6}  {(p.StreamingAtEnd ? "yes" : "NO")}");
@@ -369,12 +371,12 @@ internal static class BenchSoakCommand
 
         public string Csv()
         {
-            var sb = new StringBuilder("seconds,rss_mb,heap_mb,fds,threads,server_sessions");
+            var sb = new StringBuilder("seconds,rss_mb,heap_mb,fds,threads,server_sessions,stages_built");
             foreach (var p in _pages) sb.Append($",p{p.Index}_fps");
             sb.Append('\n');
             foreach (var s in _samples)
             {
-                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.Fds},{s.Threads},{s.ServerSessions}"));
+                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.Fds},{s.Threads},{s.ServerSessions},{s.Stages}"));
                 foreach (var f in s.PageFps) sb.Append(',').Append(f is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "");
                 sb.Append('\n');
             }
@@ -468,7 +470,7 @@ internal static class BenchSoakCommand
         double RssFirstMb, double RssLastMb, double RssMaxMb, double RssSlopeMbPerMin, double RssSlopeSe,
         double HeapFirstMb, double HeapLastMb, double HeapSlopeMbPerMin, double HeapSlopeSe,
         int FdsFirst, int FdsLast, int FdsMax, int ThreadsFirst, int ThreadsLast, int ThreadsMax,
-        long SessionsStarted, long SessionsEnded, int SessionsAtEnd,
+        long SessionsStarted, long SessionsEnded, int SessionsAtEnd, int StagesBuilt,
         IReadOnlyList<SoakPageResult> PageResults, int Errors, bool Ok);
 
     /// <summary>One page's figures.</summary>
