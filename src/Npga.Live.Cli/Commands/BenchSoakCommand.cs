@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ using WebDriverException = OpenQA.Selenium.WebDriverException;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench soak --minutes M --sessions S [--avatar ID] [--sample-seconds N] [--csv FILE] [--report FILE]</c>: a long
+/// <c>npga bench soak --minutes M --sessions S [--avatar ID] [--sample-seconds N] [--csv FILE] [--report FILE] [--full-gc]</c>: a long
 /// run of the live loop, set up as <c>npga bench live</c> (<see cref="LiveBenchSetup"/>: loopback-only namespace, the
 /// server in this process, headless Chromium with the fake webcam, pages in probe mode). S pages stream at once; each,
 /// on its own staggered schedule, leaves and rejoins in turn by a hub disconnect and reconnect (the page's Stop, then
@@ -46,16 +47,17 @@ internal static class BenchSoakCommand
         var sample = new Option<double>("--sample-seconds") { Description = "Seconds between samples of the server process", DefaultValueFactory = _ => 10 };
         var csv = new Option<string?>("--csv") { Description = "Write the samples as CSV here" };
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
+        var fullGc = new Option<bool>("--full-gc") { Description = "Before each sample, a full blocking compacting collection: the heap figure is then what is live, and RSS holds no garbage (a pause each sample)" };
         var cmd = new Command("soak", "Long run: pages joining, leaving and rejoining; server memory, descriptors and threads over time; fps, latency, errors per page")
         {
-            minutes, sessions, avatar, driving, sample, csv, report,
+            minutes, sessions, avatar, driving, sample, csv, report, fullGc,
         };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(minutes), r.GetValue(sessions), r.GetValue(avatar)!, r.GetValue(driving),
-            r.GetValue(sample), r.GetValue(csv), r.GetValue(report), ct)));
+            r.GetValue(sample), r.GetValue(csv), r.GetValue(report), r.GetValue(fullGc), ct)));
         return cmd;
     }
 
-    private static int Run(double minutes, int sessionCount, string avatar, string? driving, double sampleSeconds, string? csvPath, string? reportPath, CancellationToken ct)
+    private static int Run(double minutes, int sessionCount, string avatar, string? driving, double sampleSeconds, string? csvPath, string? reportPath, bool fullGc, CancellationToken ct)
     {
         if (!(minutes > 0) || sessionCount < 1 || !(sampleSeconds > 0))
         {
@@ -78,7 +80,7 @@ internal static class BenchSoakCommand
             var manager = app.Services.GetRequiredService<SessionManager>();
             using var browser = new LiveBrowser(clip);
             var pageUrl = new Uri(url, "/?probe=1&stats=1");
-            var run = new SoakRun(browser, pageUrl, sessionCount, minutes * 60, sampleSeconds, manager);
+            var run = new SoakRun(browser, pageUrl, sessionCount, minutes * 60, sampleSeconds, manager, fullGc);
             run.Execute(ct);
             var result = run.Summarize(avatar, Path.GetFileName(driving!));
             if (csvPath is not null) File.WriteAllText(csvPath, run.Csv());
@@ -111,8 +113,11 @@ internal static class BenchSoakCommand
         private readonly List<Sample> _samples = [];
         private readonly Stopwatch _clock = new();
 
-        public SoakRun(LiveBrowser browser, Uri url, int pages, double seconds, double sampleSeconds, SessionManager manager)
+        private readonly bool _fullGc;
+
+        public SoakRun(LiveBrowser browser, Uri url, int pages, double seconds, double sampleSeconds, SessionManager manager, bool fullGc)
         {
+            _fullGc = fullGc;
             _browser = browser;
             _url = url;
             _seconds = seconds;
@@ -130,7 +135,7 @@ internal static class BenchSoakCommand
         public void Execute(CancellationToken ct)
         {
             _clock.Start();
-            Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s; {LiveBenchSetup.Machine}");
+            Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s{(_fullGc ? " after a full collection" : "")}; {LiveBenchSetup.Machine}");
             foreach (var p in _pages) Open(p);
             var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
             foreach (var p in _pages) header.Append($" {$"p{p.Index} fps",7}");
@@ -304,6 +309,13 @@ internal static class BenchSoakCommand
 
         private void TakeSample()
         {
+            if (_fullGc)
+            {
+                GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
             var (rss, threads) = ReadStatus();
             int fds = Directory.GetFiles("/proc/self/fd").Length;
             double heap = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
@@ -350,6 +362,7 @@ internal static class BenchSoakCommand
                 R(first.RssMb, 1), R(last.RssMb, 1), R(_samples.Max(s => s.RssMb), 1), R(rssSlope, 3), R(rssSe, 3),
                 R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3),
                 first.Fds, last.Fds, _samples.Max(s => s.Fds), first.Threads, last.Threads, _samples.Max(s => s.Threads),
+                after.Count > 0 ? after[0].Fds : 0, after.Count > 0 ? after.Min(s => s.Fds) : 0, after.Count > 0 ? after[0].Threads : 0, after.Count > 0 ? after.Min(s => s.Threads) : 0,
                 _manager.SessionsStarted, _manager.SessionsEnded, last.ServerSessions, _manager.StagesBuilt,
                 pages, pages.Sum(p => p.Errors), pages.All(p => p.StreamingAtEnd) && pages.All(p => p.Errors == 0));
 
@@ -357,8 +370,8 @@ internal static class BenchSoakCommand
             Console.WriteLine($"npga bench soak: {driving} -> {avatar}, {result.Pages} pages, {result.Minutes:0.##} min, {result.Machine}");
             Console.WriteLine($"  RSS                 {result.RssFirstMb:F1} MB first, {result.RssLastMb:F1} last, {result.RssMaxMb:F1} max; slope after the first {WarmupShare:P0}: {result.RssSlopeMbPerMin:+0.000;-0.000} ± {result.RssSlopeSe:F3} MB/min ({after.Count} samples)");
             Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min");
-            Console.WriteLine($"  file descriptors    {result.FdsFirst} first, {result.FdsLast} last, {result.FdsMax} max");
-            Console.WriteLine($"  threads             {result.ThreadsFirst} first, {result.ThreadsLast} last, {result.ThreadsMax} max");
+            Console.WriteLine($"  file descriptors    {result.FdsFirst} first, {result.FdsLast} last, {result.FdsMax} max; after the warm-up {result.FdsAfterWarmupFirst} first, {result.FdsAfterWarmupMin} min");
+            Console.WriteLine($"  threads             {result.ThreadsFirst} first, {result.ThreadsLast} last, {result.ThreadsMax} max; after the warm-up {result.ThreadsAfterWarmupFirst} first, {result.ThreadsAfterWarmupMin} min");
             Console.WriteLine($"  server sessions     {result.SessionsStarted} started, {result.SessionsEnded} ended, {result.SessionsAtEnd} at the end; {result.StagesBuilt} tracker/avatar stage pairs built (the pool keeps one per session that ever ran at once)");
             Console.WriteLine($"  {"page",-4} {"joins",5} {"reconn",6} {"reload",6} {"new tab",7} {"join s",6} {"fps",6} {"lat ms",7} {"p95 ms",7} {"errors",6}  streaming at end");
             foreach (var p in pages)
@@ -470,6 +483,7 @@ internal static class BenchSoakCommand
         double RssFirstMb, double RssLastMb, double RssMaxMb, double RssSlopeMbPerMin, double RssSlopeSe,
         double HeapFirstMb, double HeapLastMb, double HeapSlopeMbPerMin, double HeapSlopeSe,
         int FdsFirst, int FdsLast, int FdsMax, int ThreadsFirst, int ThreadsLast, int ThreadsMax,
+        int FdsAfterWarmupFirst, int FdsAfterWarmupMin, int ThreadsAfterWarmupFirst, int ThreadsAfterWarmupMin,
         long SessionsStarted, long SessionsEnded, int SessionsAtEnd, int StagesBuilt,
         IReadOnlyList<SoakPageResult> PageResults, int Errors, bool Ok);
 
