@@ -48,8 +48,16 @@ internal static class LiveBenchSetup
     public static (WebApplication App, Uri Url) StartServer(Action<LiveOptions> configure, CancellationToken ct)
     {
         var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], configure);
-        app.StartAsync(ct).GetAwaiter().GetResult();
-        return (app, LiveServer.BoundAddresses(app)[0]);
+        try
+        {
+            app.StartAsync(ct).GetAwaiter().GetResult();
+            return (app, LiveServer.BoundAddresses(app)[0]);
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
     }
 
     /// <summary>A line naming the machine: cores and operating system.</summary>
