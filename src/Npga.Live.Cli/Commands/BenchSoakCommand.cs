@@ -18,7 +18,8 @@ namespace Npga.Live.Cli.Commands;
 /// server in this process, headless Chromium with the fake webcam, pages in probe mode). S pages stream at once; each,
 /// on its own staggered schedule, leaves and rejoins in turn by a hub disconnect and reconnect (the page's Stop, then
 /// Start), a page reload, and closing its tab for a new one. Every few seconds it samples this process (the server):
-/// resident memory (<c>/proc/self/status</c> VmRSS), managed heap and what the GC has committed, open file descriptors (<c>/proc/self/fd</c>) and
+/// resident memory (<c>/proc/self/status</c> VmRSS), managed heap and what the GC has committed, glibc malloc's bytes in use
+/// and free inside its heaps (<c>mallinfo2</c>), open file descriptors (<c>/proc/self/fd</c>) and
 /// threads, and the server's sessions and tracker/avatar stage pairs built (the server allows S + 1 sessions: a page's
 /// old session may still be freeing what it held when its new one joins; its stage pool keeps a pair for each session
 /// that ever ran at once). It prints a table over time, then the resident memory's slope after the first 20% of the run (least
@@ -100,7 +101,7 @@ internal static class BenchSoakCommand
     }
 
     /// <summary>One sample of the server process.</summary>
-    private sealed record Sample(double Seconds, double RssMb, double HeapMb, double CommittedMb, int Fds, int Threads, int ServerSessions, int Stages, double?[] PageFps);
+    private sealed record Sample(double Seconds, double RssMb, double HeapMb, double CommittedMb, double MallocUsedMb, double MallocFreeMb, int Fds, int Threads, int ServerSessions, int Stages, double?[] PageFps);
 
     /// <summary>The schedule, the pages and the samples of one run.</summary>
     private sealed class SoakRun
@@ -137,7 +138,7 @@ internal static class BenchSoakCommand
             _clock.Start();
             Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s{(_fullGc ? " after a full collection" : "")}; {LiveBenchSetup.Machine}");
             foreach (var p in _pages) Open(p);
-            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"GC MB",7} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
+            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"GC MB",7} {"malloc",7} {"free",6} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
             foreach (var p in _pages) header.Append($" {$"p{p.Index} fps",7}");
             Console.WriteLine(header);
             double nextSample = 0;
@@ -320,13 +321,41 @@ internal static class BenchSoakCommand
             int fds = Directory.GetFiles("/proc/self/fd").Length;
             var gc = GC.GetGCMemoryInfo();
             double heap = gc.HeapSizeBytes / 1048576.0, committed = gc.TotalCommittedBytes / 1048576.0;
+            var (mallocUsed, mallocFree) = Malloc();
             var fps = _pages.Select(p => p.WindowSeconds > 0 ? p.WindowFrames / p.WindowSeconds : (double?)null).ToArray();
             foreach (var p in _pages) p.WindowFrames = p.WindowSeconds = 0;
-            var sample = new Sample(Math.Round(Now, 1), rss, heap, committed, fds, threads, _manager.SlotsInUse, _manager.StagesBuilt, fps);
+            var sample = new Sample(Math.Round(Now, 1), rss, heap, committed, mallocUsed, mallocFree, fds, threads, _manager.SlotsInUse, _manager.StagesBuilt, fps);
             _samples.Add(sample);
-            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {committed,7:F1} {fds,5} {threads,7} {sample.ServerSessions,8} {sample.Stages,6}");
+            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {committed,7:F1} {mallocUsed,7:F1} {mallocFree,6:F1} {fds,5} {threads,7} {sample.ServerSessions,8} {sample.Stages,6}");
             for (int i = 0; i < _pages.Count; i++) row.Append($" {(fps[i] is { } f ? f.ToString("F1", CultureInfo.InvariantCulture) : _pages[i].Streaming ? "-" : "join"),7}");
             Console.WriteLine(row);
+        }
+
+        /// <summary>
+        /// glibc's malloc over all its arenas (<c>mallinfo2</c>): bytes in use (small blocks and mmapped ones) and bytes
+        /// free inside its heaps (held, not returned to the system), MB; NaN where there is no glibc 2.33 or later.
+        /// </summary>
+        private static (double InUseMb, double FreeMb) Malloc()
+        {
+            try
+            {
+                if (!OperatingSystem.IsLinux()) return (double.NaN, double.NaN);
+                var m = MallInfo2();
+                return ((m.Uordblks + m.Hblkhd) / 1048576.0, m.Fordblks / 1048576.0);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return (double.NaN, double.NaN);
+            }
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
+        private static extern MallInfo2Struct MallInfo2();
+
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+        private struct MallInfo2Struct
+        {
+            public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
         }
 
         /// <summary>VmRSS (MB) and Threads from /proc/self/status.</summary>
@@ -352,6 +381,8 @@ internal static class BenchSoakCommand
             var (rssSlope, rssSe) = Slope(after.Select(s => (s.Seconds / 60, s.RssMb)).ToList());
             var (heapSlope, heapSe) = Slope(after.Select(s => (s.Seconds / 60, s.HeapMb)).ToList());
             var (nativeSlope, nativeSe) = Slope(after.Select(s => (s.Seconds / 60, s.RssMb - s.CommittedMb)).ToList());
+            var (mallocSlope, mallocSe) = Slope(after.Select(s => (s.Seconds / 60, s.MallocUsedMb)).ToList());
+            var (freeSlope, freeSe) = Slope(after.Select(s => (s.Seconds / 60, s.MallocFreeMb)).ToList());
             var pages = _pages.Select(p => new SoakPageResult(
                 p.Index, p.Joins, p.Reconnects, p.Reloads, p.Reopens,
                 R(Statistics.Median(p.JoinSeconds), 1), R(p.JoinSeconds.DefaultIfEmpty(double.NaN).Max(), 1),
@@ -362,7 +393,7 @@ internal static class BenchSoakCommand
             var result = new SoakResult(
                 LiveBenchSetup.Machine, avatar, driving, R(end / 60, 2), _pages.Count, _samples.Count, after.Count,
                 R(first.RssMb, 1), R(last.RssMb, 1), R(_samples.Max(s => s.RssMb), 1), R(rssSlope, 3), R(rssSe, 3),
-                R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3), R(nativeSlope, 3), R(nativeSe, 3),
+                R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3), R(nativeSlope, 3), R(nativeSe, 3), R(mallocSlope, 3), R(mallocSe, 3), R(freeSlope, 3), R(freeSe, 3),
                 first.Fds, last.Fds, _samples.Max(s => s.Fds), first.Threads, last.Threads, _samples.Max(s => s.Threads),
                 after.Count > 0 ? after[0].Fds : 0, after.Count > 0 ? after.Min(s => s.Fds) : 0, after.Count > 0 ? after[0].Threads : 0, after.Count > 0 ? after.Min(s => s.Threads) : 0,
                 _manager.SessionsStarted, _manager.SessionsEnded, last.ServerSessions, _manager.StagesBuilt,
@@ -373,6 +404,7 @@ internal static class BenchSoakCommand
             Console.WriteLine($"  RSS                 {result.RssFirstMb:F1} MB first, {result.RssLastMb:F1} last, {result.RssMaxMb:F1} max; slope after the first {WarmupShare:P0}: {result.RssSlopeMbPerMin:+0.000;-0.000} ± {result.RssSlopeSe:F3} MB/min ({after.Count} samples)");
             Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min");
             Console.WriteLine($"  RSS outside the GC  slope {result.OutsideGcSlopeMbPerMin:+0.000;-0.000} ± {result.OutsideGcSlopeSe:F3} MB/min (RSS less what the GC has committed: native heaps, code, stacks)");
+            Console.WriteLine($"  malloc (glibc)      in use {last.MallocUsedMb:F1} MB at the end, slope {result.MallocInUseSlopeMbPerMin:+0.000;-0.000} ± {result.MallocInUseSlopeSe:F3} MB/min; free inside its heaps {last.MallocFreeMb:F1} MB, slope {result.MallocFreeSlopeMbPerMin:+0.000;-0.000} ± {result.MallocFreeSlopeSe:F3} MB/min");
             Console.WriteLine($"  file descriptors    {result.FdsFirst} first, {result.FdsLast} last, {result.FdsMax} max; after the warm-up {result.FdsAfterWarmupFirst} first, {result.FdsAfterWarmupMin} min");
             Console.WriteLine($"  threads             {result.ThreadsFirst} first, {result.ThreadsLast} last, {result.ThreadsMax} max; after the warm-up {result.ThreadsAfterWarmupFirst} first, {result.ThreadsAfterWarmupMin} min");
             Console.WriteLine($"  server sessions     {result.SessionsStarted} started, {result.SessionsEnded} ended, {result.SessionsAtEnd} at the end; {result.StagesBuilt} tracker/avatar stage pairs built (the pool keeps one per session that ever ran at once)");
@@ -387,12 +419,12 @@ internal static class BenchSoakCommand
 
         public string Csv()
         {
-            var sb = new StringBuilder("seconds,rss_mb,heap_mb,gc_committed_mb,fds,threads,server_sessions,stages_built");
+            var sb = new StringBuilder("seconds,rss_mb,heap_mb,gc_committed_mb,malloc_in_use_mb,malloc_free_mb,fds,threads,server_sessions,stages_built");
             foreach (var p in _pages) sb.Append($",p{p.Index}_fps");
             sb.Append('\n');
             foreach (var s in _samples)
             {
-                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.CommittedMb:F1},{s.Fds},{s.Threads},{s.ServerSessions},{s.Stages}"));
+                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.CommittedMb:F1},{s.MallocUsedMb:F1},{s.MallocFreeMb:F1},{s.Fds},{s.Threads},{s.ServerSessions},{s.Stages}"));
                 foreach (var f in s.PageFps) sb.Append(',').Append(f is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "");
                 sb.Append('\n');
             }
@@ -485,6 +517,7 @@ internal static class BenchSoakCommand
         string Machine, string Avatar, string Driving, double Minutes, int Pages, int Samples, int SamplesAfterWarmup,
         double RssFirstMb, double RssLastMb, double RssMaxMb, double RssSlopeMbPerMin, double RssSlopeSe,
         double HeapFirstMb, double HeapLastMb, double HeapSlopeMbPerMin, double HeapSlopeSe, double OutsideGcSlopeMbPerMin, double OutsideGcSlopeSe,
+        double MallocInUseSlopeMbPerMin, double MallocInUseSlopeSe, double MallocFreeSlopeMbPerMin, double MallocFreeSlopeSe,
         int FdsFirst, int FdsLast, int FdsMax, int ThreadsFirst, int ThreadsLast, int ThreadsMax,
         int FdsAfterWarmupFirst, int FdsAfterWarmupMin, int ThreadsAfterWarmupFirst, int ThreadsAfterWarmupMin,
         long SessionsStarted, long SessionsEnded, int SessionsAtEnd, int StagesBuilt,
