@@ -226,6 +226,15 @@ public sealed class LiveTab
         return d.GetScreenshot().AsByteArray;
     });
 
+    /// <summary>Reloads the tab's page and waits until it has loaded (the old page's connections drop with it).</summary>
+    /// <exception cref="WebDriverException">The tab is gone.</exception>
+    public void Reload() => _browser.Run(d =>
+    {
+        d.SwitchTo().Window(_handle);
+        d.Navigate().Refresh();
+        return 0;
+    });
+
     /// <summary>Closes the tab (the page's connections drop with it).</summary>
     public void Close()
     {

@@ -23,6 +23,7 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
         BenchRenderCommand.Create(),
         BenchExpressionCommand.Create(),
         BenchLiveCommand.Create(),
+        BenchSoakCommand.Create(),
     },
 };
 return await root.Parse(args).InvokeAsync();

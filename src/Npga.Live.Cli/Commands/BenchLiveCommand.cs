@@ -40,36 +40,18 @@ internal static class BenchLiveCommand
 
     private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, CancellationToken ct)
     {
-        if (!LoopbackNamespace.IsInside())
-        {
-            var code = LoopbackNamespace.RunSelfInside(Environment.GetCommandLineArgs().Skip(1));
-            if (code is { } c) return c;
-            Console.Error.WriteLine("error: bench live runs only inside a loopback-only network namespace, and unshare -n is not allowed here");
-            return 2;
-        }
-        driving ??= RepoPaths.SharedData is { } data ? Path.Combine(data, "driving", "d3.mp4") : null;
-        if (driving is null || !File.Exists(driving))
-        {
-            Console.Error.WriteLine($"error: driving clip not found: {driving ?? "../shared/data/driving/d3.mp4"}");
-            return 2;
-        }
-        if (!LiveBrowser.IsAvailable)
-        {
-            Console.Error.WriteLine($"error: needs {LiveBrowser.ChromiumPath} and {LiveBrowser.ChromeDriverPath} (run scripts/setup.sh)");
-            return 2;
-        }
+        if (LiveBenchSetup.Check("bench live", ref driving) is { } exit) return exit;
         var tmp = Directory.CreateTempSubdirectory("npga-bench-live-").FullName;
         try
         {
             var clip = Path.Combine(tmp, "webcam.y4m");
-            FakeWebcamClip.Write(driving, clip);
-            using var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], o =>
+            FakeWebcamClip.Write(driving!, clip);
+            var (app, url) = LiveBenchSetup.StartServer(o =>
             {
                 o.DefaultAvatar = avatar;
                 o.Refine = refine;
-            });
-            app.StartAsync(ct).GetAwaiter().GetResult();
-            var url = LiveServer.BoundAddresses(app)[0];
+            }, ct);
+            using var _ = app;
             using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
             var tab = browser.Open(new Uri(url, "/?probe=1&stats=1"));
             tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");
@@ -97,7 +79,7 @@ internal static class BenchLiveCommand
             var lat = end.GetProperty("latencies").EnumerateArray().Skip(latAt0).Select(e => e.GetDouble()).ToList();
             var result = new
             {
-                machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                machine = LiveBenchSetup.Machine,
                 driving = Path.GetFileName(driving), avatar, seconds = Math.Round(elapsed, 1),
                 received_fps = Math.Round(fps, 2),
                 latency_ms_median = Math.Round(Statistics.Median(lat), 1),
