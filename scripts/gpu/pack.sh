@@ -66,7 +66,8 @@ nice -n 10 dotnet publish "$build/tools/Npga.Live.GpuCheck/Npga.Live.GpuCheck.cs
 rm -f "$stage/npga-gpu/bin/"*.pdb "$stage/npga-gpu/bin/"*.xml
 # Native parts of the runtime a run never loads: the crash-dump writer, the LTTng trace provider (loaded only when present),
 # the debugger and diagnostics libraries, and the two standalone GCs (used only when DOTNET_GCName names one): 7 MB.
-for f in createdump libcoreclrtraceptprovider.so libmscordbi.so libmscordaccore.so libclrgc.so libclrgcexp.so; do
+# And OpenCV's native library (109 MB; Core's image codecs and overlays, which the check never calls).
+for f in createdump libcoreclrtraceptprovider.so libmscordbi.so libmscordaccore.so libclrgc.so libclrgcexp.so libOpenCvSharpExtern.so; do
     rm -f "$stage/npga-gpu/bin/$f"
 done
 test -x "$stage/npga-gpu/bin/npga-gpu-check" || { echo "pack.sh: publish left no npga-gpu-check executable" >&2; exit 1; }

@@ -28,7 +28,8 @@ internal static class CvNativeLibrary
     ];
     private const string Name = "OpenCvSharpExtern";
 
-    [ModuleInitializer]
+    [ModuleInitializer] // a library's initializer on purpose: the resolver must be in place before any OpenCvSharp call, from any host
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "the resolver must precede every OpenCvSharp P/Invoke, whatever the host")]
     internal static void Register()
     {
         try
