@@ -4,7 +4,8 @@ using Npga.Live.Tracking;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// Draws a <see cref="TrackResult"/> onto its frame (<see cref="Canvas"/>): landmarks as yellow dots, head axes x red, y green,
+/// Draws a <see cref="TrackResult"/> onto its frame (<see cref="Canvas"/>): landmarks as yellow dots, the iris centres (when
+/// the gaze was read) as larger cyan dots, head axes x red, y green,
 /// z blue (5 cm), and a label at the top left: the frame index and the head's yaw, pitch and roll in degrees, or "no face"
 /// beside a red cross.
 /// </summary>
@@ -23,6 +24,12 @@ internal static class TrackOverlay
         int dot = Math.Max(1, Math.Min(img.Width, img.Height) / 400);
         for (int i = 0; i < r.LandmarksPx.Length / 3; i++)
             Canvas.Dot(img, r.LandmarksPx[3 * i], r.LandmarksPx[3 * i + 1], dot, 255, 230, 0);
+        if (r.Gaze is { } gaze)
+        {
+            Span<float> iris = stackalloc float[4];
+            Npga.Live.Tracking.Landmarks.IrisModel.IrisCentres(r.LandmarksPx, gaze, iris);
+            for (int e = 0; e < 2; e++) Canvas.Dot(img, iris[2 * e], iris[2 * e + 1], 2 * dot + 1, 0, 230, 255);
+        }
         if (r.Pose is not { } p || r.Intrinsics is not { } k)
         {
             Canvas.Text(img, $"frame {r.Frame}", text / 2, 1.5 * text, text, 255, 255, 255);

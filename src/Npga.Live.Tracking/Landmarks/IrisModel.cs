@@ -121,6 +121,29 @@ public sealed class IrisModel : IDisposable
         EyeGaze(landmarks, FaceLandmarks.LeftEyeOuter, FaceLandmarks.LeftEyeInner, irisCentres[2], irisCentres[3], dx, dy, gaze[2..]);
     }
 
+    /// <summary>The inverse of <see cref="Gaze"/>: the two iris centres (image pixels) a gaze code puts in a face's eyes.</summary>
+    /// <param name="landmarks">468·3 floats, image pixels (the corners 33, 133, 263, 362 are read).</param>
+    /// <param name="gaze"><see cref="GazeDim"/> floats: right along, across, left along, across (eye widths).</param>
+    /// <param name="irisCentres">4 floats written: right x, y, left x, y.</param>
+    /// <exception cref="ArgumentException">A span is not 4 floats.</exception>
+    public static void IrisCentres(ReadOnlySpan<float> landmarks, ReadOnlySpan<float> gaze, Span<float> irisCentres)
+    {
+        if (irisCentres.Length != 4 || gaze.Length != GazeDim) throw new ArgumentException("irisCentres and gaze take 4 floats");
+        double dx = landmarks[3 * FaceLandmarks.LeftEyeOuter] - landmarks[3 * FaceLandmarks.RightEyeOuter];
+        double dy = landmarks[3 * FaceLandmarks.LeftEyeOuter + 1] - landmarks[3 * FaceLandmarks.RightEyeOuter + 1];
+        double n = Math.Max(Math.Sqrt(dx * dx + dy * dy), 1e-6);
+        dx /= n; dy /= n;
+        for (int e = 0; e < 2; e++)
+        {
+            int outer = e == 0 ? FaceLandmarks.RightEyeOuter : FaceLandmarks.LeftEyeOuter, inner = e == 0 ? FaceLandmarks.RightEyeInner : FaceLandmarks.LeftEyeInner;
+            double ox = landmarks[3 * outer], oy = landmarks[3 * outer + 1], ix = landmarks[3 * inner], iy = landmarks[3 * inner + 1];
+            double w = Math.Sqrt((ix - ox) * (ix - ox) + (iy - oy) * (iy - oy));
+            double along = gaze[2 * e] * w, across = gaze[2 * e + 1] * w;
+            irisCentres[2 * e] = (float)(0.5 * (ox + ix) + along * dx - across * dy);
+            irisCentres[2 * e + 1] = (float)(0.5 * (oy + iy) + along * dy + across * dx);
+        }
+    }
+
     /// <summary>One eye's gaze pair (see <see cref="Gaze"/>); (dx, dy) the unit eye-line direction.</summary>
     private static void EyeGaze(ReadOnlySpan<float> landmarks, int outer, int inner, float x, float y, double dx, double dy, Span<float> g)
     {
