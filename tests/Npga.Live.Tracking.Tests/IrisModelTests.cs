@@ -79,8 +79,8 @@ public class IrisModelTests(ITestOutputHelper output)
             Assert.True(Math.Abs(m[1] - g[3]) < 0.1 && Math.Abs(m[3] - g[1]) < 0.1, $"frame {f.Index}: across does not mirror");
             gaze[f.Index] = g;
             // IrisCentres inverts Gaze on the same landmarks
-            Span<float> centres = stackalloc float[4];
-            Span<float> back = stackalloc float[4];
+            var centres = new float[4];
+            var back = new float[4];
             IrisModel.IrisCentres(a.LandmarksPx!, g, centres);
             IrisModel.Gaze(a.LandmarksPx!, centres, back);
             for (int j = 0; j < 4; j++) Assert.Equal(g[j], back[j], 1e-4f);
