@@ -45,12 +45,12 @@ public sealed class FaceTracker : IDisposable
     {
         _options = options ?? new TrackerOptions();
         string det = _options.ResolveDetector(), mesh = _options.ResolveMesh();
-        string? iris = _options.RefineEyes || _options.Gaze ? _options.ResolveIris() : null;
-        foreach (var p in new[] { det, mesh, iris })
-            if (p is not null && !File.Exists(p)) throw new FileNotFoundException($"tracker model not found: {p} (run scripts/setup.sh to convert the models)", p);
+        foreach (var p in new[] { det, mesh })
+            RequireModel(p);
+        if (_options.RefineEyes || _options.Gaze) RequireModel(_options.ResolveIris());
         _detector = new BlazeFaceDetector(det, _options.Threads) { MinScore = _options.MinDetectionScore };
         _mesh = new FaceMeshModel(mesh, _options.Threads);
-        if (iris is not null) _iris = new IrisModel(iris, _options.Threads);
+        if (_options.RefineEyes || _options.Gaze) LoadIris();
         ReadGaze = _options.Gaze;
         var exp = _options.ResolveExpression();
         if (exp is not null) _fitter = new PoseExpressionFitter(ExpressionModel.Load(exp)) { AdaptNeutral = _options.AdaptNeutral };
@@ -140,12 +140,7 @@ public sealed class FaceTracker : IDisposable
         _roi = RoiFromLandmarks(_raw, _xy, _options.RoiScale);
         var landmarks = (float[])_raw.Clone();
         bool gazeNow = ReadGaze;
-        if (gazeNow && _iris is null)
-        {
-            var path = _options.ResolveIris();
-            if (!File.Exists(path)) throw new FileNotFoundException($"tracker model not found: {path} (run scripts/setup.sh to convert the models)", path);
-            _iris = new IrisModel(path, _options.Threads);
-        }
+        if (gazeNow && _iris is null) LoadIris();
         if (_iris is not null && (_options.RefineEyes || gazeNow))
         {
             sw.Restart();
@@ -176,6 +171,18 @@ public sealed class FaceTracker : IDisposable
             Frame = frame, TimeS = timeS, Face = true, Confidence = confidence, Faces = Math.Max(_faces, 1), Detected = detected,
             LandmarksPx = landmarks, Gaze = gaze, Pose = pose, ExpressionModel = _fitter?.Model.Id, Intrinsics = [f, f, cx, cy],
         };
+    }
+
+    private static void RequireModel(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"tracker model not found: {path} (run scripts/setup.sh to convert the models)", path);
+    }
+
+    private void LoadIris()
+    {
+        var path = _options.ResolveIris();
+        RequireModel(path);
+        _iris = new IrisModel(path, _options.Threads);
     }
 
     /// <summary>The face-mesh ROI for a detection: eye-line rotation, box enlarged by the ROI scale, square.</summary>

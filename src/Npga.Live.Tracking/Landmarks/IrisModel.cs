@@ -113,12 +113,13 @@ public sealed class IrisModel : IDisposable
     public static void Gaze(ReadOnlySpan<float> landmarks, ReadOnlySpan<float> irisCentres, Span<float> gaze)
     {
         if (irisCentres.Length != 4 || gaze.Length != GazeDim) throw new ArgumentException("irisCentres and gaze take 4 floats");
-        double dx = landmarks[3 * FaceLandmarks.LeftEyeOuter] - landmarks[3 * FaceLandmarks.RightEyeOuter];
-        double dy = landmarks[3 * FaceLandmarks.LeftEyeOuter + 1] - landmarks[3 * FaceLandmarks.RightEyeOuter + 1];
-        double n = Math.Max(Math.Sqrt(dx * dx + dy * dy), 1e-6);
-        dx /= n; dy /= n;
-        EyeGaze(landmarks, FaceLandmarks.RightEyeOuter, FaceLandmarks.RightEyeInner, irisCentres[0], irisCentres[1], dx, dy, gaze[..2]);
-        EyeGaze(landmarks, FaceLandmarks.LeftEyeOuter, FaceLandmarks.LeftEyeInner, irisCentres[2], irisCentres[3], dx, dy, gaze[2..]);
+        for (int e = 0; e < 2; e++)
+        {
+            var (mx, my, w, dx, dy) = EyeFrame(landmarks, e);
+            double rx = irisCentres[2 * e] - mx, ry = irisCentres[2 * e + 1] - my;
+            gaze[2 * e] = (float)((rx * dx + ry * dy) / w);
+            gaze[2 * e + 1] = (float)((-rx * dy + ry * dx) / w);
+        }
     }
 
     /// <summary>The inverse of <see cref="Gaze"/>: the two iris centres (image pixels) a gaze code puts in a face's eyes.</summary>
@@ -129,29 +130,29 @@ public sealed class IrisModel : IDisposable
     public static void IrisCentres(ReadOnlySpan<float> landmarks, ReadOnlySpan<float> gaze, Span<float> irisCentres)
     {
         if (irisCentres.Length != 4 || gaze.Length != GazeDim) throw new ArgumentException("irisCentres and gaze take 4 floats");
-        double dx = landmarks[3 * FaceLandmarks.LeftEyeOuter] - landmarks[3 * FaceLandmarks.RightEyeOuter];
-        double dy = landmarks[3 * FaceLandmarks.LeftEyeOuter + 1] - landmarks[3 * FaceLandmarks.RightEyeOuter + 1];
-        double n = Math.Max(Math.Sqrt(dx * dx + dy * dy), 1e-6);
-        dx /= n; dy /= n;
         for (int e = 0; e < 2; e++)
         {
-            int outer = e == 0 ? FaceLandmarks.RightEyeOuter : FaceLandmarks.LeftEyeOuter, inner = e == 0 ? FaceLandmarks.RightEyeInner : FaceLandmarks.LeftEyeInner;
-            double ox = landmarks[3 * outer], oy = landmarks[3 * outer + 1], ix = landmarks[3 * inner], iy = landmarks[3 * inner + 1];
-            double w = Math.Sqrt((ix - ox) * (ix - ox) + (iy - oy) * (iy - oy));
+            var (mx, my, w, dx, dy) = EyeFrame(landmarks, e);
             double along = gaze[2 * e] * w, across = gaze[2 * e + 1] * w;
-            irisCentres[2 * e] = (float)(0.5 * (ox + ix) + along * dx - across * dy);
-            irisCentres[2 * e + 1] = (float)(0.5 * (oy + iy) + along * dy + across * dx);
+            irisCentres[2 * e] = (float)(mx + along * dx - across * dy);
+            irisCentres[2 * e + 1] = (float)(my + along * dy + across * dx);
         }
     }
 
-    /// <summary>One eye's gaze pair (see <see cref="Gaze"/>); (dx, dy) the unit eye-line direction.</summary>
-    private static void EyeGaze(ReadOnlySpan<float> landmarks, int outer, int inner, float x, float y, double dx, double dy, Span<float> g)
+    /// <summary>
+    /// The frame <see cref="Gaze"/> measures eye <paramref name="eye"/> (0 right, 1 left) in: the corners' midpoint (mx, my),
+    /// the eye width w (corner to corner, pixels, at least 1e-6) and the unit eye-line direction (dx, dy), the image
+    /// direction from the right eye's outer corner to the left eye's.
+    /// </summary>
+    private static (double Mx, double My, double W, double Dx, double Dy) EyeFrame(ReadOnlySpan<float> landmarks, int eye)
     {
+        double dx = landmarks[3 * FaceLandmarks.LeftEyeOuter] - landmarks[3 * FaceLandmarks.RightEyeOuter];
+        double dy = landmarks[3 * FaceLandmarks.LeftEyeOuter + 1] - landmarks[3 * FaceLandmarks.RightEyeOuter + 1];
+        double n = Math.Max(Math.Sqrt(dx * dx + dy * dy), 1e-6);
+        var (outer, inner) = eye == 0 ? (FaceLandmarks.RightEyeOuter, FaceLandmarks.RightEyeInner) : (FaceLandmarks.LeftEyeOuter, FaceLandmarks.LeftEyeInner);
         double ox = landmarks[3 * outer], oy = landmarks[3 * outer + 1], ix = landmarks[3 * inner], iy = landmarks[3 * inner + 1];
         double w = Math.Max(Math.Sqrt((ix - ox) * (ix - ox) + (iy - oy) * (iy - oy)), 1e-6);
-        double rx = x - 0.5 * (ox + ix), ry = y - 0.5 * (oy + iy);
-        g[0] = (float)((rx * dx + ry * dy) / w);
-        g[1] = (float)((-rx * dy + ry * dx) / w);
+        return (0.5 * (ox + ix), 0.5 * (oy + iy), w, dx / n, dy / n);
     }
 
     /// <summary>Crops one eye, runs the model and writes its 71 contour points and 5 iris points (image pixels).</summary>
