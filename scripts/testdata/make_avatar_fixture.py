@@ -5,7 +5,7 @@ Run with Debian's interpreter (python3-onnx, python3-numpy), not a pyenv one:
 
     /usr/bin/python3 scripts/testdata/make_avatar_fixture.py --out DIR [--n 2000] [--sh-degree 3]
         [--feature-dim 8] [--latent-dim 4] [--K 15] [--expression-model mp468-pca-v1]
-        [--hidden 64] [--layers 3] [--no-g] [--no-cnn] [--seed 0] [--zero-offsets]
+        [--hidden 64] [--layers 3] [--no-g] [--no-cnn] [--gaze-dim G] [--eyes] [--seed 0] [--zero-offsets]
         [--weights-json PATH]
 
     /usr/bin/python3 scripts/testdata/make_avatar_fixture.py --stubs SPEC.json
@@ -310,12 +310,43 @@ def write_package(a):
             raise SystemExit("--gaze-dim needs G")
         manifest["gaze"] = {"dim": a.gaze_dim, "mean": [0.1 * (j + 1) for j in range(a.gaze_dim)],
                             "std": [0.05] * a.gaze_dim, "clip": 5.0}
+    if a.eyes:
+        if a.gaze_dim not in (0, 4):
+            raise SystemExit("--eyes takes a gaze of 4 values (--gaze-dim 0 or 4)")
+        manifest["gaze"] = {"dim": 4, "mean": [0.02, -0.01, -0.02, -0.01], "std": [0.05] * 4, "clip": 5.0, "g": bool(a.gaze_dim)}
+        manifest["eyes"] = fixture_eyes(rng, read_means(os.path.join(a.out, "canonical.ply")))
     with open(os.path.join(a.out, "avatar.json"), "w") as fh:
         json.dump(manifest, fh, indent=2)
         fh.write("\n")
     if a.weights_json:
         with open(a.weights_json, "w") as fh:
             json.dump(weights, fh)
+
+
+def read_means(path):
+    """The x, y, z columns [N,3] of a canonical.ply this script wrote."""
+    with open(path, "rb") as f:
+        header = []
+        while not header or header[-1] != "end_header":
+            header.append(f.readline().decode("ascii").strip())
+        n = next(int(h.split()[2]) for h in header if h.startswith("element vertex"))
+        props = [h.split()[2] for h in header if h.startswith("property float")]
+        data = np.frombuffer(f.read(), dtype="<f4").reshape(n, len(props))
+    return data[:, [props.index("x"), props.index("y"), props.index("z")]].astype(np.float64)
+
+
+def fixture_eyes(rng, mu):
+    """An eyes block (docs/architecture.md) over random Gaussians: two eyeballs in front of the cloud's centre, each
+    turning the Gaussians within 3 cm of its front point, with random weights in (0.2, 1]."""
+    eyes, taken = [], np.zeros(len(mu), bool)
+    for x in (-0.03, 0.03):
+        centre = np.array([x, 0.02, 0.03])
+        near = (np.linalg.norm(mu - (centre + [0, 0, 0.011]), axis=1) < 0.03) & ~taken
+        taken |= near
+        idx = np.nonzero(near)[0]
+        eyes.append({"centre": centre.tolist(), "width_m": 0.028, "members": idx.tolist(),
+                     "weights": [round(float(w), 6) for w in rng.uniform(0.2, 1.0, len(idx))]})
+    return {"radius_m": 0.011, "max_tilt": 0.7, "eyes": eyes}
 
 
 # ---------------------------------------------------------------- stubs
@@ -360,6 +391,8 @@ def main():
     p.add_argument("--no-g", action="store_true")
     p.add_argument("--gaze-dim", type=int, default=0, help="G also takes a gaze code of this many values after z_exp "
                    "(the manifest's gaze block: mean 0.1, 0.2, ..., std 0.05, clip 5)")
+    p.add_argument("--eyes", action="store_true", help="a gaze block and an eyes block (eyeballs turning the Gaussians near "
+                   "two points in front of the cloud); G takes the gaze code only with --gaze-dim 4")
     p.add_argument("--no-cnn", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--zero-offsets", action="store_true")

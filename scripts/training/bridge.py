@@ -30,6 +30,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from camera import Camera  # noqa: E402
+from eyes import EyeRig  # noqa: E402
 from model import compose  # noqa: E402
 from onnx_torch import OnnxModule  # noqa: E402
 from package import gaussians_from_ply, load_manifest, npga_command  # noqa: E402
@@ -62,7 +63,7 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
     net = m["networks"]
     g = gaussians_from_ply(os.path.join(pkg, "canonical.ply"), m["sh_degree"], m["feature_dim"], m["latent_dim"])
     g = {k: v.to(dtype) for k, v in g.items()}
-    # z: z_exp [K], then the gaze code when the avatar has one (F takes z_exp, G the whole code)
+    # z: z_exp [K], then the gaze code when the avatar has one (F takes z_exp, G z_exp and, when gaze.g, the gaze code)
     K = m["expression_model"]["K"]
     code = torch.as_tensor(z, dtype=dtype).reshape(1, -1).clone()
     zt = code[:, :K]
@@ -73,8 +74,9 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
         rest = torch.tensor(m["rest_code"], dtype=dtype).reshape(1, -1)
         dF = dF + F(mu=g["mu"], feat=g["feat"], z_exp=rest)["d_mu"] - F(mu=g["mu"], feat=g["feat"], z_exp=torch.zeros_like(rest))["d_mu"]
         code[:, :K] = zt + rest
-    gout = OnnxModule(os.path.join(pkg, net["G"]))(mu=g["mu"], feat=g["feat"], z_exp=code) if net.get("G") else None
-    posed = compose(g, dF, gout)
+    g_dim = K + (m["gaze"]["dim"] if m.get("gaze") and m["gaze"].get("g", True) else 0)
+    gout = OnnxModule(os.path.join(pkg, net["G"]))(mu=g["mu"], feat=g["feat"], z_exp=code[:, :g_dim]) if net.get("G") else None
+    posed = compose(g, dF, gout, package_eyes(m, g["mu"], code[0, K:]))
     cnn = use_cnn and bool(net.get("cnn"))
     lat = posed["latent"] if cnn and m["latent_dim"] > 0 else None
     with torch.no_grad():
@@ -85,6 +87,22 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
         else:
             out = raw[:3]
     return out, raw
+
+
+def package_eyes(m, mu, gaze_code):
+    """The eyeballs' turn (eyes.EyeRig.offsets) from a manifest's eyes block (its member lists and weights, not the
+    trainer's geometry) for gaze code [4] -> (d_mu, q) or None (no eyes block, or no gaze code given)."""
+    if not m.get("eyes") or len(gaze_code) == 0:
+        return None
+    rig = EyeRig.__new__(EyeRig)
+    eyes = m["eyes"]["eyes"]
+    rig.centres = [torch.tensor(e["centre"], dtype=torch.float64) for e in eyes]
+    rig.widths = [float(e["width_m"]) for e in eyes]
+    w = torch.zeros(2, mu.shape[0], dtype=torch.float32)
+    for k, e in enumerate(eyes):
+        w[k, torch.tensor(e["members"], dtype=torch.long)] = torch.tensor(e["weights"], dtype=torch.float32)
+    delta = gaze_code.to(mu.dtype) * torch.tensor(m["gaze"]["std"], dtype=mu.dtype)
+    return rig.offsets(mu, w, delta, radius=m["eyes"]["radius_m"], max_tilt=m["eyes"]["max_tilt"])
 
 
 def csharp_render(pkg, z, width, height, out_png, use_cnn=True):

@@ -117,7 +117,7 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
     z = torch.randn(1, model.K + model.gaze_dim, generator=torch.Generator().manual_seed(1))
     feeds = dict(mu=c["mu"], feat=c["feat"], z_exp=z[:, :model.K])
     checks = {"F_max_abs_diff_m": check_same(os.path.join(out, "F.onnx"), lambda mu, feat, z_exp: {"d_mu": model.F(mu, feat, z_exp)}, feeds, 1e-5)}
-    feeds = dict(feeds, z_exp=z)  # G's code: z_exp, then the gaze code when the avatar has one
+    feeds = dict(feeds, z_exp=z[:, :model.g_dim])  # G's code: z_exp, then the gaze code when G takes it
     if model.G is not None:
         for nm, m in zip(("G", "G_pre", "G_post"), g_graphs(model.G, doc)):
             onnx.save(m, os.path.join(out, nm + ".onnx"))
@@ -142,6 +142,7 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
         "background": [float(v) for v in background],
         **({"view_range_deg": round(float(view_range_deg), 2)} if view_range_deg else {}),
         **({"gaze": gaze} if gaze else {}),
+        **({"eyes": model.eyes.to_json(model.eyes.weights(c["mu"]))} if model.eyes is not None else {}),
         "metrics": dict(metrics, gaussians=model.n, deformation_prior=model.prior_id, export_checks=checks),
         "training": training,
     }

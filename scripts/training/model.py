@@ -24,6 +24,7 @@ from prior_model import BOUNDS_MAX, BOUNDS_MIN, OUT_SCALE_M, FeatureField, Prior
 
 sys.path.insert(0, HERE)
 from kernels.mlp import mlp  # noqa: E402
+from eyes import EyeRig  # noqa: E402
 
 DEFAULT_PRIOR = os.path.join(ROOT, "models", "deformation", "mp468-prior-v1")
 GAUSSIAN_KEYS = ("mu", "rot", "log_scale", "opacity", "sh_dc", "sh_rest", "feat", "latent")
@@ -37,12 +38,13 @@ def quat_mul(a, b):
                         aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw], -1)
 
 
-def compose(canon, dF, gout=None):
-    """NPGA eq. 6 (AvatarDynamics.Compose without the head pose, which the camera carries).
+def compose(canon, dF, gout=None, eye=None):
+    """NPGA eq. 6 (AvatarDynamics.Compose without the head pose, which the camera carries), then the eyeballs' turn.
 
     canon: dict mu [N,3], rot [N,4], log_scale [N,3], opacity [N,1], sh [N,k,3], latent [N,L]; dF [N,3] m;
     gout: None or dict d_mu [N,3], d_rot [N,4] (identity = (1,0,0,0)), d_scale [N,3], d_opacity [N,1],
-    d_sh [N,3k] (coefficient-major, RGB innermost), d_latent [N,L] (absent when L = 0). -> posed dict."""
+    d_sh [N,3k] (coefficient-major, RGB innermost), d_latent [N,L] (absent when L = 0); eye: None or (d_mu [N,3] m,
+    q [N,4]) from eyes.EyeRig.offsets, added to the posed centres and composed onto the rotations last. -> posed dict."""
     out = dict(mu=canon["mu"] + dF, rot=canon["rot"], log_scale=canon["log_scale"], opacity=canon["opacity"],
                sh=canon["sh"], latent=canon["latent"])
     if gout is not None:
@@ -54,6 +56,9 @@ def compose(canon, dF, gout=None):
         out["sh"] = canon["sh"] + gout["d_sh"].reshape(n, k, 3)
         if canon["latent"].shape[1] > 0:
             out["latent"] = canon["latent"] + gout["d_latent"]
+    if eye is not None:
+        out["mu"] = out["mu"] + eye[0]
+        out["rot"] = quat_mul(eye[1], out["rot"])
     return out
 
 
@@ -165,7 +170,8 @@ class AvatarModel(nn.Module):
     density control replaces them (density.py), so optimisers are rebuilt from `gaussian_groups()`."""
 
     def __init__(self, init, sh_degree=0, latent_dim=4, K=15, prior_dir=DEFAULT_PRIOR, use_g=True, use_cnn=True,
-                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3), gaze_dim=0):
+                 g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3), gaze_dim=0,
+                 g_gaze=True, gaze_std=None):
         super().__init__()
         field, F, a = load_prior(prior_dir)
         self.prior_id = os.path.basename(os.path.normpath(prior_dir))
@@ -173,8 +179,13 @@ class AvatarModel(nn.Module):
         self.F = F
         self.feature_dim = a["feature_dim"]
         self.F_act = a["act"]
-        # the code z = [z_exp (K), gaze code (gaze_dim)]: F takes z_exp, G the whole code
+        # the code z = [z_exp (K), gaze code (gaze_dim)]: F takes z_exp, G z_exp and (g_gaze) the gaze code; with
+        # gaze_std (the gaze block's std, eye widths) the eyeballs turn by the gaze code x gaze_std (eyes.EyeRig)
         self.sh_degree, self.latent_dim, self.K, self.gaze_dim = sh_degree, latent_dim, K, gaze_dim
+        self.g_dim = K + (gaze_dim if g_gaze else 0)
+        self.eyes = EyeRig() if gaze_std is not None else None
+        self.register_buffer("gaze_std", torch.tensor(gaze_std if gaze_std is not None else [], dtype=torch.float32),
+                             persistent=False)
         self.learn_features = learn_features
         coeffs = (sh_degree + 1) ** 2
         n = init["mu"].shape[0]
@@ -185,7 +196,7 @@ class AvatarModel(nn.Module):
                  feat=feat, latent=init.get("latent", torch.zeros(n, latent_dim)))
         self.params = nn.ParameterDict({k: nn.Parameter(v.float().clone().contiguous()) for k, v in p.items()})
         self.params["feat"].requires_grad_(learn_features)
-        self.G = DetailMLP(self.feature_dim, K + gaze_dim, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
+        self.G = DetailMLP(self.feature_dim, self.g_dim, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
         self.cnn = ScreenCNN(3 + latent_dim, cnn_hidden, cnn_kernels) if use_cnn else None
 
     @property
@@ -197,10 +208,16 @@ class AvatarModel(nn.Module):
         return dict(mu=p["mu"], rot=p["rot"], log_scale=p["log_scale"], opacity=p["opacity"],
                     sh=torch.cat([p["sh_dc"], p["sh_rest"]], 1), latent=p["latent"], feat=p["feat"])
 
+    def eye_offsets(self, c, z):
+        """The eyeballs' turn for code z [1,K + gaze_dim] on canonical dict c: (d_mu [N,3], q [N,4]) or None."""
+        if self.eyes is None:
+            return None
+        return self.eyes.offsets(c["mu"], self.eyes.weights(c["mu"]), z[0, self.K:self.K + self.gaze_dim] * self.gaze_std)
+
     def pose(self, z):
-        """z [K + gaze_dim] or [1,K + gaze_dim] -> (posed dict (eq. 6), dF [N,3], G outputs or None)."""
+        """z [K + gaze_dim] or [1,K + gaze_dim] -> (posed dict (eq. 6 and the eyeballs), dF [N,3], G outputs or None)."""
         c = self.canonical()
         z = z.reshape(1, -1).to(c["mu"].dtype)
         dF = run_F(self.F, c["mu"], c["feat"], z[:, :self.K])
-        gout = self.G(c["mu"], c["feat"], z) if self.G is not None else None
-        return compose(c, dF, gout), dF, gout
+        gout = self.G(c["mu"], c["feat"], z[:, :self.g_dim]) if self.G is not None else None
+        return compose(c, dF, gout, self.eye_offsets(c, z)), dF, gout

@@ -45,6 +45,7 @@ import data as datamod  # noqa: E402
 from bridge import csharp_render, psnr_u8, to_u8  # noqa: E402
 from camera import Camera, central_view  # noqa: E402
 from density import DensityControl  # noqa: E402
+from eyes import EyeRig  # noqa: E402
 from export import export_package, finite_json  # noqa: E402
 from losses import (feature_norm, knn_graph, laplacian, masked_psnr, masked_ssim, offset_penalty, photometric,  # noqa: E402
                     scale_penalty)
@@ -96,6 +97,9 @@ def parse_args(argv=None):
     ap.add_argument("--gaze", action=argparse.BooleanOptionalAction, default=False,
                     help="G also takes the tracker's gaze (the iris centres in their eyes, 4 values, normalised by the train "
                          "frames' mean and spread: the manifest's gaze block), so the eyes follow the driver's")
+    ap.add_argument("--eyes", action=argparse.BooleanOptionalAction, default=False,
+                    help="explicit eyeballs: the Gaussians in each eye's opening turn about the eyeball's centre with the "
+                         "tracked gaze (eyes.py; the manifest's gaze and eyes blocks)")
     ap.add_argument("--density-control", default="npga", choices=["npga", "vanilla"])
     ap.add_argument("--densify-from", type=int, default=500)
     ap.add_argument("--densify-until", type=float, default=0.5, help="fraction of --steps")
@@ -143,11 +147,12 @@ def parse_args(argv=None):
 
 # ------------------------------------------------------------------ initialisation
 
-def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed):
+def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None):
     """n Gaussians in the canonical head frame (metres): 60% on the expression model's canonical face mesh (area
     weighted), the rest on a head shell (ellipsoid radii 8.5 x 11 x 10.5 cm round (0, 1.5, -1) cm, without the face
     region the mesh covers) and a neck cylinder. Colours: the first training image (masked) sampled at the projections;
-    scales: mean distance to the 3 nearest neighbours; opacity 0.5; identity rotations; latents N(0, 0.1)."""
+    scales: mean distance to the 3 nearest neighbours; opacity 0.5; identity rotations; latents N(0, 0.1). With eyes (an
+    eyes.EyeRig), 1% of n per eye start on the eyeballs, inside the openings the mesh leaves empty."""
     g = torch.Generator().manual_seed(seed)
     mesh = ExpressionMesh()
     C, T = mesh.C.float(), mesh.T
@@ -170,6 +175,9 @@ def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed):
     ang = torch.rand(n_neck, generator=g) * 2 * math.pi
     neck = torch.stack([0.055 * torch.cos(ang), -0.09 - 0.1 * torch.rand(n_neck, generator=g), -0.01 + 0.05 * torch.sin(ang)], 1)
     mu = torch.cat([face, shell, neck])
+    if eyes is not None:  # the eyeballs' own Gaussians (1% of n per eye) in place of as many face samples
+        eye = eyes.sample(max(1, n // 100), g)
+        mu = torch.cat([eye, mu[len(eye):]])
     # colours from the first training image
     xc = mu.double().numpy() @ cam.R.T + cam.t
     u = cam.fx * xc[:, 0] / xc[:, 2] + cam.cx
@@ -345,8 +353,8 @@ def train_step(model, frames, i, a, nbr, background, rng, timer):
         c = model.canonical()
         dF = run_F(model.F, c["mu"], c["feat"], z[:, :model.K])
     with timer("G fwd"):
-        gout = model.G(c["mu"], c["feat"], z) if model.G is not None else None
-        posed = compose(c, dF, gout)
+        gout = model.G(c["mu"], c["feat"], z[:, :model.g_dim]) if model.G is not None else None
+        posed = compose(c, dF, gout, model.eye_offsets(c, z))
     use_cnn = model.cnn is not None
     keys = ["mu", "rot", "log_scale", "opacity", "sh"] + (["latent"] if use_cnn and model.latent_dim > 0 else [])
     leaf = {k: posed[k].detach().requires_grad_(True) for k in keys}
@@ -534,7 +542,7 @@ def main(argv=None):
     npz, meta = datamod.prepare(a.video, work, a.size, a.holdout, a.max_frames, a.frame_stride, a.seg_check_frames, log=log)
     background = (0.0, 0.0, 0.0)
     d = datamod.load(npz)
-    gaze_raw = datamod.gaze(a.video, work, d, log) if a.gaze and not a.no_g else None
+    gaze_raw = datamod.gaze(a.video, work, d, log) if (a.gaze and not a.no_g) or a.eyes else None
     frames = Frames(d, meta, dev, background, gaze_raw)
     meta["head_mask"] = datamod.HEAD_MASK  # Frames applies today's definition, also to data prepared before it
     latent = 0 if a.no_cnn else a.latent_dim
@@ -547,10 +555,12 @@ def main(argv=None):
                     sh=torch.zeros(n0, coeffs, 3), latent=torch.zeros(n0, latent))
     else:
         i0 = frames.train_ids[0]
-        init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed)
+        init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed,
+                              EyeRig() if a.eyes else None)
     model = AvatarModel(init, a.sh_degree, latent, frames.k_exp, a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
                         g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
-                        cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim).to(dev)
+                        cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim, g_gaze=a.gaze,
+                        gaze_std=frames.gaze_stats["std"] if a.eyes else None).to(dev)
     opt = build_optimizer(model, a)
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
@@ -687,7 +697,7 @@ def main(argv=None):
                                  "(tracked head pose folded in, world = canonical head frame)")
     model_cpu = model.cpu()
     export_package(model_cpu, a.out, name, frames.cams[i_cam], source, metrics, training, background, view_range_deg=view_range,
-                   gaze=frames.gaze_stats)
+                   gaze=dict(frames.gaze_stats, g=bool(a.gaze and model_cpu.G is not None)) if frames.gaze_stats else None)
     log(f"exported {a.out} ({model_cpu.n} Gaussians)")
     frames.z = frames.z.cpu()
     if a.parity_frames > 0:

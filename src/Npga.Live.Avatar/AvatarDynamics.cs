@@ -44,7 +44,9 @@ public readonly record struct AvatarStageTimings(double FMs, double GMs, double 
 /// <item>μ_p = μ + d_μ(F) + d_μ(G), then μ_world = R·μ_p + t (metres);</item>
 /// <item>q_p = d_rot ⊗ q (Hamilton product; d_rot = (1,0,0,0) is no change, NPGA eq. 12), then q_world = q(R) ⊗ q_p, with
 /// q(R) the unit quaternion of R (w ≥ 0); quaternions are not normalised (the renderer does);</item>
-/// <item>log-scales, opacity logits, SH [N,(d+1)²,3] and latents [N,L] add G's offsets in their stored spaces.</item>
+/// <item>log-scales, opacity logits, SH [N,(d+1)²,3] and latents [N,L] add G's offsets in their stored spaces;</item>
+/// <item>an avatar with eyeballs (<see cref="AvatarManifest.Eyes"/>) turns their member Gaussians by the gaze code
+/// (<see cref="AvatarEyes"/>) after eq. 6, before the head pose.</item>
 /// </list>
 /// SH coefficients stay in the canonical head frame (they are not rotated by R; a renderer evaluating view-dependent colour
 /// should turn the view direction into the head frame with Rᵀ). Without G only F's d_μ applies and the other attributes are
@@ -64,7 +66,8 @@ public readonly record struct AvatarStageTimings(double FMs, double GMs, double 
 public sealed class AvatarDynamics : IDisposable
 {
     private readonly GaussianCloud _canonical;
-    private readonly int _n, _k, _gazeDim;
+    private readonly int _n, _k, _gazeDim, _gCodeDim;
+    private readonly AvatarEyes? _eyes;
     private readonly OrtSession? _fSession, _gSession;
     private readonly OrtRunner? _fRunner, _gRunner;
     private readonly int _fZ, _gZ;
@@ -88,6 +91,8 @@ public sealed class AvatarDynamics : IDisposable
         _n = _canonical.Count;
         _k = package.Manifest.ExpressionModel.K;
         _gazeDim = package.Manifest.Gaze?.Dim ?? 0;
+        _gCodeDim = package.Manifest.GCodeDim;
+        if (package.Manifest.Eyes is { } rig) _eyes = new AvatarEyes(rig, package.Manifest.Gaze!, _canonical);
         var so = new OrtSessionOptions { IntraOpThreads = o.IntraOpThreads, UseCuda = o.UseCuda };
         var files = package.Networks;
         var sw = Stopwatch.StartNew();
@@ -104,7 +109,7 @@ public sealed class AvatarDynamics : IDisposable
                     ("d_mu", [_n, 3]), ("d_rot", [_n, 4]), ("d_scale", [_n, 3]), ("d_opacity", [_n, 1]), ("d_sh", [_n, sh]),
                 };
                 if (_canonical.LatentDim > 0) outs.Add(("d_latent", [_n, _canonical.LatentDim]));
-                (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, _k + _gazeDim, outs);
+                (_gSession, _gRunner, UsesSplitG) = Open(files.G, files.GPre, files.GPost, o.UseSplitNetworks, so, _gCodeDim, outs);
                 _gZ = _gRunner.InputNames.ToList().IndexOf("z_exp");
             }
             _baseMeans = (float[])_canonical.Means.Clone();
@@ -133,7 +138,8 @@ public sealed class AvatarDynamics : IDisposable
     /// <summary>Expression code dimension K.</summary>
     public int ExpressionDim => _k;
 
-    /// <summary>Length of the gaze code G takes after z_exp (<see cref="AvatarManifest.Gaze"/>); 0 for an avatar without one.</summary>
+    /// <summary>Length of the gaze code after z_exp (<see cref="AvatarManifest.Gaze"/>), which G (when it takes it) and the
+    /// eyeballs (<see cref="AvatarManifest.Eyes"/>) read; 0 for an avatar without one.</summary>
     public int GazeDim => _gazeDim;
 
     /// <summary>Whether F runs as F_post per frame (F_pre ran once at construction) rather than as the whole F.</summary>
@@ -164,7 +170,8 @@ public sealed class AvatarDynamics : IDisposable
     /// <param name="zExp">Expression code z_exp, K finite floats, of the expression model the package names; for an avatar with a
     /// rest code it drives the avatar from its rest (zeros show the avatar at rest; see the class notes). For an avatar with a
     /// gaze code (<see cref="GazeDim"/> &gt; 0) it may hold K + <see cref="GazeDim"/> floats: z_exp, then the gaze code
-    /// (<see cref="AvatarGazeCode"/>), which only G reads; with K floats the gaze code is zeros (the avatar's average gaze).</param>
+    /// (<see cref="AvatarGazeCode"/>), which G (when it takes it) and the eyeballs read (<see cref="AvatarEyes"/>, applied after
+    /// eq. 6 and before the head pose); with K floats the gaze code is zeros (the avatar's average gaze).</param>
     /// <param name="rotation">Head rotation R, row-major 3×3, canonical head frame → world: x_world = R·μ_p + t. Must be a rotation
     /// (RᵀR = I, det R = 1, within 1e-3).</param>
     /// <param name="translation">Head translation t, 3 values, metres.</param>
@@ -194,8 +201,9 @@ public sealed class AvatarDynamics : IDisposable
         if (_gRunner is not null)
         {
             var gz = _gRunner.Input(_gZ);
-            zExp.CopyTo(gz);
-            if (zExp.Length < gz.Length) gz[zExp.Length..].Clear();
+            var n = Math.Min(zExp.Length, gz.Length);
+            zExp[..n].CopyTo(gz);
+            gz[n..].Clear();
             if (_rest is not null)
                 for (var k = 0; k < _k; k++) gz[k] += _rest[k];
             _gThread?.Start();
@@ -214,6 +222,7 @@ public sealed class AvatarDynamics : IDisposable
         if (_gRunner is not null && _gThread is null) RunG();
         var t2 = Stopwatch.GetTimestamp();
         Compose(rotation, translation, posed);
+        if (_eyes is not null && zExp.Length == _k + _gazeDim) TurnEyes(zExp[_k..], rotation, posed);
         var t3 = Stopwatch.GetTimestamp();
         LastTimings = new AvatarStageTimings(fMs, _gMs, Ms(t3 - t2), Ms(t3 - t0));
     }
@@ -305,6 +314,34 @@ public sealed class AvatarDynamics : IDisposable
             c.OpacityLogits.CopyTo(posed.OpacityLogits, 0);
             c.Sh.CopyTo(posed.Sh, 0);
             c.Latents.CopyTo(posed.Latents, 0);
+        }
+    }
+
+    /// <summary>
+    /// The eyeballs' turn for a gaze code on a cloud <see cref="Compose"/> has written: each member's offset (canonical frame)
+    /// is carried into the world by R and added to its centre; its rotation becomes q(R) ⊗ q_eye ⊗ q_p, q_p recomposed from
+    /// the canonical rotation and G's d_rot as <see cref="Compose"/> did.
+    /// </summary>
+    private void TurnEyes(ReadOnlySpan<float> code, ReadOnlySpan<double> rotation, GaussianCloud posed)
+    {
+        var eyes = _eyes!;
+        eyes.Turn(code);
+        var (qw64, qx64, qy64, qz64) = Rotation.QuaternionFromMatrix(rotation);
+        float hw = (float)qw64, hx = (float)qx64, hy = (float)qy64, hz = (float)qz64;
+        ReadOnlySpan<float> q = _canonical.Rotations, off = eyes.Offsets, turn = eyes.Rotations;
+        ReadOnlySpan<float> dRot = _gRunner is null ? default : _gRunner.Output(1);
+        Span<float> outMu = posed.Means, outQ = posed.Rotations;
+        var members = eyes.Members;
+        for (var j = 0; j < members.Length; j++)
+        {
+            int i = members[j], k = 4 * i;
+            float ox = off[3 * j], oy = off[3 * j + 1], oz = off[3 * j + 2];
+            for (var r = 0; r < 3; r++)
+                outMu[3 * i + r] += (float)rotation[3 * r] * ox + (float)rotation[3 * r + 1] * oy + (float)rotation[3 * r + 2] * oz;
+            float pw = q[k], px = q[k + 1], py = q[k + 2], pz = q[k + 3];
+            if (_gRunner is not null) Rotation.Multiply(dRot[k], dRot[k + 1], dRot[k + 2], dRot[k + 3], pw, px, py, pz, out pw, out px, out py, out pz);
+            Rotation.Multiply(turn[4 * j], turn[4 * j + 1], turn[4 * j + 2], turn[4 * j + 3], pw, px, py, pz, out pw, out px, out py, out pz);
+            Rotation.Multiply(hw, hx, hy, hz, pw, px, py, pz, out outQ[k], out outQ[k + 1], out outQ[k + 2], out outQ[k + 3]);
         }
     }
 

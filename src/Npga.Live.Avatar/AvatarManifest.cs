@@ -77,17 +77,29 @@ public sealed record AvatarManifest
     public double? ViewRangeDeg { get; init; }
 
     /// <summary>
-    /// The avatar's gaze code (<c>gaze</c>), or null when its eyes do not take one. A trained avatar's G may take, after
-    /// z_exp, the tracker's gaze (<c>TrackResult.Gaze</c>: per eye the iris centre along and across the eye line, in eye
-    /// widths) as a code c = clip((g − mean) / std, ±clip), mean and std over its training frames; G's <c>z_exp</c> input is
-    /// then [1, K + dim]. The runtime puts the driver's own resting gaze in place of mean (<see cref="AvatarGazeCode"/>).
+    /// The avatar's gaze code (<c>gaze</c>), or null when its eyes do not take one. A trained avatar's eyeballs (<see cref="Eyes"/>)
+    /// and, when <see cref="AvatarGazeCode.G"/>, its G after z_exp take the tracker's gaze (<c>TrackResult.Gaze</c>: per eye the
+    /// iris centre along and across the eye line, in eye widths) as a code c = clip((g − mean) / std, ±clip), mean and std over
+    /// its training frames; G's <c>z_exp</c> input is then [1, K + dim]. The runtime puts the driver's own resting gaze in place
+    /// of mean (<see cref="AvatarGazeCode"/>).
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AvatarGazeCode? Gaze { get; init; }
 
-    /// <summary>Length of G's code: K, plus the gaze code's length when the avatar has one.</summary>
+    /// <summary>
+    /// The avatar's eyeballs (<c>eyes</c>), or null. With them, the Gaussians in each eye's opening turn about the eyeball's
+    /// centre with the gaze (<see cref="AvatarEyes"/>); the gaze code's normalisation is <see cref="Gaze"/>'s, which must be given.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AvatarEyeRig? Eyes { get; init; }
+
+    /// <summary>Length of the whole code the runtime builds: K, plus the gaze code's length when the avatar has one.</summary>
     [JsonIgnore]
     public int CodeDim => ExpressionModel.K + (Gaze?.Dim ?? 0);
+
+    /// <summary>Length of G's <c>z_exp</c> input: K, plus the gaze code's length when G takes it (<see cref="AvatarGazeCode.G"/>).</summary>
+    [JsonIgnore]
+    public int GCodeDim => ExpressionModel.K + (Gaze is { G: true } gz ? gz.Dim : 0);
 
     /// <summary>Free-form training metrics (PSNR, LPIPS, steps, ...); null when the avatar was not trained (fixtures, imports).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -208,7 +220,11 @@ public sealed record AvatarManifest
             Fail($"rest_code has {RestCode.Length} values; expected K = {ExpressionModel.K} finite values");
         if (ViewRangeDeg is { } range && !(range > 0 && range <= 180)) Fail($"view_range_deg is {range}; it must be in (0, 180]");
         Gaze?.Validate(source);
-        if (Gaze is not null && Networks!.G is null) Fail("gaze is given but there is no G to take it");
+        if (Gaze is { G: true } && Networks!.G is null) Fail("gaze is given to G (gaze.g) but there is no G to take it");
+        if (Gaze is { G: false } && Eyes is null) Fail("gaze is given to neither G (gaze.g is false) nor the eyes");
+        if (Eyes is not null && Gaze is not { Dim: AvatarEyeRig.GazeDim })
+            Fail($"eyes need the gaze block with dim = {AvatarEyeRig.GazeDim} (its std scales the eyeballs' turn)");
+        Eyes?.Validate(source);
         if (Background is null || Background.Length != 3) Fail($"background has {Background?.Length ?? 0} values; expected 3 (r, g, b)");
         foreach (var c in Background!)
             if (!(c >= 0 && c <= 1)) Fail($"background value {c} is outside 0..1");
@@ -263,7 +279,8 @@ public sealed record AvatarExpressionModelRef
 }
 
 /// <summary>
-/// How an avatar's G takes the gaze (<c>gaze</c>): the code c_j = clip((g_j − m_j) / <see cref="Std"/>_j, ±<see cref="Clip"/>)
+/// How an avatar takes the gaze (<c>gaze</c>; read by its eyeballs, <see cref="AvatarManifest.Eyes"/>, and by G when
+/// <see cref="G"/>): the code c_j = clip((g_j − m_j) / <see cref="Std"/>_j, ±<see cref="Clip"/>)
 /// of the tracker's gaze g (<c>TrackResult.Gaze</c>, eye widths). In training m is <see cref="Mean"/>, the training frames'
 /// mean; a live driver's m is their own resting gaze, estimated over the stream, so that a driver at rest gives c ≈ 0
 /// (the avatar's average gaze) and their eye movements carry over (<see cref="Encode"/>; the pipeline's GazeNeutral).
@@ -281,6 +298,10 @@ public sealed record AvatarGazeCode
 
     /// <summary>Bound of the code, standard deviations (5).</summary>
     public required double Clip { get; init; }
+
+    /// <summary>Whether G takes the code after z_exp (<c>g</c>, default true): its <c>z_exp</c> input is then [1, K + <see cref="Dim"/>].
+    /// False for an avatar whose eyeballs alone take the gaze (<see cref="AvatarManifest.Eyes"/>).</summary>
+    public bool G { get; init; } = true;
 
     /// <summary>
     /// Writes the code of a gaze given relative to the driver's resting gaze: c_j = clip(Δg_j / <see cref="Std"/>_j, ±<see cref="Clip"/>).

@@ -90,6 +90,7 @@ public sealed class AvatarPackage
             throw new AvatarFormatException(plyPath,
                 $"has {cloud.LatentDim} latent_* properties but avatar.json says latent_dim {manifest.LatentDim}");
 
+        manifest.Eyes?.ValidateMembers(manifestPath, cloud.Count);
         var networks = CheckNetworks(dir, manifest, cloud.Count);
         return new AvatarPackage(dir, manifest, cloud, networks);
     }
@@ -148,12 +149,12 @@ public sealed class AvatarPackage
     /// <inheritdoc />
     public override string ToString() =>
         $"{Manifest.Name} ({Canonical.Count} Gaussians, SH {Manifest.ShDegree}, D {Manifest.FeatureDim}, L {Manifest.LatentDim}, " +
-        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}{(Manifest.Gaze is { } gz ? $" + gaze {gz.Dim}" : "")}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
+        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}{(Manifest.Gaze is { } gz ? $" + gaze {gz.Dim}" : "")}{(Manifest.Eyes is not null ? ", eyeballs" : "")}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
 
     private static AvatarNetworkFiles CheckNetworks(string dir, AvatarManifest m, int n)
     {
         var net = m.Networks;
-        int d = m.FeatureDim, k = m.ExpressionModel.K, l = m.LatentDim, kg = m.CodeDim;
+        int d = m.FeatureDim, k = m.ExpressionModel.K, l = m.LatentDim, kg = m.GCodeDim;
         var fIn = NetworkContract.FInputs(n, d, k);
         var fOut = NetworkContract.FOutputs(n);
         var gOut = NetworkContract.GOutputs(n, m.ShDegree, l);

@@ -29,7 +29,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     private readonly RenderTarget _cnnTarget; // with the latent channels when there is a CNN
     private RenderTarget? _rgbTarget;         // RGB only, for frames rendered while a CNN is switched off
     private readonly int _k;
-    private readonly float[]? _code; // z_exp, then the gaze code, for an avatar whose G takes gaze
+    private readonly float[]? _code; // z_exp, then the gaze code, for an avatar that takes gaze (eyeballs, or G)
     private static readonly double[] Identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
     private static readonly double[] Zero = [0, 0, 0];
 
@@ -141,7 +141,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <param name="output">Destination image of the output size.</param>
     /// <param name="gaze">The driver's gaze relative to their resting gaze (<c>TrackResult.Gaze</c> minus
     /// <see cref="Reenact.GazeNeutral"/>'s estimate, eye widths, 4 floats), or empty; read only by an avatar with a gaze code
-    /// (<see cref="AvatarManifest.Gaze"/>), which otherwise shows its average gaze. <paramref name="zExp"/> may instead hold the
+    /// (<see cref="AvatarManifest.Gaze"/>: its eyeballs, or G), which otherwise shows its average gaze. <paramref name="zExp"/> may instead hold the
     /// whole code, K + 4 floats (z_exp, then the gaze code: <c>npga render --expr</c>), with <paramref name="gaze"/> empty.</param>
     /// <exception cref="ArgumentException">Wrong sizes or a code of the wrong length.</exception>
     public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output,

@@ -78,4 +78,39 @@ public class LiveAvatarStageTests
         Assert.Equal("same", stage.AvatarId);
         Assert.Null(stage.LastSwitchError);
     }
+
+    [Fact]
+    public void The_tracker_reads_the_gaze_while_the_avatar_shown_takes_it()
+    {
+        var root = Directory.CreateTempSubdirectory("npga-takes-gaze-").FullName;
+        try
+        {
+            var plain = AvatarPackage.Load(Avatar.Tests.Fixtures.Make(Path.Combine(root, "plain"), "--n", "300", "--seed", "4", "--no-cnn"));
+            var eyes = AvatarPackage.Load(Avatar.Tests.Fixtures.Make(Path.Combine(root, "eyes"), "--n", "300", "--seed", "4", "--no-cnn", "--eyes"));
+            var controls = new LiveControls();
+            using var stage = new LiveAvatarStage(plain, "plain", 64, 64, controls, null, id => id == "eyes" ? eyes : plain);
+            using var tracker = new FaceTrackStage(plain.Manifest.ExpressionModel.Id) { GazeWanted = () => stage.TakesGaze };
+            var frame = new VideoFrame(0, TimeSpan.Zero, new RgbImage(64, 64));
+            var img = new RgbImage(64, 64);
+            Assert.False(stage.TakesGaze);
+            tracker.Track(frame);
+            Assert.False(tracker.ReadGaze);
+
+            controls.RequestAvatar("eyes");
+            stage.Render(Neutral(stage.ExpressionDim), img);
+            Assert.Equal("eyes", stage.AvatarId);
+            Assert.True(stage.TakesGaze);
+            tracker.Track(frame);
+            Assert.True(tracker.ReadGaze);
+
+            controls.RequestAvatar("plain");
+            stage.Render(Neutral(stage.ExpressionDim), img);
+            tracker.Track(frame);
+            Assert.False(tracker.ReadGaze);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
 }

@@ -60,6 +60,12 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
         Assert.True(package.HasG && package.HasCnn);
         Assert.Equal(4, package.Manifest.LatentDim);
         Assert.Equal(8, package.Manifest.FeatureDim);
+        // the eyeballs: the gaze block (not given to G) and two eyes holding the Gaussians started on them (1% of 500 each)
+        var gaze = package.Manifest.Gaze!;
+        Assert.False(gaze.G);
+        Assert.Equal(4, gaze.Dim);
+        var eyes = package.Manifest.Eyes!;
+        Assert.All(eyes.Eyes, e => Assert.True(e.Members.Length >= 3, $"an eye holds {e.Members.Length} Gaussians"));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace Npga.Live.Training.Tests;
 /// <summary>
 /// One tiny training run on a real clip (../shared/data/driving/d6.mp4), shared by the end-to-end and ablation tests: 64×64,
 /// 40 frames (every 10th of the first 400), 500 initial Gaussians, 30 steps with density control from step 10, F unfrozen at
-/// step 15, export, and the C# runtime's parity on 2 held-out frames. Absent data: <see cref="Video"/> is null.
+/// step 15, eyeballs turning with the tracked gaze (the shipped recipe's <c>--eyes</c>), export, and the C# runtime's parity
+/// on 2 held-out frames. Absent data: <see cref="Video"/> is null.
 /// </summary>
 public sealed class TrainedClip : IDisposable
 {
@@ -27,7 +28,7 @@ public sealed class TrainedClip : IDisposable
         Package = Path.Combine(Dir, "main");
         Main = PythonTool.Run(PythonTool.Script("scripts/train_avatar"),
             ["--video", video, "--out", Package, .. DataArgs, "--steps", "30", "--densify-from", "10", "--densify-every", "10",
-             "--f-freeze", "15", "--parity-frames", "2", "--seg-check-frames", "2"],
+             "--f-freeze", "15", "--parity-frames", "2", "--seg-check-frames", "2", "--eyes"],
             TimeSpan.FromSeconds(300));
     }
 

@@ -22,12 +22,13 @@ internal static class BenchTrackerCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads per model", DefaultValueFactory = _ => 1 };
         var maxFrames = new Option<int>("--max-frames") { Description = "Frames to load", DefaultValueFactory = _ => 600 };
         var iris = new Option<bool>("--eye-refinement") { Description = "Redraw the eyelid margins with the Iris model (two more model runs a frame)" };
-        var cmd = new Command("tracker", "Tracker speed: fps and per-stage milliseconds") { input, runs, threads, maxFrames, iris };
-        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(input)!, Math.Max(1, r.GetValue(runs)), Math.Max(1, r.GetValue(threads)), Math.Max(1, r.GetValue(maxFrames)), r.GetValue(iris))));
+        var gaze = new Option<bool>("--gaze") { Description = "Read the gaze as the live path does for avatars that take it (the same two Iris runs a frame)" };
+        var cmd = new Command("tracker", "Tracker speed: fps and per-stage milliseconds") { input, runs, threads, maxFrames, iris, gaze };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(input)!, Math.Max(1, r.GetValue(runs)), Math.Max(1, r.GetValue(threads)), Math.Max(1, r.GetValue(maxFrames)), r.GetValue(iris), r.GetValue(gaze))));
         return cmd;
     }
 
-    private static int Run(string input, int runs, int threads, int maxFrames, bool refineEyes)
+    private static int Run(string input, int runs, int threads, int maxFrames, bool refineEyes, bool gaze)
     {
         List<VideoFrame> frames;
         var sw = Stopwatch.StartNew();
@@ -45,7 +46,7 @@ internal static class BenchTrackerCommand
         var fps = new List<double>();
         var det = new List<double>(); var crop = new List<double>(); var mesh = new List<double>(); var fit = new List<double>(); var total = new List<double>();
         double detectedShare = 0, faceShare = 0;
-        using (var tracker = new FaceTracker(new TrackerOptions { Threads = threads, RefineEyes = refineEyes }))
+        using (var tracker = new FaceTracker(new TrackerOptions { Threads = threads, RefineEyes = refineEyes, Gaze = gaze }))
         {
             for (int run = 0; run < runs + 1; run++) // run 0 warms up
             {
@@ -76,7 +77,7 @@ internal static class BenchTrackerCommand
         Console.WriteLine($"  face found                  {100 * faceShare,8:F1} % of frames; detector ran on {100 * detectedShare:F1} %");
         Console.WriteLine($"  detect  (when it runs)      {Statistics.Median(det),8:F3} ms");
         Console.WriteLine($"  crop                        {Statistics.Median(crop),8:F3} ms");
-        Console.WriteLine($"  landmarks{(refineEyes ? " (+ Iris)" : "         ")}         {Statistics.Median(mesh),8:F3} ms");
+        Console.WriteLine($"  landmarks{(refineEyes || gaze ? " (+ Iris)" : "         ")}         {Statistics.Median(mesh),8:F3} ms");
         Console.WriteLine($"  fit (pose + z_exp)          {Statistics.Median(fit),8:F3} ms");
         Console.WriteLine($"  per frame                   {Statistics.Median(total),8:F3} ms (median)");
         Console.WriteLine($"  tracking                    {Statistics.Median(fps),8:F1} fps (median of runs: {string.Join(", ", fps.Select(x => x.ToString("F1")))})");

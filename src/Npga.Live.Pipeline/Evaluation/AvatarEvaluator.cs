@@ -52,7 +52,7 @@ public sealed class AvatarEvaluator : IDisposable
         var cam = package.Manifest.DefaultCamera;
         Width = cam.Width;
         Height = cam.Height;
-        // an avatar whose G takes gaze is scored with the tracker's gaze, as it was trained
+        // an avatar that takes gaze (eyeballs, or G) is scored with the tracker's gaze, as it was trained
         _tracker = new FaceTracker((options.Tracker ?? new TrackerOptions()) with { Gaze = package.Manifest.Gaze is not null || options.Tracker?.Gaze == true });
         try
         {

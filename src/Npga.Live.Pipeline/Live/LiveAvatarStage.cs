@@ -85,6 +85,12 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     /// <summary>The avatar being rendered.</summary>
     public string AvatarId { get; private set; }
 
+    /// <summary>Whether the avatar being rendered takes the driver's gaze (its manifest has a gaze block: eyeballs that turn,
+    /// or a G that reads it). Safe to read from any thread (the tracker's asks before each frame).</summary>
+    public bool TakesGaze => Volatile.Read(ref _takesGaze);
+
+    private bool _takesGaze;
+
     /// <summary>Why the last avatar switch failed (the previous avatar stays), or null.</summary>
     public string? LastSwitchError { get; private set; }
 
@@ -167,6 +173,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     {
         var renderer = AvatarFrameRenderer.OnCpu(package, width, height, _renderThreads, useCnn: true, _networkThreads);
         _ownBackground = renderer.Background;
+        Volatile.Write(ref _takesGaze, package.Manifest.Gaze is not null);
         return renderer;
     }
 

@@ -30,12 +30,17 @@ public sealed class FaceTrackStage : ITrackStage, IDisposable
         }
     }
 
-    /// <summary>Whether the tracker reads the gaze (<see cref="FaceTracker.ReadGaze"/>): for avatars whose G takes it.</summary>
+    /// <summary>Whether the tracker reads the gaze (<see cref="FaceTracker.ReadGaze"/>): for avatars that take it (a gaze
+    /// block: eyeballs, or a G that takes the code). Overridden before each frame while <see cref="GazeWanted"/> is set.</summary>
     public bool ReadGaze
     {
         get => _tracker.ReadGaze;
         set => _tracker.ReadGaze = value;
     }
+
+    /// <summary>Asked before each frame whether to read the gaze (e.g. whether the avatar now shown takes it, which a live
+    /// session may switch), or null to keep <see cref="ReadGaze"/> as set. Called on the tracking thread.</summary>
+    public Func<bool>? GazeWanted { get; set; }
 
     /// <summary>The tracker's timings of the last frame.</summary>
     public TrackerTimings LastTimings => _tracker.LastTimings;
@@ -44,7 +49,11 @@ public sealed class FaceTrackStage : ITrackStage, IDisposable
     public void Reset() => _tracker.Reset();
 
     /// <inheritdoc />
-    public TrackResult Track(VideoFrame frame) => _tracker.Track(frame.Image, frame.Index, frame.Time.TotalSeconds);
+    public TrackResult Track(VideoFrame frame)
+    {
+        if (GazeWanted is { } wanted) _tracker.ReadGaze = wanted();
+        return _tracker.Track(frame.Image, frame.Index, frame.Time.TotalSeconds);
+    }
 
     /// <inheritdoc />
     public void Dispose() => _tracker.Dispose();

@@ -38,20 +38,19 @@ public sealed class StagePool(LiveOptions options, AvatarCatalog catalog, Expres
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var package = catalog.Get(avatarId);
-        // the gaze costs two Iris runs a frame (~4 ms): read only for an avatar whose G takes it (the session's first)
-        bool gaze = package.Manifest.Gaze is not null;
         if (_idle.TryTake(out var stages))
         {
             stages.Tracker.Reset();
-            stages.Tracker.ReadGaze = gaze;
             stages.Avatar.Attach(controls, avatarId);
             return stages;
         }
-        var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = gaze });
+        // the gaze costs two Iris runs a frame (~4 ms): read only while the avatar shown takes it (it may be switched)
+        var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
         try
         {
             var avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads,
                 refine: options.Refine, frameBudgetMs: 1000.0 / options.Fps);
+            tracker.GazeWanted = () => avatar.TakesGaze;
             Interlocked.Increment(ref _created);
             return new SessionStages(tracker, avatar);
         }
