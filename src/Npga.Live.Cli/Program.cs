@@ -35,13 +35,14 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
 };
 root.Options.Add(contentRoot);
 var parsed = root.Parse(args);
-if (parsed.GetValue(contentRoot) is { } dir)
+try
 {
-    if (!Directory.Exists(dir))
-    {
-        Console.Error.WriteLine($"error: --content-root: no such folder: {dir}");
-        return 2;
-    }
-    ContentRoot.Use(dir);
+    if (parsed.GetValue(contentRoot) is { } dir) ContentRoot.Use(dir);
+    _ = ContentRoot.Dir; // a variable naming a missing folder fails here, before any verb
+}
+catch (DirectoryNotFoundException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
 }
 return await parsed.InvokeAsync();

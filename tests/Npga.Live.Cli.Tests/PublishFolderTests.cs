@@ -12,7 +12,7 @@ namespace Npga.Live.Cli.Tests;
 /// A publish folder runs anywhere (issue 25): <c>dotnet publish</c> of the CLI (reusing the tests' build), the folder
 /// copied outside the checkout, <c>dotnet npga.dll serve</c> started from it with another working folder and no content
 /// root in the environment, and headless Chromium (fake webcam: d3.mp4 with frame codes) receiving the server's avatar
-/// frames, each carrying the code of the driver frame it was made from. Loopback-only namespace; skipped without
+/// frames, each carrying the code of the driver frame it was made from; <c>avatar train</c> there says it needs a checkout. Loopback-only namespace; skipped without
 /// Chromium or the real clips.
 /// </summary>
 public class PublishFolderTests(ITestOutputHelper output)
@@ -49,7 +49,7 @@ public class PublishFolderTests(ITestOutputHelper output)
 
             var webcam = Path.Combine(cwd, "webcam.y4m");
             FakeWebcamClip.Write(clip, webcam, maxFrames: 150);
-            using var server = ServeProcess.Start(Path.Combine(copy, "npga.dll"), cwd);
+            using var server = NpgaProcess.Start(Path.Combine(copy, "npga.dll"), cwd);
             var url = await server.Url(TimeSpan.FromSeconds(60));
             using (var http = new HttpClient { BaseAddress = url })
             {
@@ -76,6 +76,10 @@ public class PublishFolderTests(ITestOutputHelper output)
             Assert.All(codes, c => Assert.InRange(c, 0, 149));
 
             Assert.Equal(0, server.Stop(TimeSpan.FromSeconds(15)));
+
+            // The trainer is a checkout's: the publish folder refuses `avatar train` before touching the clip.
+            using (var train = NpgaProcess.Start(Path.Combine(copy, "npga.dll"), cwd, "avatar", "train", "--video", clip, "--out", Path.Combine(cwd, "me")))
+                Assert.Equal(2, train.Exit(TimeSpan.FromSeconds(30), "a publish folder does not ship it"));
         }
         finally
         {
@@ -83,6 +87,41 @@ public class PublishFolderTests(ITestOutputHelper output)
                 if (Directory.Exists(dir)) Directory.Delete(dir, true);
         }
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s in all");
+    }
+
+    [Fact]
+    public void A_content_root_that_does_not_exist_is_refused_with_exit_2()
+    {
+        var option = CliRunner.Run(TimeSpan.FromSeconds(60), "--content-root", "/nonexistent/npga", "serve", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(2, option.ExitCode);
+        Assert.Contains("content root not found: /nonexistent/npga", option.Stderr);
+
+        var variable = CliRunner.Run(TimeSpan.FromSeconds(60), new Dictionary<string, string> { [ContentRoot.EnvironmentVariable] = "/nonexistent/npga" },
+            "track", "--input", "x.mp4", "--out", "x.jsonl");
+        Assert.Equal(2, variable.ExitCode);
+        Assert.Contains($"content root not found: /nonexistent/npga (from {ContentRoot.EnvironmentVariable})", variable.Stderr);
+    }
+
+    [Fact]
+    public void The_content_root_option_wins_over_the_environment()
+    {
+        // The checkout by option, a folder without models/ by variable: serve finds the avatars, so the option won.
+        var empty = Directory.CreateTempSubdirectory("npga-empty-root-").FullName;
+        try
+        {
+            var r = CliRunner.Run(TimeSpan.FromSeconds(60), new Dictionary<string, string> { [ContentRoot.EnvironmentVariable] = empty },
+                "serve", "--content-root", RepoPaths.RequireRoot(), "--urls", "http://127.0.0.1:0", "--avatars", "/nonexistent/avatars");
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("avatars folder not found: /nonexistent/avatars", r.Stderr); // the checkout's web/ passed
+            var without = CliRunner.Run(TimeSpan.FromSeconds(60), new Dictionary<string, string> { [ContentRoot.EnvironmentVariable] = empty },
+                "serve", "--urls", "http://127.0.0.1:0");
+            Assert.Equal(2, without.ExitCode);
+            Assert.Contains($"web folder not found: {Path.Combine(empty, "web")}", without.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(empty, true);
+        }
     }
 
     /// <summary><c>dotnet publish</c> of the CLI into <paramref name="dir"/>, from the build the tests already made (no restore, no build).</summary>
@@ -115,26 +154,29 @@ public class PublishFolderTests(ITestOutputHelper output)
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
-    /// <summary><c>dotnet npga.dll serve</c> on a free loopback port, in <c>cwd</c>, with no content root or checkout in its environment.</summary>
-    private sealed class ServeProcess : IDisposable
+    /// <summary><c>dotnet npga.dll serve</c> (or another verb) in <c>cwd</c>, with no content root or checkout in its environment.</summary>
+    private sealed class NpgaProcess : IDisposable
     {
         private readonly Process _p;
         private readonly Task<string> _stderr;
 
-        private ServeProcess(Process p)
+        private NpgaProcess(Process p)
         {
             _p = p;
             _stderr = p.StandardError.ReadToEndAsync();
         }
 
-        public static ServeProcess Start(string dll, string cwd)
+        public static NpgaProcess Start(string dll, string cwd) => Start(dll, cwd, "serve", "--urls", "http://127.0.0.1:0");
+
+        /// <summary><c>dotnet npga.dll ARGS</c> in <paramref name="cwd"/>, without NPGA_* variables.</summary>
+        public static NpgaProcess Start(string dll, string cwd, params string[] args)
         {
-            var psi = new ProcessStartInfo("dotnet", [dll, "serve", "--urls", "http://127.0.0.1:0"])
+            var psi = new ProcessStartInfo("dotnet", [dll, .. args])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = cwd,
             };
             foreach (var key in new[] { ContentRoot.EnvironmentVariable, ContentRoot.LegacyEnvironmentVariable, "NPGA_SHARED_DATA" }) psi.Environment.Remove(key);
-            return new ServeProcess(Process.Start(psi)!);
+            return new NpgaProcess(Process.Start(psi)!);
         }
 
         /// <summary>The address the server says it listens on.</summary>
@@ -153,6 +195,14 @@ public class PublishFolderTests(ITestOutputHelper output)
             catch (OperationCanceledException) { }
             if (!_p.HasExited) _p.Kill(true);
             throw new InvalidOperationException($"npga serve never said where it listens: {await _stderr}");
+        }
+
+        /// <summary>The exit code of a command that ends by itself, after checking that stderr says <paramref name="says"/>.</summary>
+        public int Exit(TimeSpan timeout, string says)
+        {
+            if (!_p.WaitForExit(timeout)) throw new TimeoutException($"npga did not finish in {timeout.TotalSeconds} s");
+            Assert.Contains(says, _stderr.Result);
+            return _p.ExitCode;
         }
 
         /// <summary>Ctrl-C, then the exit code.</summary>
