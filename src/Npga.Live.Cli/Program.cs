@@ -1,7 +1,14 @@
 using System.CommandLine;
 using Npga.Live.Cli.Commands;
+using Npga.Live.Core;
 
-// Composition root of the `npga` command-line tool: one verb per command class.
+// Composition root of the `npga` command-line tool: one verb per command class, and the one global option, the
+// content root (models/, web/; ContentRoot), taken before any verb runs.
+var contentRoot = new Option<string?>("--content-root")
+{
+    Description = $"Folder holding models/ and web/ (default ${ContentRoot.EnvironmentVariable}, else the program's folder)",
+    Recursive = true,
+};
 var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by a webcam")
 {
     TrackCommand.Create(),
@@ -26,4 +33,16 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
         BenchSoakCommand.Create(),
     },
 };
-return await root.Parse(args).InvokeAsync();
+root.Options.Add(contentRoot);
+var parsed = root.Parse(args);
+try
+{
+    if (parsed.GetValue(contentRoot) is { } dir) ContentRoot.Use(dir);
+    _ = ContentRoot.Dir; // a variable naming a missing folder fails here, before any verb
+}
+catch (DirectoryNotFoundException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+return await parsed.InvokeAsync();

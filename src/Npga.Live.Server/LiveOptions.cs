@@ -12,13 +12,13 @@ public sealed class LiveOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Live";
 
-    /// <summary>Folder of avatar packages, one sub-folder each (default <c>models/avatars</c> of the repository).</summary>
+    /// <summary>Folder of avatar packages, one sub-folder each (default <c>models/avatars</c> of the <see cref="Npga.Live.Core.ContentRoot"/>).</summary>
     public string? AvatarsDir { get; set; }
 
     /// <summary>The avatar a session starts with when it asks for none (default <c>default</c>).</summary>
     public string DefaultAvatar { get; set; } = "default";
 
-    /// <summary>Folder served at <c>/</c> (default <c>web/</c> of the repository).</summary>
+    /// <summary>Folder served at <c>/</c> (default <c>web/</c> of the <see cref="Npga.Live.Core.ContentRoot"/>).</summary>
     public string? WebRoot { get; set; }
 
     /// <summary>Most concurrent sessions; a further Join is refused with a <c>busy:</c> message (default 3).</summary>

@@ -44,6 +44,12 @@ public static class LiveServer
     /// <summary>GStreamer elements a session needs; start-up fails naming the missing ones.</summary>
     public static readonly string[] RequiredElements = ["webrtcbin", "nicesrc", "rtpvp8depay", "rtpvp8pay", "vp8dec", "vp8enc", "videoconvert", "videoscale", "appsrc", "appsink"];
 
+    /// <summary>
+    /// The folder of the SignalR browser client (<c>signalr.min.js</c>, served at <c>/lib/</c>): <c>web/lib/</c> beside the
+    /// program, where the build copies it from <c>node_modules/@microsoft/signalr/dist/browser</c> (Npga.Live.Server.csproj).
+    /// </summary>
+    public static string SignalRClientDir => Path.Combine(AppContext.BaseDirectory, "web", "lib");
+
     /// <summary>The addresses a started server listens on, as bound (a port 0 in <c>--urls</c> resolved).</summary>
     /// <exception cref="InvalidOperationException">The server has no bound address (not started).</exception>
     public static IReadOnlyList<Uri> BoundAddresses(WebApplication app)
@@ -57,7 +63,7 @@ public static class LiveServer
     /// <param name="args">Command-line configuration (<c>--urls</c>, <c>--Live:…</c>).</param>
     /// <param name="configure">Further settings applied last (the serve command's switches, tests).</param>
     /// <exception cref="InvalidOperationException">A GStreamer element is missing, the settings are invalid, or a secret file cannot be read or is too short.</exception>
-    /// <exception cref="DirectoryNotFoundException">The avatars or web folder does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The avatars or web folder (default: under <see cref="ContentRoot"/>) does not exist.</exception>
     public static WebApplication Build(string[] args, Action<LiveOptions>? configure = null)
     {
         NativeHeap.LimitArenas();
@@ -73,8 +79,8 @@ public static class LiveServer
         var options = new LiveOptions();
         builder.Configuration.GetSection(LiveOptions.Section).Bind(options);
         configure?.Invoke(options);
-        options.AvatarsDir ??= Path.Combine(RepoPaths.Models, "avatars");
-        options.WebRoot ??= Path.Combine(RepoPaths.RequireRoot(), "web");
+        options.AvatarsDir ??= Path.Combine(ContentRoot.Models, "avatars");
+        options.WebRoot ??= ContentRoot.Web;
         options.Validate();
         if (!Directory.Exists(options.WebRoot)) throw new DirectoryNotFoundException($"web folder not found: {options.WebRoot}");
         SessionManager.BuildIceServers(options); // fail at start on a malformed STUN/TURN url
@@ -88,7 +94,7 @@ public static class LiveServer
         var catalog = new AvatarCatalog(options.AvatarsDir, modelId);
         if (!catalog.Contains(options.DefaultAvatar))
             throw new InvalidOperationException($"the default avatar '{options.DefaultAvatar}' is not in {catalog.Directory} (offered: {string.Join(", ", catalog.Entries.Select(e => e.Id))})");
-        var presetsPath = Path.Combine(RepoPaths.Models, "expression", modelId, "presets.json");
+        var presetsPath = Path.Combine(ContentRoot.Models, "expression", modelId, "presets.json");
         var presets = File.Exists(presetsPath) ? ExpressionPresets.Load(presetsPath) : null;
 
         builder.WebHost.ConfigureKestrel(k =>
@@ -139,10 +145,11 @@ public static class LiveServer
         if (options.AllowedOrigins.Count > 0) app.UseCors();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(options.WebRoot) });
-        var signalrClient = Path.Combine(RepoPaths.RequireRoot(), "node_modules", "@microsoft", "signalr", "dist", "browser");
-        if (Directory.Exists(signalrClient))
-            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(signalrClient), RequestPath = "/lib" });
-        else log.LogWarning("the SignalR browser client is missing ({Path}); run scripts/setup.sh", signalrClient);
+        // The SignalR browser client, bundled beside the program by the build (web/lib/ of the output and the publish
+        // folder): served at /lib whatever the content root, so a checkout's web/ needs no copy of it.
+        if (File.Exists(Path.Combine(SignalRClientDir, "signalr.min.js")))
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(SignalRClientDir), RequestPath = "/lib" });
+        else log.LogWarning("the SignalR browser client is missing ({Path}): build with node_modules present (scripts/setup.sh)", SignalRClientDir);
 
         app.UseRateLimiter();
         if (tokens is not null)

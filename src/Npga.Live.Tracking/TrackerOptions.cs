@@ -63,16 +63,16 @@ public sealed record TrackerOptions
     /// <summary>One Euro speed coefficient (per face-size-normalised speed), Hz·s.</summary>
     public double SmoothingBeta { get; init; } = 10.0;
 
-    internal string ResolveDetector() => DetectorModel ?? Path.Combine(RepoPaths.Models, "tracker", "blazeface.onnx");
+    internal string ResolveDetector() => DetectorModel ?? Path.Combine(ContentRoot.Models, "tracker", "blazeface.onnx");
 
-    internal string ResolveMesh() => MeshModel ?? Path.Combine(RepoPaths.Models, "tracker", "facemesh.onnx");
+    internal string ResolveMesh() => MeshModel ?? Path.Combine(ContentRoot.Models, "tracker", "facemesh.onnx");
 
-    internal string ResolveIris() => IrisModel ?? Path.Combine(RepoPaths.Models, "tracker", "iris.onnx");
+    internal string ResolveIris() => IrisModel ?? Path.Combine(ContentRoot.Models, "tracker", "iris.onnx");
 
     internal string? ResolveExpression() => ExpressionModel switch
     {
         "" => null,
-        null => Path.Combine(RepoPaths.Models, "expression", DefaultExpressionModelId),
+        null => Path.Combine(ContentRoot.Models, "expression", DefaultExpressionModelId),
         var p => p,
     };
 }

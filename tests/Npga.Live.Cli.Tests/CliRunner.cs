@@ -18,7 +18,7 @@ internal static class CliRunner
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        psi.Environment["NPGA_HOME"] = RepoPaths.RequireRoot();
+        psi.Environment[ContentRoot.EnvironmentVariable] = RepoPaths.RequireRoot();
         if (environment is not null)
             foreach (var (key, value) in environment) psi.Environment[key] = value;
         using var p = Process.Start(psi)!;

@@ -122,7 +122,7 @@ internal static class ReenactTestKit
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "npga.dll");
         var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["NPGA_HOME"] = RepoPaths.RequireRoot();
+        psi.Environment[ContentRoot.EnvironmentVariable] = RepoPaths.RequireRoot();
         using var p = new Process { StartInfo = psi };
         var err = new System.Text.StringBuilder();
         p.ErrorDataReceived += (_, e) =>

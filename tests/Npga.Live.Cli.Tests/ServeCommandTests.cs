@@ -14,7 +14,7 @@ public class ServeCommandTests
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        psi.Environment["NPGA_HOME"] = RepoPaths.RequireRoot();
+        psi.Environment[ContentRoot.EnvironmentVariable] = RepoPaths.RequireRoot();
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         try

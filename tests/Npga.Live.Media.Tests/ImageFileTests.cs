@@ -107,7 +107,7 @@ public class ImageFileTests(ITestOutputHelper output)
     [SharedDataFact(Timeout = 30_000)]
     public Task Real_photo_reads_at_its_size() => Bounded.Run(20, () =>
     {
-        var img = ImageFile.Read(Path.Combine(Core.RepoPaths.SharedData!, "photos", "s9.jpg"));
+        var img = ImageFile.Read(Path.Combine(RepoPaths.SharedData!, "photos", "s9.jpg"));
         Assert.Equal((720, 1280), (img.Width, img.Height));
     });
 }

@@ -31,7 +31,7 @@ internal static class AvatarCreateCommand
     }
 
     /// <summary>The project's default deformation prior.</summary>
-    public static string DefaultPrior => Path.Combine(RepoPaths.Models, "deformation", "mp468-prior-v1");
+    public static string DefaultPrior => Path.Combine(ContentRoot.Models, "deformation", "mp468-prior-v1");
 
     private static int Run(string photoPath, string outDir, string? name, string licence, string? credit, string? priorDir)
     {

@@ -15,6 +15,7 @@ namespace Npga.Live.Cli.Commands;
 /// NPGA training, export) with the project's recipe and a progress bar (step, ETA, held-out PSNR), and ends with
 /// <c>npga eval</c> on the clip's held-out last 20% and a picture of held-out frames, real beside rendered
 /// (<c>DIR/side_by_side.png</c>). Ctrl-C stops the trainer at a checkpoint; the same command resumes it.
+/// The trainer is a checkout's (<see cref="ContentRoot"/> must hold <c>scripts/</c>); a publish folder refuses the verb.
 /// Exit codes: 0 trained; 2 the clip cannot be used (nothing is started) or training failed; 130 interrupted.
 /// </summary>
 internal static class AvatarTrainCommand
@@ -47,6 +48,10 @@ internal static class AvatarTrainCommand
         CancellationToken ct)
     {
         if (minutes <= 0) return Error("--minutes must be positive");
+        var root = ContentRoot.Dir;
+        if (!File.Exists(Path.Combine(ContentRoot.Scripts, "train_avatar")))
+            return Error($"the trainer (scripts/train_avatar: Python, PyTorch, the training kernels) is not in the content root {root}: "
+                + "a publish folder does not ship it; run from a checkout (scripts/npga) or give --content-root CHECKOUT");
         ClipReport clip;
         try
         {
@@ -63,7 +68,6 @@ internal static class AvatarTrainCommand
         }
         Console.Error.WriteLine($"{video}: {clip.Width}x{clip.Height}, {clip.Seconds:F1} s at {clip.FrameRate:F1} fps, face in {100 * clip.FaceFraction:F0}% of {clip.SampledFrames} sampled frames");
 
-        var root = RepoPaths.RequireRoot();
         bool resume = File.Exists(Path.Combine(outDir, "work", "checkpoint.pt"));
         var args = new List<string>
         {

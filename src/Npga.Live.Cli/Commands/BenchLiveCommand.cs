@@ -26,7 +26,7 @@ internal static class BenchLiveCommand
 {
     public static Command Create()
     {
-        var driving = new Option<string?>("--driving") { Description = "Clip the fake webcam plays (default ../shared/data/driving/d3.mp4)" };
+        var driving = new Option<string?>("--driving") { Description = "Clip the fake webcam plays (default $NPGA_SHARED_DATA/driving/d3.mp4; scripts/npga sets it to ../shared/data)" };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds", DefaultValueFactory = _ => 60 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds after the first frame before measuring", DefaultValueFactory = _ => 5 };
         var avatar = new Option<string>("--avatar") { Description = "Avatar id", DefaultValueFactory = _ => "default" };

@@ -44,7 +44,7 @@ internal static class BenchSoakCommand
         var minutes = new Option<double>("--minutes") { Description = "Length of the run, minutes", DefaultValueFactory = _ => 30 };
         var sessions = new Option<int>("--sessions") { Description = "Pages streaming at once (size it to the machine)", DefaultValueFactory = _ => 2 };
         var avatar = new Option<string>("--avatar") { Description = "Avatar id", DefaultValueFactory = _ => "default" };
-        var driving = new Option<string?>("--driving") { Description = "Clip the fake webcam plays (default ../shared/data/driving/d3.mp4)" };
+        var driving = new Option<string?>("--driving") { Description = "Clip the fake webcam plays (default $NPGA_SHARED_DATA/driving/d3.mp4; scripts/npga sets it to ../shared/data)" };
         var sample = new Option<double>("--sample-seconds") { Description = "Seconds between samples of the server process", DefaultValueFactory = _ => 10 };
         var csv = new Option<string?>("--csv") { Description = "Write the samples as CSV here" };
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };

@@ -196,7 +196,7 @@ internal static class CameraCommand
     {
         dir = avatar;
         if (Directory.Exists(avatar)) return null;
-        var avatars = Path.Combine(RepoPaths.Models, "avatars");
+        var avatars = Path.Combine(ContentRoot.Models, "avatars");
         if (AvatarCatalog.IsValidId(avatar) && Directory.Exists(Path.Combine(avatars, avatar)))
         {
             dir = Path.Combine(avatars, avatar);

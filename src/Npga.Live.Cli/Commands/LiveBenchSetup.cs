@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Npga.Live.Browser;
-using Npga.Live.Core;
 using Npga.Live.Media.WebRtc;
 using Npga.Live.Server;
 
@@ -13,6 +12,12 @@ namespace Npga.Live.Cli.Commands;
 /// </summary>
 internal static class LiveBenchSetup
 {
+    /// <summary>
+    /// The environment variable naming the real-footage folder (<c>scripts/npga</c> sets it to a checkout's
+    /// <c>../shared/data</c>); without <c>--driving</c>, its <c>driving/d3.mp4</c> is the clip.
+    /// </summary>
+    public const string SharedDataVariable = "NPGA_SHARED_DATA";
+
     /// <summary>
     /// Null when this process may go on (it is inside a loopback-only namespace, the clip and the browser are there,
     /// <paramref name="driving"/> then names the clip); otherwise the command's exit code: the re-run's inside a new
@@ -27,10 +32,15 @@ internal static class LiveBenchSetup
             Console.Error.WriteLine($"error: {verb} runs only inside a loopback-only network namespace, and unshare -n is not allowed here");
             return 2;
         }
-        driving ??= RepoPaths.SharedData is { } data ? Path.Combine(data, "driving", "d3.mp4") : null;
-        if (driving is null || !File.Exists(driving))
+        driving ??= Environment.GetEnvironmentVariable(SharedDataVariable) is { Length: > 0 } data ? Path.Combine(data, "driving", "d3.mp4") : null;
+        if (driving is null)
         {
-            Console.Error.WriteLine($"error: driving clip not found: {driving ?? "../shared/data/driving/d3.mp4"}");
+            Console.Error.WriteLine($"error: {verb} needs --driving CLIP (or {SharedDataVariable} naming the folder that holds driving/d3.mp4)");
+            return 2;
+        }
+        if (!File.Exists(driving))
+        {
+            Console.Error.WriteLine($"error: driving clip not found: {driving}");
             return 2;
         }
         if (!LiveBrowser.IsAvailable)

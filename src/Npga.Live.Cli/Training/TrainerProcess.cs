@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Npga.Live.Core;
 
 namespace Npga.Live.Cli.Training;
 
@@ -46,7 +47,7 @@ public sealed class TrainerProcess : IDisposable
     public string LogPath { get; private init; } = "";
 
     /// <summary>Starts <c>scripts/train_avatar</c> with <paramref name="args"/> (its <c>--out</c> must be <paramref name="outDir"/>).</summary>
-    /// <param name="repoRoot">The checkout holding scripts/train_avatar.</param>
+    /// <param name="repoRoot">The content root holding scripts/train_avatar (a checkout).</param>
     /// <param name="outDir">The package folder the trainer writes.</param>
     /// <param name="args">The trainer's arguments.</param>
     /// <exception cref="FileNotFoundException">scripts/train_avatar is missing.</exception>
@@ -60,7 +61,7 @@ public sealed class TrainerProcess : IDisposable
         var logPath = Path.Combine(work, "train.out");
         var psi = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = repoRoot };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NPGA_HOME"] = repoRoot;
+        psi.Environment[ContentRoot.EnvironmentVariable] = repoRoot;
         var log = new StreamWriter(File.Open(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var tp = new TrainerProcess(p, log, progress) { LogPath = logPath };

@@ -42,8 +42,8 @@ public sealed class SelfieSegmenter : IDisposable
         }
     }
 
-    /// <summary><c>models/tracker/selfie.onnx</c> of the checkout.</summary>
-    public static string DefaultPath => Path.Combine(RepoPaths.Models, "tracker", "selfie.onnx");
+    /// <summary><c>models/tracker/selfie.onnx</c> of the <see cref="ContentRoot"/>.</summary>
+    public static string DefaultPath => Path.Combine(ContentRoot.Models, "tracker", "selfie.onnx");
 
     /// <summary>Milliseconds of the last <see cref="Segment"/> call.</summary>
     public double LastMs { get; private set; }
