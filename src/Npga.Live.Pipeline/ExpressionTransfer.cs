@@ -25,20 +25,49 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     /// <param name="avatar">Per matched frame: the re-tracked avatar's measures, as many as <paramref name="driver"/>.</param>
     /// <returns>The correlations with their bootstrap intervals (<see cref="MouthInterval"/>).</returns>
     /// <exception cref="ArgumentException">The two series differ in length.</exception>
-    public static ExpressionTransferResult Correlate(int frames, int driverFaces, IReadOnlyList<FaceMeasures> driver, IReadOnlyList<FaceMeasures> avatar)
+    /// <param name="driverGaze">Per matched frame: the driver's gaze (<c>TrackResult.Gaze</c>, 4 floats), or null when the gaze was not read.</param>
+    /// <param name="avatarGaze">Per matched frame: the re-tracked avatar's gaze, as many as <paramref name="driverGaze"/>.</param>
+    public static ExpressionTransferResult Correlate(int frames, int driverFaces, IReadOnlyList<FaceMeasures> driver, IReadOnlyList<FaceMeasures> avatar,
+        IReadOnlyList<float[]>? driverGaze = null, IReadOnlyList<float[]>? avatarGaze = null)
     {
         if (driver.Count != avatar.Count) throw new ArgumentException("the driver's and the avatar's series differ in length");
+        if ((driverGaze is null) != (avatarGaze is null) || (driverGaze is not null && driverGaze.Count != avatarGaze!.Count))
+            throw new ArgumentException("the driver's and the avatar's gaze series differ in length");
         static double[] Series(IReadOnlyList<FaceMeasures> s, Func<FaceMeasures, float> pick) => s.Select(m => (double)pick(m)).ToArray();
         var (dm, am) = (Series(driver, m => m.MouthOpen), Series(avatar, m => m.MouthOpen));
         var (de, ae) = (Series(driver, m => m.EyeOpen), Series(avatar, m => m.EyeOpen));
         var (db, ab) = (Series(driver, m => m.BrowRaise), Series(avatar, m => m.BrowRaise));
+        // the gaze of both eyes together: horizontal = the mean of the two along-values, vertical = of the two across-values
+        static double[] Gaze(IReadOnlyList<float[]>? s, int c) => s is null ? [] : s.Select(g => 0.5 * (g[c] + g[c + 2])).ToArray();
+        var (dgx, agx, dgy, agy) = (Gaze(driverGaze, 0), Gaze(avatarGaze, 0), Gaze(driverGaze, 1), Gaze(avatarGaze, 1));
         return new(frames, driverFaces, avatar.Count, Statistics.Pearson(dm, am), Statistics.Pearson(de, ae), Statistics.Pearson(db, ab), driver, avatar)
         {
             MouthInterval = Statistics.PearsonBlockBootstrap(dm, am),
             EyeInterval = Statistics.PearsonBlockBootstrap(de, ae),
             BrowInterval = Statistics.PearsonBlockBootstrap(db, ab),
+            GazePairs = dgx.Length,
+            GazeXCorrelation = dgx.Length > 0 ? Statistics.Pearson(dgx, agx) : double.NaN,
+            GazeYCorrelation = dgy.Length > 0 ? Statistics.Pearson(dgy, agy) : double.NaN,
+            GazeXInterval = dgx.Length > 0 ? Statistics.PearsonBlockBootstrap(dgx, agx) : (double.NaN, double.NaN),
+            GazeYInterval = dgy.Length > 0 ? Statistics.PearsonBlockBootstrap(dgy, agy) : (double.NaN, double.NaN),
         };
     }
+
+    /// <summary>Matched frames whose gaze was read on both faces (0 when the gaze was not read).</summary>
+    public int GazePairs { get; init; }
+
+    /// <summary>Pearson correlation of the horizontal gaze (the iris along the eye line, both eyes' mean; NaN when not read):
+    /// whether the avatar's irises turn left and right with the driver's.</summary>
+    public double GazeXCorrelation { get; init; } = double.NaN;
+
+    /// <summary>Pearson correlation of the vertical gaze (the iris across the eye line, both eyes' mean; NaN when not read).</summary>
+    public double GazeYCorrelation { get; init; } = double.NaN;
+
+    /// <summary>95% interval of <see cref="GazeXCorrelation"/>, as <see cref="MouthInterval"/>.</summary>
+    public (double Low, double High) GazeXInterval { get; init; } = (double.NaN, double.NaN);
+
+    /// <summary>95% interval of <see cref="GazeYCorrelation"/>, as <see cref="MouthInterval"/>.</summary>
+    public (double Low, double High) GazeYInterval { get; init; } = (double.NaN, double.NaN);
 
     /// <summary>
     /// 95% interval of <see cref="MouthCorrelation"/> by the moving-block bootstrap over frames (1 s blocks,
@@ -52,12 +81,15 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     /// <summary>95% interval of <see cref="BrowCorrelation"/>, as <see cref="MouthInterval"/>.</summary>
     public (double Low, double High) BrowInterval { get; init; } = (double.NaN, double.NaN);
 
-    /// <summary>The three correlations with their 95% intervals, for logs: "mouth 0.768 [0.29, 0.91], eyes …, brows …".</summary>
+    /// <summary>The correlations with their 95% intervals, for logs: "mouth 0.768 [0.29, 0.91], eyes …, brows …" and, when the
+    /// gaze was read, "gaze x …, gaze y …".</summary>
     public string Describe()
     {
         static string One(string name, double r, (double Low, double High) ci) =>
             double.IsFinite(ci.Low) ? $"{name} {r:F3} [{ci.Low:F2}, {ci.High:F2}]" : $"{name} {r:F3}";
-        return string.Join(", ", One("mouth", MouthCorrelation, MouthInterval), One("eyes", EyeCorrelation, EyeInterval), One("brows", BrowCorrelation, BrowInterval));
+        var parts = new List<string> { One("mouth", MouthCorrelation, MouthInterval), One("eyes", EyeCorrelation, EyeInterval), One("brows", BrowCorrelation, BrowInterval) };
+        if (GazePairs > 0) parts.AddRange([One("gaze x", GazeXCorrelation, GazeXInterval), One("gaze y", GazeYCorrelation, GazeYInterval)]);
+        return string.Join(", ", parts);
     }
 }
 
@@ -81,7 +113,8 @@ public static class ExpressionTransfer
     /// default avatar's lagged correlation then peaked one frame late on d6, d9 and d14; unsmoothed it peaks at lag 0).
     /// </summary>
     /// <param name="threads">ORT intra-op threads per tracker model.</param>
-    public static TrackerOptions ReTrackerOptions(int threads = 1) => new() { ExpressionModel = "", Smoothing = false, Threads = threads };
+    /// <param name="gaze">Also read the gaze (<see cref="TrackerOptions.Gaze"/>: two Iris runs a frame).</param>
+    public static TrackerOptions ReTrackerOptions(int threads = 1, bool gaze = false) => new() { ExpressionModel = "", Smoothing = false, Threads = threads, Gaze = gaze };
 
     /// <summary>Runs the measurement.</summary>
     /// <param name="package">The avatar.</param>
@@ -90,12 +123,15 @@ public static class ExpressionTransfer
     /// <param name="height">Render height, pixels.</param>
     /// <param name="onFrame">Called with each rendered frame (for saving examples), or null.</param>
     /// <param name="headPose">Turn the avatar's head with the driver's (relative to their rest pose); false keeps it at rest.</param>
+    /// <param name="gaze">Read the gaze of both faces and correlate it (<see cref="ExpressionTransferResult.GazeXCorrelation"/>); an
+    /// avatar that takes gaze (<see cref="AvatarManifest.Gaze"/>) is then driven by it, relative to the driver's rest
+    /// (<see cref="Reenact.GazeNeutral"/>), as live. False: neither is read.</param>
     /// <exception cref="InvalidDataException">The tracker fits codes of another expression model than the avatar's.</exception>
     public static ExpressionTransferResult Measure(AvatarPackage package, IEnumerable<VideoFrame> driving, int width, int height, Action<long, RgbImage>? onFrame = null,
-        bool headPose = true)
+        bool headPose = true, bool gaze = false)
     {
-        using var driverTracker = new FaceTracker();
-        using var avatarTracker = new FaceTracker(ReTrackerOptions());
+        using var driverTracker = new FaceTracker(new TrackerOptions { Gaze = gaze });
+        using var avatarTracker = new FaceTracker(ReTrackerOptions(gaze: gaze));
         if (driverTracker.ExpressionModel!.Id != package.Manifest.ExpressionModel.Id)
             throw new InvalidDataException($"the tracker fits {driverTracker.ExpressionModel.Id}; avatar {package.Manifest.Name} is driven by {package.Manifest.ExpressionModel.Id}");
         using var renderer = new AvatarFrameRenderer(package, width, height);
@@ -103,6 +139,9 @@ public static class ExpressionTransfer
         var rest = new Reenact.DriverRestPose();
         var driver = new List<FaceMeasures>();
         var avatar = new List<FaceMeasures>();
+        List<float[]>? driverGaze = gaze ? [] : null, avatarGaze = gaze ? [] : null;
+        var gazeRest = new Reenact.GazeNeutral(IrisModel.GazeDim);
+        var relative = new float[IrisModel.GazeDim];
         int frames = 0, driverFaces = 0;
         foreach (var f in driving)
         {
@@ -110,13 +149,16 @@ public static class ExpressionTransfer
             var d = driverTracker.Track(f.Image, f.Index, f.Time.TotalSeconds);
             if (!d.Face || d.Pose is null) continue;
             driverFaces++;
-            renderer.RenderTurned(d.Pose.ZExp, headPose ? rest.Relative(d.Pose).Rotation : [], renderer.BaseCamera, img);
+            if (d.Gaze is { } g) gazeRest.Update(g, f.Time.TotalSeconds, relative);
+            renderer.RenderTurned(d.Pose.ZExp, headPose ? rest.Relative(d.Pose).Rotation : [], renderer.BaseCamera, img, d.Gaze is null ? default : relative);
             onFrame?.Invoke(f.Index, img);
             var a = avatarTracker.Track(img, f.Index, f.Time.TotalSeconds);
-            if (!a.Face) continue;
+            if (!a.Face || (gaze && (d.Gaze is null || a.Gaze is null))) continue;
             driver.Add(FaceMeasures.From(d.LandmarksPx!));
             avatar.Add(FaceMeasures.From(a.LandmarksPx!));
+            driverGaze?.Add(d.Gaze!);
+            avatarGaze?.Add(a.Gaze!);
         }
-        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar);
+        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar, driverGaze, avatarGaze);
     }
 }

@@ -103,5 +103,27 @@ public class CorrelationIntervalTests
         Assert.True(r.BrowInterval.Low < 0 && r.BrowInterval.High > 0);
         Assert.Contains("mouth", r.Describe());
         Assert.Contains("[", r.Describe());
+        Assert.Equal(0, r.GazePairs);
+        Assert.True(double.IsNaN(r.GazeXCorrelation));
+        Assert.DoesNotContain("gaze", r.Describe());
+    }
+
+    [Fact]
+    public void ExpressionTransferResult_CorrelatesTheGazeOfBothEyes_LeftRightAndUpDown()
+    {
+        var x = Ar1(300, 0.9, 10);
+        var y = Ar1(300, 0.9, 11);
+        var noise = Noise(300, 12, 0.1);
+        var measures = x.Select(v => new FaceMeasures((float)v, (float)v, (float)v, 1)).ToArray();
+        // driver: both eyes look along x and across y; avatar: its eyes follow x (each eye half of it, plus noise), not y
+        var driverGaze = x.Select((v, i) => new[] { (float)v, (float)y[i], (float)v, (float)y[i] }).ToArray();
+        var avatarGaze = x.Select((v, i) => new[] { (float)(0.5 * v + noise[i]), 0f, (float)(0.5 * v - noise[i]), (float)noise[i] }).ToArray();
+        var r = ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze);
+        Assert.Equal(300, r.GazePairs);
+        Assert.True(r.GazeXCorrelation > 0.9999, $"x {r.GazeXCorrelation}"); // the eyes' noise cancels in their mean
+        Assert.True(r.GazeYInterval.Low < 0.2 && r.GazeYInterval.High > -0.2, $"y {r.GazeYCorrelation} [{r.GazeYInterval.Low}, {r.GazeYInterval.High}]");
+        Assert.Contains("gaze x", r.Describe());
+        Assert.Throws<ArgumentException>(() => ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze[..299]));
+        Assert.Throws<ArgumentException>(() => ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, null));
     }
 }
