@@ -116,6 +116,7 @@ public static class LiveServer
         builder.Services.AddSingleton<HubCallLimiter>();
         builder.Services.AddSingleton<ClientErrorFilter>();
         builder.Services.AddLiveRateLimits(options.RateLimits, access);
+        builder.Services.AddSingleton<ISessionNotifierFactory, HubSessionNotifierFactory>();
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<WhipRegistry>();
         if (options.AllowedOrigins.Count > 0)
