@@ -163,7 +163,3 @@ public sealed class SessionManager : IDisposable
 /// <summary>Every session slot is taken; the message starts with <c>busy:</c> as the page expects.</summary>
 public sealed class ServerBusyException(int used, int max)
     : Exception($"busy: {used} of {max} sessions in use; try again shortly");
-
-/// <summary>What every session draws on: the avatars offered and the expression pad's corners (null when the expression
-/// model has no <c>presets.json</c>).</summary>
-public sealed record LiveAssets(AvatarCatalog Catalog, ExpressionPresets? Presets);
