@@ -67,6 +67,18 @@ public sealed class SessionManager : IDisposable
     /// <summary>The avatar a session starts with when it names none.</summary>
     public string DefaultAvatar => _options.DefaultAvatar;
 
+    /// <summary>
+    /// The avatar a session starts with: <paramref name="requested"/>, else <see cref="DefaultAvatar"/>, or, when
+    /// <paramref name="allowed"/> (a join token's avatars; empty: all) leaves that out, the first allowed. Not checked
+    /// against the catalogue.
+    /// </summary>
+    public string AvatarFor(string? requested, IReadOnlyList<string> allowed) =>
+        requested ?? (allowed.Count == 0 || allowed.Contains(DefaultAvatar) ? DefaultAvatar : allowed[0]);
+
+    /// <summary>The avatars offered to a client limited to <paramref name="allowed"/> (empty: every one in the catalogue), in catalogue order.</summary>
+    public IReadOnlyList<AvatarEntry> OfferedTo(IReadOnlyList<string> allowed) =>
+        _catalog.Entries.Where(a => allowed.Count == 0 || allowed.Contains(a.Id)).ToList();
+
     /// <summary>The STUN/TURN servers of the settings in the browser's <c>RTCIceServer</c> shape.</summary>
     /// <exception cref="FormatException">A TURN url without user and password (checked at start-up).</exception>
     public IReadOnlyList<IceServerInfo> IceServers => _iceServers ??= BuildIceServers(_options);
