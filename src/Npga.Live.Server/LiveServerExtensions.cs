@@ -51,6 +51,7 @@ public static class LiveServerExtensions
     /// bundled beside the program (<see cref="LiveServer.SignalRClientDir"/>) at <c>/lib</c>, whatever the content root, so
     /// a checkout's <c>web/</c> needs no copy of it; without the client a warning says how to get it.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="LiveOptions.WebRoot"/> is not set (<see cref="LiveOptions.Load"/> sets it).</exception>
     public static WebApplication UseLiveStaticFiles(this WebApplication app, LiveOptions options, ILogger log)
     {
         var web = new PhysicalFileProvider(options.WebRoot ?? throw new ArgumentException("WebRoot is not set", nameof(options)));

@@ -17,6 +17,7 @@ public sealed record LiveAssets(AvatarCatalog Catalog, ExpressionPresets? Preset
     /// Reads the avatar catalogue of <see cref="LiveOptions.AvatarsDir"/> (set: <see cref="LiveOptions.Load"/>) for the
     /// tracker's expression model, and that model's presets when there are any.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="LiveOptions.AvatarsDir"/> is not set.</exception>
     /// <exception cref="DirectoryNotFoundException">The avatars folder does not exist.</exception>
     /// <exception cref="InvalidOperationException">The default avatar is not in the catalogue.</exception>
     /// <exception cref="InvalidDataException">The presets file is malformed.</exception>
