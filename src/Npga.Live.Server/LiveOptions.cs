@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Configuration;
+using Npga.Live.Core;
 using Npga.Live.Server.Access;
 using Npga.Live.Server.Limits;
+using Npga.Live.Server.Sessions;
 
 namespace Npga.Live.Server;
 
@@ -93,6 +96,29 @@ public sealed class LiveOptions
 
     /// <summary>Threads splatting each frame per session (default: every core).</summary>
     public int? RenderThreads { get; set; }
+
+    /// <summary>
+    /// The settings of the <c>Live</c> section of <paramref name="configuration"/> with <paramref name="configure"/> applied
+    /// last, <see cref="AvatarsDir"/> and <see cref="WebRoot"/> defaulted under the <see cref="ContentRoot"/>, and checked:
+    /// the values (<see cref="Validate"/>), the web folder, the STUN/TURN urls.
+    /// </summary>
+    /// <param name="configuration">The host's configuration (appsettings.json, <c>Live__*</c> variables, <c>--Live:*</c> switches).</param>
+    /// <param name="configure">Further settings applied last (the serve command's switches, tests).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside its range.</exception>
+    /// <exception cref="DirectoryNotFoundException">The web folder does not exist.</exception>
+    /// <exception cref="FormatException">A malformed STUN or TURN url.</exception>
+    public static LiveOptions Load(IConfiguration configuration, Action<LiveOptions>? configure = null)
+    {
+        var options = new LiveOptions();
+        configuration.GetSection(Section).Bind(options);
+        configure?.Invoke(options);
+        options.AvatarsDir ??= Path.Combine(ContentRoot.Models, "avatars");
+        options.WebRoot ??= ContentRoot.Web;
+        options.Validate();
+        if (!Directory.Exists(options.WebRoot)) throw new DirectoryNotFoundException($"web folder not found: {options.WebRoot}");
+        SessionManager.BuildIceServers(options); // fail at start on a malformed STUN/TURN url
+        return options;
+    }
 
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its range (the message names it).</exception>

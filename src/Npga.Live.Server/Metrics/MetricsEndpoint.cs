@@ -33,7 +33,7 @@ public static class MetricsEndpoint
         Counter(sb, "npga_admin_requests_refused_total", "Admin requests without the right API key", access.AdminRequestsRefused);
         Counter(sb, "npga_join_tokens_issued_total", "Join tokens issued by /admin/tokens", access.TokensIssued);
         var all = sessions.Sessions.Select(s => (s.Id, Stats: s.Stats)).ToList();
-        void PerSession(string name, string help, Func<Signaling.SessionStats, double?> value)
+        void PerSession(string name, string help, Func<SessionStats, double?> value)
         {
             sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
             sb.Append("# TYPE ").Append(name).Append(" gauge\n");

@@ -4,7 +4,6 @@ using Npga.Live.Media.WebRtc;
 using Npga.Live.Pipeline.Live;
 using Npga.Live.Pipeline.Reenact;
 using Npga.Live.Server.Avatars;
-using Npga.Live.Server.Signaling;
 
 namespace Npga.Live.Server.Sessions;
 
@@ -14,12 +13,12 @@ namespace Npga.Live.Server.Sessions;
 /// <see cref="LiveAvatarStage"/> → <see cref="PeerFrameSink"/>), the viewer's <see cref="LiveControls"/>, a stats timer
 /// and a connect timeout. It ends exactly once (<see cref="End"/>): when the viewer leaves, the hub connection drops, the
 /// peer fails or closes, the peer does not connect in time, or the pipeline fails; ending stops the pipeline, hands the
-/// stages back to the <see cref="StagePool"/>, frees the peer, tells the page why (<c>Ended</c>) and hands the slot back.
+/// stages back to the <see cref="StagePool"/>, frees the peer, reports why (<see cref="ISessionNotifier.Ended"/>) and hands the slot back.
 /// </summary>
 public sealed class LiveSession
 {
     private readonly LiveOptions _options;
-    private readonly ILiveClient _client;
+    private readonly ISessionNotifier _notifier;
     private readonly ILogger _log;
     private readonly Action<LiveSession> _onEnded;
     private readonly WebRtcPeer _peer;
@@ -46,7 +45,7 @@ public sealed class LiveSession
     /// <param name="pool">Where the session's tracker and avatar stages come from (and go back to when it ends).</param>
     /// <param name="avatarId">The first avatar.</param>
     /// <param name="probe">Copy frame codes from webcam frames into avatar frames.</param>
-    /// <param name="client">The page, for answers, candidates, stats and the end notice.</param>
+    /// <param name="notifier">Where the session reports its answer, candidates, stats and end (the page over the hub, a WHIP client).</param>
     /// <param name="log">Where the session's events are logged.</param>
     /// <param name="onEnded">Called once when the session has ended and freed what it held.</param>
     /// <param name="peerOptions">
@@ -57,13 +56,13 @@ public sealed class LiveSession
     /// <exception cref="Npga.Live.Avatar.AvatarFormatException">The avatar package is damaged.</exception>
     /// <exception cref="Npga.Live.Media.MediaException">The WebRTC peer cannot be built (GStreamer plugins missing).</exception>
     public LiveSession(string id, string connectionId, LiveOptions options, StagePool pool, string avatarId, bool probe,
-        ILiveClient client, ILogger log, Action<LiveSession> onEnded, Func<WebRtcPeerOptions, WebRtcPeerOptions>? peerOptions = null)
+        ISessionNotifier notifier, ILogger log, Action<LiveSession> onEnded, Func<WebRtcPeerOptions, WebRtcPeerOptions>? peerOptions = null)
     {
         Id = id;
         ConnectionId = connectionId;
         Probe = probe;
         _options = options;
-        _client = client;
+        _notifier = notifier;
         _log = log;
         _onEnded = onEnded;
         _pool = pool;
@@ -84,8 +83,8 @@ public sealed class LiveSession
         }
         _avatar = _stages.Avatar;
         _pipeline = new ReenactPipeline(_stages.Tracker, _avatar, new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
-        _peer.AnswerCreated += sdp => Send(() => _client.Answer(sdp));
-        _peer.LocalCandidate += (mline, candidate) => Send(() => _client.Candidate(new IceCandidateMessage(candidate, mline)));
+        _peer.AnswerCreated += sdp => Send(() => _notifier.Answer(sdp));
+        _peer.LocalCandidate += (mline, candidate) => Send(() => _notifier.Candidate(new IceCandidateMessage(candidate, mline)));
         _peer.StateChanged += OnPeerState;
         _statsTimer = new Timer(_ => SendStats(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _connectTimer = new Timer(_ =>
@@ -134,7 +133,7 @@ public sealed class LiveSession
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
-    /// <summary>Answers the page's offer and starts the pipeline (the answer and candidates go to the page as they come).</summary>
+    /// <summary>Answers the page's offer and starts the pipeline (the answer and candidates go to the notifier as they come).</summary>
     /// <exception cref="InvalidOperationException">An offer was already accepted, or the session has ended.</exception>
     /// <exception cref="WebRtcException">The offer is malformed or has no video the server can decode; the session is then ended.</exception>
     public void AcceptOffer(string sdp)
@@ -174,7 +173,7 @@ public sealed class LiveSession
 
     /// <summary>
     /// Ends the session (idempotent; returns at once, the work runs on the thread pool): stops the pipeline (what is in
-    /// flight drains), frees the stages and the peer, sends <c>Ended(reason)</c> to the page, then calls the owner back.
+    /// flight drains), frees the stages and the peer, reports <see cref="ISessionNotifier.Ended"/> with the reason, then calls the owner back.
     /// </summary>
     public void End(string reason)
     {
@@ -213,7 +212,7 @@ public sealed class LiveSession
         _stop.Dispose();
         try
         {
-            await _client.Ended(reason).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await _notifier.Ended(reason).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -241,10 +240,10 @@ public sealed class LiveSession
             _fpsOut = (outNow - _lastOut) / s;
         }
         (_lastIn, _lastOut, _lastStatsAt) = (inNow, outNow, now);
-        if (Volatile.Read(ref _ending) == 0) Send(() => _client.Stats(Stats));
+        if (Volatile.Read(ref _ending) == 0) Send(() => _notifier.Stats(Stats));
     }
 
-    /// <summary>Sends to the page without blocking the caller (GLib and timer threads); failures are logged.</summary>
+    /// <summary>Reports to the notifier without blocking the caller (GLib and timer threads); failures are logged.</summary>
     private void Send(Func<Task> call)
     {
         Task.Run(async () =>
@@ -255,7 +254,7 @@ public sealed class LiveSession
             }
             catch (Exception e)
             {
-                _log.LogDebug(e, "session {Session}: a message to the page was not delivered", Id);
+                _log.LogDebug(e, "session {Session}: a report to the notifier was not delivered", Id);
             }
         });
     }

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npga.Live.Pipeline.Live;
 using Npga.Live.Server.Avatars;
-using Npga.Live.Server.Signaling;
 
 namespace Npga.Live.Server.Sessions;
 
@@ -17,7 +15,7 @@ public sealed class SessionManager : IDisposable
     private readonly LiveOptions _options;
     private readonly AvatarCatalog _catalog;
     private readonly ExpressionPresets? _presets;
-    private readonly IHubContext<LiveHub, ILiveClient> _hub;
+    private readonly ISessionNotifierFactory _notifiers;
     private readonly ILoggerFactory _logs;
     private readonly StagePool _stages;
     private readonly ILogger _log;
@@ -27,13 +25,17 @@ public sealed class SessionManager : IDisposable
     private long _started, _endedCount;
 
     /// <summary>Built by the host's dependency injection.</summary>
-    public SessionManager(IOptions<LiveOptions> options, LiveAssets assets, IHubContext<LiveHub, ILiveClient> hub, ILoggerFactory logs)
+    /// <param name="options">The server's settings (<see cref="LiveOptions.MaxSessions"/>, the peer's and pipeline's).</param>
+    /// <param name="assets">The avatars and presets sessions draw on.</param>
+    /// <param name="notifiers">Where a session started for a hub connection reports (the hub's adapter in the server).</param>
+    /// <param name="logs">The sessions' loggers.</param>
+    public SessionManager(IOptions<LiveOptions> options, LiveAssets assets, ISessionNotifierFactory notifiers, ILoggerFactory logs)
     {
         _options = options.Value;
         _catalog = assets.Catalog;
         _presets = assets.Presets;
         _stages = new StagePool(_options, _catalog, _presets);
-        _hub = hub;
+        _notifiers = notifiers;
         _logs = logs;
         _log = logs.CreateLogger<SessionManager>();
     }
@@ -65,6 +67,18 @@ public sealed class SessionManager : IDisposable
     /// <summary>The avatar a session starts with when it names none.</summary>
     public string DefaultAvatar => _options.DefaultAvatar;
 
+    /// <summary>
+    /// The avatar a session starts with: <paramref name="requested"/>, else <see cref="DefaultAvatar"/>, or, when
+    /// <paramref name="allowed"/> (a join token's avatars; empty: all) leaves that out, the first allowed. Not checked
+    /// against the catalogue.
+    /// </summary>
+    public string AvatarFor(string? requested, IReadOnlyList<string> allowed) =>
+        requested ?? (allowed.Count == 0 || allowed.Contains(DefaultAvatar) ? DefaultAvatar : allowed[0]);
+
+    /// <summary>The avatars offered to a client limited to <paramref name="allowed"/> (empty: every one in the catalogue), in catalogue order.</summary>
+    public IReadOnlyList<AvatarEntry> OfferedTo(IReadOnlyList<string> allowed) =>
+        _catalog.Entries.Where(a => allowed.Count == 0 || allowed.Contains(a.Id)).ToList();
+
     /// <summary>The STUN/TURN servers of the settings in the browser's <c>RTCIceServer</c> shape.</summary>
     /// <exception cref="FormatException">A TURN url without user and password (checked at start-up).</exception>
     public IReadOnlyList<IceServerInfo> IceServers => _iceServers ??= BuildIceServers(_options);
@@ -94,21 +108,21 @@ public sealed class SessionManager : IDisposable
     /// <summary>The session of a hub connection, or null.</summary>
     public LiveSession? Find(string connectionId) => _byConnection.TryGetValue(connectionId, out var s) ? s : null;
 
-    /// <summary>Starts a session for <paramref name="connectionId"/>.</summary>
+    /// <summary>Starts a session for the hub connection <paramref name="connectionId"/>, reporting to that connection's notifier (<see cref="ISessionNotifierFactory.ForConnection"/>).</summary>
     /// <exception cref="ServerBusyException">Every slot is taken.</exception>
     /// <exception cref="InvalidOperationException">The connection already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
-    public LiveSession Start(string connectionId, string avatarId, bool probe) => Start(connectionId, avatarId, probe, _hub.Clients.Client(connectionId));
+    public LiveSession Start(string connectionId, string avatarId, bool probe) => Start(connectionId, avatarId, probe, _notifiers.ForConnection(connectionId));
 
     /// <summary>
-    /// Starts a session for <paramref name="connectionId"/> that talks to <paramref name="client"/> instead of a hub
+    /// Starts a session for <paramref name="connectionId"/> that reports to <paramref name="notifier"/> instead of a hub
     /// connection (a WHIP resource: its key is not a hub connection id). <c>peerOptions</c>, when not null, adjusts the
     /// session's WebRTC peer settings (see <see cref="LiveSession"/>'s constructor).
     /// </summary>
     /// <exception cref="ServerBusyException">Every slot is taken.</exception>
     /// <exception cref="InvalidOperationException">The key already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
-    public LiveSession Start(string connectionId, string avatarId, bool probe, ILiveClient client,
+    public LiveSession Start(string connectionId, string avatarId, bool probe, ISessionNotifier notifier,
         Func<Npga.Live.Media.WebRtc.WebRtcPeerOptions, Npga.Live.Media.WebRtc.WebRtcPeerOptions>? peerOptions = null)
     {
         // A session that is ending may still be freeing what it held: a new one may start beside it (its slot counts
@@ -123,7 +137,7 @@ public sealed class SessionManager : IDisposable
         try
         {
             var id = Guid.NewGuid().ToString("n")[..12];
-            var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, client,
+            var session = new LiveSession(id, connectionId, _options, _stages, avatarId, probe, notifier,
                 _logs.CreateLogger($"Npga.Live.Server.Session"), Release, peerOptions);
             _byConnection[connectionId] = session;
             Interlocked.Increment(ref _started);
@@ -161,7 +175,3 @@ public sealed class SessionManager : IDisposable
 /// <summary>Every session slot is taken; the message starts with <c>busy:</c> as the page expects.</summary>
 public sealed class ServerBusyException(int used, int max)
     : Exception($"busy: {used} of {max} sessions in use; try again shortly");
-
-/// <summary>What every session draws on: the avatars offered and the expression pad's corners (null when the expression
-/// model has no <c>presets.json</c>).</summary>
-public sealed record LiveAssets(AvatarCatalog Catalog, ExpressionPresets? Presets);

@@ -1,3 +1,5 @@
+using Npga.Live.Server.Sessions;
+
 namespace Npga.Live.Server.Signaling;
 
 /// <summary>What the server calls on a page (SignalR client methods, docs/LIVE.md).</summary>

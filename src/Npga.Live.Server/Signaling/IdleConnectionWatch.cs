@@ -14,7 +14,7 @@ namespace Npga.Live.Server.Signaling;
 /// one kept its connection, and its session, for as long as it liked. Every byte from the client counts: a page that
 /// pings (every 5 s) is never closed by this, and a client waiting on a hub call keeps pinging. Long-polling connections
 /// are left alone (their client sends no pings; SignalR ends them when the polls stop). It sits in the hub's connection
-/// pipeline (<see cref="LiveServer.Build"/>), watching the transport's input; closing aborts the connection, which ends
+/// pipeline (<see cref="LiveServerExtensions.MapLiveHub"/>), watching the transport's input; closing aborts the connection, which ends
 /// its session like any dropped connection.
 /// </summary>
 public sealed class IdleConnectionWatch

@@ -13,6 +13,9 @@ namespace Npga.Live.Server.Signaling;
 /// message for that caller only (counted, and logged once per connection, by <see cref="ClientErrorFilter"/>); nothing a
 /// page sends can take down another session or the server. A dropped connection ends its session. A connection that
 /// joined with a join token limited to some avatars (<see cref="JoinTokenPrincipal"/>) is offered, and may show, only those.
+/// The hub is thin: its methods check and parse what the page sends, delegate to <see cref="SessionManager"/> and the
+/// caller's <see cref="LiveSession"/>, and turn their failures into <see cref="HubException"/>s; the session's messages to
+/// the page go through <see cref="HubSessionNotifier"/>, not through the hub.
 /// </summary>
 public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub<ILiveClient>
 {
@@ -24,10 +27,9 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
     public JoinResult Join(JoinRequest? request)
     {
         request ??= new JoinRequest();
-        var catalog = sessions.Catalog;
         var scope = JoinTokenPrincipal.Avatars(Context.User);
-        var avatar = request.Avatar ?? (scope.Count == 0 || scope.Contains(sessions.DefaultAvatar) ? sessions.DefaultAvatar : scope[0]);
-        if (!AvatarCatalog.IsValidId(avatar) || !catalog.Contains(avatar)) throw new HubException($"no avatar '{Trim(avatar)}'");
+        var avatar = sessions.AvatarFor(request.Avatar, scope);
+        if (!AvatarCatalog.IsValidId(avatar) || !sessions.Catalog.Contains(avatar)) throw new HubException($"no avatar '{Trim(avatar)}'");
         RequireCovered(scope, avatar);
         LiveSession session;
         try
@@ -45,7 +47,7 @@ public sealed class LiveHub(SessionManager sessions, ILogger<LiveHub> log) : Hub
             throw new HubException($"session not started: {e.Message}");
         }
         return new JoinResult(session.Id, avatar,
-            catalog.Entries.Where(a => scope.Count == 0 || scope.Contains(a.Id)).Select(a => new AvatarInfo(a.Id, a.Name, a.Credit)).ToList(),
+            sessions.OfferedTo(scope).Select(a => new AvatarInfo(a.Id, a.Name, a.Credit)).ToList(),
             sessions.Presets?.Names ?? [],
             sessions.IceServers);
     }

@@ -1,4 +1,4 @@
-using Npga.Live.Server.Signaling;
+using Npga.Live.Server.Sessions;
 
 namespace Npga.Live.Server.Whip;
 
@@ -6,7 +6,7 @@ namespace Npga.Live.Server.Whip;
 /// The "page" of a live session started by WHIP: there is no hub connection to call, so the session's answer and local
 /// candidates are collected here for the one HTTP answer (non-trickle), and its stats and end notice are dropped.
 /// </summary>
-internal sealed class WhipClient : ILiveClient
+internal sealed class WhipClient : ISessionNotifier
 {
     private readonly TaskCompletionSource<string> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(int MLine, string Candidate)> _candidates = new();

@@ -199,7 +199,7 @@ public sealed class WhipEndpoints(SessionManager sessions, WhipRegistry registry
         try
         {
             foreach (var (mline, candidate) in SdpCandidates.ReadFragment(fragment, resource.OfferMids))
-                resource.Session.AddCandidate(new Signaling.IceCandidateMessage(candidate, mline));
+                resource.Session.AddCandidate(new IceCandidateMessage(candidate, mline));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or WebRtcException)
         {
