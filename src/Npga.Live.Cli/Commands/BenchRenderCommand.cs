@@ -53,7 +53,7 @@ internal static class BenchRenderCommand
         var splatter = RendererOption.Build(renderer);
         string splatterName = GaussianRenderers.Describe(splatter);
         using var fr = new AvatarFrameRenderer(package, w, h, splatter, useCnn, threads);
-        int k = package.Manifest.ExpressionModel.K;
+        int k = package.Manifest.CodeDim; // z_exp, then a gaze code for an avatar that takes gaze (its eyeballs turn, as live)
         var rnd = new Random(1);
         var codes = Enumerable.Range(0, frames).Select(_ => Enumerable.Range(0, k).Select(_ => (float)Normal(rnd)).ToArray()).ToArray();
         var img = new RgbImage(w, h);
