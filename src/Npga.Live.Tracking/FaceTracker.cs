@@ -33,6 +33,7 @@ public sealed class FaceTracker : IDisposable
     private readonly OneEuroFilter _filter = null!;
     private readonly OneEuroFilter _irisFilter = null!;
     private readonly float[] _irisCentres = new float[4];
+    private readonly BlinkGazeHold _blinkHold = new();
     private readonly float[] _raw = new float[FaceLandmarks.Count * 3];
     private readonly float[] _xy = new float[FaceLandmarks.Count * 2];
     private RotatedRect? _roi;
@@ -78,6 +79,7 @@ public sealed class FaceTracker : IDisposable
         _lastZ = null;
         _filter.Reset();
         _irisFilter.Reset();
+        _blinkHold.Reset();
         _fitter?.ResetNeutral();
     }
 
@@ -107,6 +109,7 @@ public sealed class FaceTracker : IDisposable
                 _roi = RoiFromDetection(best);
                 _filter.Reset();
                 _irisFilter.Reset();
+                _blinkHold.Reset();
                 _lastZ = null;
                 _fitter?.RestartAdaptation();
             }
@@ -154,6 +157,7 @@ public sealed class FaceTracker : IDisposable
             if (_options.Smoothing) _irisFilter.Filter(_irisCentres, timeS, _roi.Value.Size);
             gaze = new float[IrisModel.GazeDim];
             IrisModel.Gaze(landmarks, _irisCentres, gaze);
+            _blinkHold.Apply(landmarks, gaze); // shut lids: the last gaze read open
         }
         sw.Restart();
         PoseExpression? pose = null;

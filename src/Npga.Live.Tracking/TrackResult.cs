@@ -36,7 +36,8 @@ public sealed class TrackResult
     /// <summary>
     /// Gaze code, <see cref="Landmarks.IrisModel.GazeDim"/> floats (right eye along, across; left eye along, across; in eye
     /// widths, <see cref="Landmarks.IrisModel.Gaze"/>); null without a face or when the tracker does not read gaze
-    /// (<see cref="TrackerOptions.Gaze"/>).
+    /// (<see cref="TrackerOptions.Gaze"/>). While the eyes read closed it repeats the last gaze read open
+    /// (<see cref="Landmarks.BlinkGazeHold"/>).
     /// </summary>
     public float[]? Gaze { get; init; }
 
