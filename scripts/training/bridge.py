@@ -30,7 +30,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from camera import Camera  # noqa: E402
-from eyes import EyeRig  # noqa: E402
+from eyes import turn  # noqa: E402
 from model import compose  # noqa: E402
 from onnx_torch import OnnxModule  # noqa: E402
 from package import gaussians_from_ply, load_manifest, npga_command  # noqa: E402
@@ -90,19 +90,17 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
 
 
 def package_eyes(m, mu, gaze_code):
-    """The eyeballs' turn (eyes.EyeRig.offsets) from a manifest's eyes block (its member lists and weights, not the
-    trainer's geometry) for gaze code [4] -> (d_mu, q) or None (no eyes block, or no gaze code given)."""
+    """The eyeballs' turn (eyes.turn) from a manifest's eyes block (its member lists and weights, not the trainer's
+    geometry) for gaze code [4] -> (d_mu, q) or None (no eyes block, or no gaze code given)."""
     if not m.get("eyes") or len(gaze_code) == 0:
         return None
-    rig = EyeRig.__new__(EyeRig)
     eyes = m["eyes"]["eyes"]
-    rig.centres = [torch.tensor(e["centre"], dtype=torch.float64) for e in eyes]
-    rig.widths = [float(e["width_m"]) for e in eyes]
     w = torch.zeros(2, mu.shape[0], dtype=torch.float32)
     for k, e in enumerate(eyes):
         w[k, torch.tensor(e["members"], dtype=torch.long)] = torch.tensor(e["weights"], dtype=torch.float32)
     delta = gaze_code.to(mu.dtype) * torch.tensor(m["gaze"]["std"], dtype=mu.dtype)
-    return rig.offsets(mu, w, delta, radius=m["eyes"]["radius_m"], max_tilt=m["eyes"]["max_tilt"])
+    return turn(mu, w, delta, [e["centre"] for e in eyes], [float(e["width_m"]) for e in eyes],
+                m["eyes"]["radius_m"], m["eyes"]["max_tilt"])
 
 
 def csharp_render(pkg, z, width, height, out_png, use_cnn=True):
@@ -146,6 +144,7 @@ def held_out_parity(pkg, npz, n_frames, use_cnn=True):
     W, H = meta["size"]
     intr = meta["intrinsics"]
     ids = test[np.linspace(0, len(test) - 1, min(n_frames, len(test))).round().astype(int)]
+    tracks = [json.loads(l) for l in open(os.path.join(os.path.dirname(npz), "tracks.jsonl")) if l.strip()]
     tmp = tempfile.mkdtemp(prefix="npga-bridge-")
     out = []
     try:
@@ -161,7 +160,6 @@ def held_out_parity(pkg, npz, n_frames, use_cnn=True):
             code = z[i]
             if m.get("gaze"):  # the gaze code as training built it: the tracker's gaze against the train frames' mean and spread
                 gz = m["gaze"]
-                tracks = [json.loads(l) for l in open(os.path.join(os.path.dirname(npz), "tracks.jsonl")) if l.strip()]
                 g = (np.asarray(tracks[int(frame[i])]["gaze"]) - np.asarray(gz["mean"])) / np.asarray(gz["std"])
                 code = np.concatenate([z[i], np.clip(g, -gz["clip"], gz["clip"])]).astype(np.float32)
             r = compare(view, code, W, H, use_cnn)

@@ -29,6 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "deformation"))
 from backward import ExpressionMesh  # noqa: E402
 
+sys.path.insert(0, HERE)
+from rasterizer import quat_to_rotmat  # noqa: E402
+
 # the 468-point mesh's lid contours (the ones the tracker's Iris model refines), person's right eye then left
 CONTOURS = ([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246],
             [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466])
@@ -73,27 +76,10 @@ class EyeRig:
             out[e, idx] = torch.where(w >= 1e-3, w, torch.zeros_like(w)).float()
         return out
 
-    def offsets(self, mu, w, delta, radius=RADIUS_M, max_tilt=MAX_TILT):
+    def offsets(self, mu, w, delta):
         """mu [N,3] canonical centres, w [2,N] (weights), delta [4] gaze relative to the avatar's mean (eye widths:
         right along, across, left along, across) -> (d_mu [N,3] metres, q [N,4] w,x,y,z), identity where w = 0."""
-        d_mu = torch.zeros_like(mu)
-        q = torch.zeros(mu.shape[0], 4, dtype=mu.dtype, device=mu.device)
-        q[:, 0] = 1.0
-        for e in range(2):
-            idx = w[e].nonzero()[:, 0].to(mu.device)
-            if len(idx) == 0:
-                continue
-            we = w[e, idx.cpu()].to(mu.device, mu.dtype)[:, None]
-            off = torch.stack([delta[2 * e], -delta[2 * e + 1], torch.zeros_like(delta[0])]).to(mu.device, mu.dtype)
-            t = (we * off[None] * (self.widths[e] / radius))  # d / r, [M,3]
-            t = t * (max_tilt / t.norm(dim=1, keepdim=True).clamp_min(max_tilt))
-            n = torch.cat([t[:, :2], (1 - (t[:, :2] ** 2).sum(1, keepdim=True)).sqrt()], 1)
-            qe = torch.nn.functional.normalize(torch.stack([1 + n[:, 2], -n[:, 1], n[:, 0], torch.zeros_like(n[:, 0])], 1), dim=1)
-            c = self.centres[e].to(mu.device, mu.dtype)
-            rel = mu[idx] - c
-            d_mu = d_mu.index_copy(0, idx, rotate(qe, rel) - rel)
-            q = q.index_copy(0, idx, qe)
-        return d_mu, q
+        return turn(mu, w, delta, self.centres, self.widths, RADIUS_M, MAX_TILT)
 
     def sample(self, n, generator):
         """n points per eye [2n,3] on the eyeball (the sphere of RADIUS_M round its centre) inside its inset opening:
@@ -137,8 +123,23 @@ def signed_distance(poly, pts):
     return torch.where(inside, dist, -dist)
 
 
-def rotate(q, v):
-    """Rotates v [M,3] by unit quaternions q [M,4] (w,x,y,z)."""
-    u, s = q[:, 1:], q[:, :1]
-    t = 2 * torch.cross(u, v, dim=1)
-    return v + s * t + torch.cross(u, t, dim=1)
+def turn(mu, w, delta, centres, widths, radius, max_tilt):
+    """The eyeballs' turn (the module's equations) for eyes of centres [2][3] and widths [2] (metres), as EyeRig has them
+    or as a package's eyes block lists them: mu [N,3], w [2,N], delta [4] -> (d_mu [N,3] metres, q [N,4] w,x,y,z)."""
+    d_mu = torch.zeros_like(mu)
+    q = torch.zeros(mu.shape[0], 4, dtype=mu.dtype, device=mu.device)
+    q[:, 0] = 1.0
+    for e in range(2):
+        idx = w[e].nonzero()[:, 0].to(mu.device)
+        if len(idx) == 0:
+            continue
+        we = w[e, idx.cpu()].to(mu.device, mu.dtype)[:, None]
+        off = torch.stack([delta[2 * e], -delta[2 * e + 1], torch.zeros_like(delta[0])]).to(mu.device, mu.dtype)
+        t = (we * off[None] * (widths[e] / radius))  # d / r, [M,3]
+        t = t * (max_tilt / t.norm(dim=1, keepdim=True).clamp_min(max_tilt))
+        n = torch.cat([t[:, :2], (1 - (t[:, :2] ** 2).sum(1, keepdim=True)).sqrt()], 1)
+        qe = torch.nn.functional.normalize(torch.stack([1 + n[:, 2], -n[:, 1], n[:, 0], torch.zeros_like(n[:, 0])], 1), dim=1)
+        rel = mu[idx] - torch.as_tensor(centres[e]).to(mu.device, mu.dtype)
+        d_mu = d_mu.index_copy(0, idx, (quat_to_rotmat(qe) @ rel[:, :, None])[:, :, 0] - rel)
+        q = q.index_copy(0, idx, qe)
+    return d_mu, q

@@ -37,13 +37,13 @@ public sealed class StagePool(LiveOptions options, AvatarCatalog catalog, Expres
     public SessionStages Rent(string avatarId, LiveControls controls)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var package = catalog.Get(avatarId);
         if (_idle.TryTake(out var stages))
         {
             stages.Tracker.Reset();
             stages.Avatar.Attach(controls, avatarId);
             return stages;
         }
+        var package = catalog.Get(avatarId);
         // the gaze costs two Iris runs a frame (~4 ms): read only while the avatar shown takes it (it may be switched)
         var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
         try
