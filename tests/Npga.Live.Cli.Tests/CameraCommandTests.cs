@@ -64,7 +64,9 @@ public sealed class CameraCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, bytes % frameBytes);
         long count = bytes / frameBytes;
         output.WriteLine($"{count} YUY2 frames of {w}x{h} reached the sink");
-        Assert.InRange(count, 6, 200); // the black start frame plus the avatar's, 2 s at up to 30 fps (fewer on shared cores)
+        // The black start frame plus at least one of the avatar's (2 s at up to 30 fps; on a loaded 2-core machine as few as
+        // 4 were seen: the rate is a benchmark's business, `npga bench render`); the green corner below shows the last is the avatar's.
+        Assert.InRange(count, 2, 200);
 
         // The last frame: a green background (--bg) round the head: the corner's luma and chroma are green's.
         var last = File.ReadAllBytes(frames).AsSpan((int)(bytes - frameBytes), frameBytes);
