@@ -5,7 +5,7 @@ Run with Debian's interpreter (python3-onnx, python3-numpy), not a pyenv one:
 
     /usr/bin/python3 scripts/testdata/make_avatar_fixture.py --out DIR [--n 2000] [--sh-degree 3]
         [--feature-dim 8] [--latent-dim 4] [--K 15] [--expression-model mp468-pca-v1]
-        [--hidden 64] [--layers 3] [--no-g] [--no-cnn] [--gaze-dim G] [--eyes] [--seed 0] [--zero-offsets]
+        [--hidden 64] [--layers 3] [--no-g] [--no-cnn] [--gaze-dim G] [--eyes [--lids]] [--seed 0] [--zero-offsets]
         [--weights-json PATH]
 
     /usr/bin/python3 scripts/testdata/make_avatar_fixture.py --stubs SPEC.json
@@ -315,6 +315,10 @@ def write_package(a):
             raise SystemExit("--eyes takes a gaze of 4 values (--gaze-dim 0 or 4)")
         manifest["gaze"] = {"dim": 4, "mean": [0.02, -0.01, -0.02, -0.01], "std": [0.05] * 4, "clip": 5.0, "g": bool(a.gaze_dim)}
         manifest["eyes"] = fixture_eyes(rng, read_means(os.path.join(a.out, "canonical.ply")))
+    if a.lids:
+        if not a.eyes:
+            raise SystemExit("--lids needs --eyes")
+        manifest["lids"] = fixture_lids(rng, read_means(os.path.join(a.out, "canonical.ply")), manifest["eyes"], k)
     with open(os.path.join(a.out, "avatar.json"), "w") as fh:
         json.dump(manifest, fh, indent=2)
         fh.write("\n")
@@ -347,6 +351,28 @@ def fixture_eyes(rng, mu):
         eyes.append({"centre": centre.tolist(), "width_m": 0.028, "members": idx.tolist(),
                      "weights": [round(float(w), 6) for w in rng.uniform(0.2, 1.0, len(idx))]})
     return {"radius_m": 0.011, "max_tilt": 0.7, "eyes": eyes}
+
+
+def fixture_lids(rng, mu, eyes, k):
+    """A lids block (scripts/training/lids.py) over random Gaussians: per eye, lid lines 28 mm wide round the eyeball's
+    centre (upper 6 mm above it at the middle, lower 3 mm below), a cap of the 60 Gaussians nearest a point 8 mm above and
+    10 mm in front of the centre that the eyes block does not list, the lid gap 8.9 + b.z mm with b ~ N(0, 1), open at
+    8.8 mm and shut at 4.4."""
+    lids, taken = [], np.zeros(len(mu), bool)
+    for e in eyes["eyes"]:
+        taken[e["members"]] = True
+    for e in eyes["eyes"]:
+        c = np.array(e["centre"])
+        xs = c[0] + np.linspace(-0.014, 0.014, 9)
+        bump = 1 - ((xs - c[0]) / 0.014) ** 2
+        d = np.where(taken, np.inf, np.linalg.norm(mu - (c + [0, 0.008, 0.010]), axis=1))
+        near = np.zeros(len(mu), bool)
+        near[np.argsort(d)[:min(60, int((~taken).sum()) // 3)]] = True
+        taken |= near
+        lids.append({"gap_a_mm": 8.9, "gap_b_mm": [round(float(v), 6) for v in rng.normal(0, 1, k)], "open_mm": 8.8, "shut_mm": 4.4,
+                     "line_x": xs.tolist(), "line_upper_y": (c[1] + 0.006 * bump).tolist(), "line_lower_y": (c[1] - 0.003 * bump).tolist(),
+                     "cap": np.nonzero(near)[0].tolist()})
+    return {"cap_rho_m": 0.012, "fade_m": 0.0004, "closure_min": -0.25, "eyes": lids}
 
 
 # ---------------------------------------------------------------- stubs
@@ -393,6 +419,8 @@ def main():
                    "(the manifest's gaze block: mean 0.1, 0.2, ..., std 0.05, clip 5)")
     p.add_argument("--eyes", action="store_true", help="a gaze block and an eyes block (eyeballs turning the Gaussians near "
                    "two points in front of the cloud); G takes the gaze code only with --gaze-dim 4")
+    p.add_argument("--lids", action="store_true", help="with --eyes: a lids block (upper-lid caps of the Gaussians above the "
+                   "eyeballs, closing with the code)")
     p.add_argument("--no-cnn", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--zero-offsets", action="store_true")

@@ -31,7 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from camera import Camera  # noqa: E402
 from eyes import turn  # noqa: E402
-from model import compose  # noqa: E402
+from lids import LidRig  # noqa: E402
+from model import compose, rigs  # noqa: E402
 from onnx_torch import OnnxModule  # noqa: E402
 from package import gaussians_from_ply, load_manifest, npga_command  # noqa: E402
 import rasterizer  # noqa: E402
@@ -76,7 +77,17 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
         code[:, :K] = zt + rest
     g_dim = K + (m["gaze"]["dim"] if m.get("gaze") and m["gaze"].get("g", True) else 0)
     gout = OnnxModule(os.path.join(pkg, net["G"]))(mu=g["mu"], feat=g["feat"], z_exp=code[:, :g_dim]) if net.get("G") else None
-    posed = compose(g, dF, gout, package_eyes(m, g["mu"], code[0, K:]))
+    eye = package_eyes(m, g["mu"], code[0, K:])
+    fade = None
+    if m.get("lids"):  # the lids' closure (lids.py) from the manifest's lids block, as AvatarLids reads it
+        w, tag = package_members(m, g["mu"].shape[0])
+        if eye is None:
+            eye = (torch.zeros_like(g["mu"]), torch.tensor([1.0, 0, 0, 0], dtype=dtype).repeat(g["mu"].shape[0], 1))
+        lids = LidRig.from_json(m["lids"], [e["centre"] for e in m["eyes"]["eyes"]])
+        dF, eye, fade = rigs(g["mu"], dF, w, eye, lids, tag, zt[0])
+    posed = compose(g, dF, gout, eye)
+    if fade is not None:
+        posed["opacity"] = posed["opacity"] + fade[:, None]
     cnn = use_cnn and bool(net.get("cnn"))
     lat = posed["latent"] if cnn and m["latent_dim"] > 0 else None
     with torch.no_grad():
@@ -89,15 +100,24 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
     return out, raw
 
 
+def package_members(m, n):
+    """A manifest's eyeball weights [2,n] (the eyes block) and lid-cap tags [n] (the lids block; zeros without one)."""
+    w = torch.zeros(2, n, dtype=torch.float32)
+    for k, e in enumerate(m["eyes"]["eyes"]):
+        w[k, torch.tensor(e["members"], dtype=torch.long)] = torch.tensor(e["weights"], dtype=torch.float32)
+    tag = torch.zeros(n, dtype=torch.long)
+    for k, e in enumerate(m.get("lids", {}).get("eyes", [])):
+        tag[torch.tensor(e["cap"], dtype=torch.long)] = 1 + k
+    return w, tag
+
+
 def package_eyes(m, mu, gaze_code):
     """The eyeballs' turn (eyes.turn) from a manifest's eyes block (its member lists and weights, not the trainer's
     geometry) for gaze code [4] -> (d_mu, q) or None (no eyes block, or no gaze code given)."""
     if not m.get("eyes") or len(gaze_code) == 0:
         return None
     eyes = m["eyes"]["eyes"]
-    w = torch.zeros(2, mu.shape[0], dtype=torch.float32)
-    for k, e in enumerate(eyes):
-        w[k, torch.tensor(e["members"], dtype=torch.long)] = torch.tensor(e["weights"], dtype=torch.float32)
+    w, _ = package_members(m, mu.shape[0])
     delta = gaze_code.to(mu.dtype) * torch.tensor(m["gaze"]["std"], dtype=mu.dtype)
     return turn(mu, w, delta, [e["centre"] for e in eyes], [float(e["width_m"]) for e in eyes],
                 m["eyes"]["radius_m"], m["eyes"]["max_tilt"])

@@ -142,7 +142,8 @@ def export_package(model, out, name, default_cam, source, metrics, training, bac
         "background": [float(v) for v in background],
         **({"view_range_deg": round(float(view_range_deg), 2)} if view_range_deg else {}),
         **({"gaze": gaze} if gaze else {}),
-        **({"eyes": model.eyes.to_json(model.eyes.weights(c["mu"]))} if model.eyes is not None else {}),
+        **({"eyes": model.eyes.to_json(model.eye_weights(c))} if model.eyes is not None else {}),
+        **({"lids": model.lids.to_json(model.lid_tags().cpu())} if model.lids is not None else {}),
         "metrics": dict(metrics, gaussians=model.n, deformation_prior=model.prior_id, export_checks=checks),
         "training": training,
     }

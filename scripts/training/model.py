@@ -25,6 +25,7 @@ from prior_model import BOUNDS_MAX, BOUNDS_MIN, OUT_SCALE_M, FeatureField, Prior
 sys.path.insert(0, HERE)
 from kernels.mlp import mlp  # noqa: E402
 from eyes import EyeRig  # noqa: E402
+from lids import LidRig  # noqa: E402
 
 DEFAULT_PRIOR = os.path.join(ROOT, "models", "deformation", "mp468-prior-v1")
 GAUSSIAN_KEYS = ("mu", "rot", "log_scale", "opacity", "sh_dc", "sh_rest", "feat", "latent")
@@ -60,6 +61,21 @@ def compose(canon, dF, gout=None, eye=None):
         out["mu"] = out["mu"] + eye[0]
         out["rot"] = quat_mul(eye[1], out["rot"])
     return out
+
+
+def rigs(mu, dF, w, eye, lids=None, tag=None, z_exp=None):
+    """The lids' part of the pose (lids.py), shared by the trainer (AvatarModel.compose) and a package's reference forward
+    (bridge.py): mu [N,3] canonical centres, dF [N,3] F's displacement, w [2,N] the eyeballs' weights, eye (d_mu [N,3],
+    q [N,4]) their turn, lids a lids.LidRig or None, tag [N] the caps' tags, z_exp [K] -> (dF with F withheld from the
+    eyeballs' and the caps' Gaussians, (d_mu, q) of eyeballs and caps, opacity-logit offsets [N]); without lids
+    (dF, eye, None) unchanged."""
+    if lids is None:
+        return dF, eye, None
+    closure = lids.closure(z_exp)
+    d_lid, q_lid = lids.offsets(mu, tag, closure)
+    fade = lids.fade(mu.detach() + eye[0], w, closure)
+    still = torch.maximum(w.sum(0).clamp(max=1).to(dF), (tag > 0).to(dF))
+    return dF * (1 - still)[:, None], (eye[0] + d_lid, quat_mul(q_lid, eye[1])), fade
 
 
 def mlp_layers(net, mu, feat, z):
@@ -171,7 +187,7 @@ class AvatarModel(nn.Module):
 
     def __init__(self, init, sh_degree=0, latent_dim=4, K=15, prior_dir=DEFAULT_PRIOR, use_g=True, use_cnn=True,
                  g_hidden=64, g_layers=3, cnn_hidden=32, learn_features=True, cnn_kernels=(3, 3, 3), gaze_dim=0,
-                 g_gaze=True, gaze_std=None):
+                 g_gaze=True, gaze_std=None, lids=False):
         super().__init__()
         field, F, a = load_prior(prior_dir)
         self.prior_id = os.path.basename(os.path.normpath(prior_dir))
@@ -184,6 +200,8 @@ class AvatarModel(nn.Module):
         self.sh_degree, self.latent_dim, self.K, self.gaze_dim = sh_degree, latent_dim, K, gaze_dim
         self.g_dim = K + (gaze_dim if g_gaze else 0)
         self.eyes = EyeRig() if gaze_std is not None else None
+        # the upper lids' caps (lids.py; with the eyeballs only): the `lid` parameter tags each cap's Gaussians (1 + eye)
+        self.lids = LidRig(self.eyes) if lids and self.eyes is not None else None
         self.register_buffer("gaze_std", torch.tensor(gaze_std if gaze_std is not None else [], dtype=torch.float32),
                              persistent=False)
         self.learn_features = learn_features
@@ -194,8 +212,12 @@ class AvatarModel(nn.Module):
         p = dict(mu=init["mu"], rot=init["rot"], log_scale=init["log_scale"], opacity=init["opacity"],
                  sh_dc=init["sh"][:, :1], sh_rest=init["sh"][:, 1:coeffs] if coeffs > 1 else torch.zeros(n, 0, 3),
                  feat=feat, latent=init.get("latent", torch.zeros(n, latent_dim)))
+        if self.lids is not None:
+            p["lid"] = init.get("lid", torch.zeros(n, 1))
         self.params = nn.ParameterDict({k: nn.Parameter(v.float().clone().contiguous()) for k, v in p.items()})
         self.params["feat"].requires_grad_(learn_features)
+        if self.lids is not None:
+            self.params["lid"].requires_grad_(False)
         self.G = DetailMLP(self.feature_dim, self.g_dim, coeffs, latent_dim, g_hidden, g_layers) if use_g else None
         self.cnn = ScreenCNN(3 + latent_dim, cnn_hidden, cnn_kernels) if use_cnn else None
 
@@ -208,11 +230,29 @@ class AvatarModel(nn.Module):
         return dict(mu=p["mu"], rot=p["rot"], log_scale=p["log_scale"], opacity=p["opacity"],
                     sh=torch.cat([p["sh_dc"], p["sh_rest"]], 1), latent=p["latent"], feat=p["feat"])
 
-    def eye_offsets(self, c, z):
-        """The eyeballs' turn for code z [1,K + gaze_dim] on canonical dict c: (d_mu [N,3], q [N,4]) or None."""
+    def eye_weights(self, c):
+        """The eyeballs' weights [2,N] on canonical dict c (none on a lid cap's Gaussians), or None without eyes."""
         if self.eyes is None:
             return None
-        return self.eyes.offsets(c["mu"], self.eyes.weights(c["mu"]), z[0, self.K:self.K + self.gaze_dim] * self.gaze_std)
+        w = self.eyes.weights(c["mu"])
+        return w * (self.lid_tags() == 0).to(w)[None].cpu() if self.lids is not None else w
+
+    def lid_tags(self):
+        """The lid caps' tags [N] long (0: none, 1 + e: eye e's cap), or None without lids."""
+        return self.params["lid"][:, 0].detach().round().long() if self.lids is not None else None
+
+    def compose(self, c, z, dF, gout):
+        """NPGA eq. 6, the eyeballs' turn and the lids' closure for code z [1,K + gaze_dim] on canonical dict c, given F's
+        dF [N,3] and G's outputs (or None) -> posed dict."""
+        if self.eyes is None:
+            return compose(c, dF, gout)
+        w = self.eye_weights(c)
+        eye = self.eyes.offsets(c["mu"], w, z[0, self.K:self.K + self.gaze_dim] * self.gaze_std)
+        dF, eye, fade = rigs(c["mu"], dF, w, eye, self.lids, self.lid_tags(), z[0, :self.K])
+        posed = compose(c, dF, gout, eye)
+        if fade is not None:
+            posed["opacity"] = posed["opacity"] + fade[:, None]
+        return posed
 
     def pose(self, z):
         """z [K + gaze_dim] or [1,K + gaze_dim] -> (posed dict (eq. 6 and the eyeballs), dF [N,3], G outputs or None)."""
@@ -220,4 +260,4 @@ class AvatarModel(nn.Module):
         z = z.reshape(1, -1).to(c["mu"].dtype)
         dF = run_F(self.F, c["mu"], c["feat"], z[:, :self.K])
         gout = self.G(c["mu"], c["feat"], z[:, :self.g_dim]) if self.G is not None else None
-        return compose(c, dF, gout, self.eye_offsets(c, z)), dF, gout
+        return self.compose(c, z, dF, gout), dF, gout

@@ -46,6 +46,7 @@ from bridge import csharp_render, psnr_u8, to_u8  # noqa: E402
 from camera import Camera, central_view  # noqa: E402
 from density import DensityControl  # noqa: E402
 from eyes import EyeRig  # noqa: E402
+from lids import CAP_SAMPLES, LidRig, tags as lid_tags  # noqa: E402
 from export import export_package, finite_json  # noqa: E402
 from losses import (feature_norm, knn_graph, laplacian, masked_psnr, masked_ssim, offset_penalty, photometric,  # noqa: E402
                     scale_penalty)
@@ -100,6 +101,13 @@ def parse_args(argv=None):
     ap.add_argument("--eyes", action=argparse.BooleanOptionalAction, default=False,
                     help="explicit eyeballs: the Gaussians in each eye's opening turn about the eyeball's centre with the "
                          "tracked gaze (eyes.py; the manifest's gaze and eyes blocks)")
+    ap.add_argument("--lids", action="store_true",
+                    help="with --eyes: explicit upper-lid caps that turn down over the eyeballs as the code closes the eyes "
+                         "(lids.py; the manifest's lids block); F does not move the eyeballs' or the caps' Gaussians")
+    ap.add_argument("--blink-weight", type=float, default=0.0,
+                    help="draw train frames with probability proportional to 1 + W * closure, closure in [0,1] the expression "
+                         "model's lid gap below its median, over the median's distance to the clip's smallest gap (blinks "
+                         "are a few percent of a clip's frames; uniform draws leave the avatar's lids open)")
     ap.add_argument("--density-control", default="npga", choices=["npga", "vanilla"])
     ap.add_argument("--densify-from", type=int, default=500)
     ap.add_argument("--densify-until", type=float, default=0.5, help="fraction of --steps")
@@ -147,12 +155,13 @@ def parse_args(argv=None):
 
 # ------------------------------------------------------------------ initialisation
 
-def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None):
+def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None, lids=None):
     """n Gaussians in the canonical head frame (metres): 60% on the expression model's canonical face mesh (area
     weighted), the rest on a head shell (ellipsoid radii 8.5 x 11 x 10.5 cm round (0, 1.5, -1) cm, without the face
     region the mesh covers) and a neck cylinder. Colours: the first training image (masked) sampled at the projections;
     scales: mean distance to the 3 nearest neighbours; opacity 0.5; identity rotations; latents N(0, 0.1). With eyes (an
-    eyes.EyeRig), 1% of n per eye start on the eyeballs, inside the openings the mesh leaves empty."""
+    eyes.EyeRig), 1% of n per eye start on the eyeballs, inside the openings the mesh leaves empty; with lids (a
+    lids.LidRig) lids.CAP_SAMPLES of n per eye start on the caps, tagged (the `lid` column)."""
     g = torch.Generator().manual_seed(seed)
     mesh = ExpressionMesh()
     C, T = mesh.C.float(), mesh.T
@@ -175,9 +184,10 @@ def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None):
     ang = torch.rand(n_neck, generator=g) * 2 * math.pi
     neck = torch.stack([0.055 * torch.cos(ang), -0.09 - 0.1 * torch.rand(n_neck, generator=g), -0.01 + 0.05 * torch.sin(ang)], 1)
     mu = torch.cat([face, shell, neck])
-    if eyes is not None:  # the eyeballs' own Gaussians (1% of n per eye) in place of as many face samples
-        eye = eyes.sample(max(1, n // 100), g)
-        mu = torch.cat([eye, mu[len(eye):]])
+    # the lid caps' own Gaussians (first, tagged) and the eyeballs' (1% of n per eye), in place of as many face samples
+    cap = lids.sample(max(1, int(CAP_SAMPLES * n)), g) if lids is not None else torch.zeros(0, 3)
+    eye = eyes.sample(max(1, n // 100), g) if eyes is not None else torch.zeros(0, 3)
+    mu = torch.cat([cap, eye, mu[len(cap) + len(eye):]])
     # colours from the first training image
     xc = mu.double().numpy() @ cam.R.T + cam.t
     u = cam.fx * xc[:, 0] / xc[:, 2] + cam.cx
@@ -192,7 +202,8 @@ def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None):
     nbr = knn_graph(mu, 3)
     dist = (mu[:, None] - mu[nbr]).norm(dim=-1).mean(1).clamp(1e-4, 5e-3)
     return dict(mu=mu, rot=torch.tensor([1.0, 0, 0, 0]).repeat(n, 1), log_scale=torch.log(dist)[:, None].repeat(1, 3),
-                opacity=torch.zeros(n, 1), sh=sh, latent=0.1 * torch.randn(n, latent_dim, generator=g))
+                opacity=torch.zeros(n, 1), sh=sh, latent=0.1 * torch.randn(n, latent_dim, generator=g),
+                **({"lid": lid_tags(n - len(cap), cap)} if lids is not None else {}))
 
 
 # ------------------------------------------------------------------ optimiser
@@ -286,6 +297,19 @@ class Frames:
         return self._head_px[i]
 
 
+def blink_draw(frames, weight, log):
+    """Draw probabilities [len(train_ids)] of the train frames, proportional to 1 + weight * closure (--blink-weight);
+    closure = clip((median gap - gap) / (median gap - min gap), 0, 1), gap the expression model's lid gap at the frame's
+    z_exp (LidRig.gaps, both eyes' mean, mm)."""
+    gaps = LidRig().gaps(frames.z[frames.train_ids, :frames.k_exp].cpu()).mean(1).numpy()
+    med, lo = np.median(gaps), gaps.min()
+    closure = np.clip((med - gaps) / max(med - lo, 1e-6), 0, 1)
+    p = 1 + weight * closure
+    log(f"blink draws: lid gap median {med:.2f} mm, min {lo:.2f} mm; {int((closure > 0.5).sum())} train frames more than "
+        f"half closed drawn {p[closure > 0.5].sum() / p.sum():.1%} of the time (uniform: {(closure > 0.5).mean():.1%})")
+    return p / p.sum()
+
+
 RASTER_CHUNK = [1 << 23]
 RENDER = [splat.render]  # the fused kernels; --rasterizer dense: rasterizer.render (the reference)
 
@@ -354,7 +378,7 @@ def train_step(model, frames, i, a, nbr, background, rng, timer):
         dF = run_F(model.F, c["mu"], c["feat"], z[:, :model.K])
     with timer("G fwd"):
         gout = model.G(c["mu"], c["feat"], z[:, :model.g_dim]) if model.G is not None else None
-        posed = compose(c, dF, gout, model.eye_offsets(c, z))
+        posed = model.compose(c, z, dF, gout)
     use_cnn = model.cnn is not None
     keys = ["mu", "rot", "log_scale", "opacity", "sh"] + (["latent"] if use_cnn and model.latent_dim > 0 else [])
     leaf = {k: posed[k].detach().requires_grad_(True) for k in keys}
@@ -549,6 +573,10 @@ def main(argv=None):
     ckpt_path = os.path.join(work, "checkpoint.pt")
     ck = torch.load(ckpt_path, map_location="cpu") if a.resume and os.path.exists(ckpt_path) else None
     if ck is not None:
+        rigs = lambda args: (bool(args.get("eyes")), bool(args.get("lids")))
+        if rigs(ck["args"]) != rigs(vars(a)):
+            raise SystemExit(f"--resume: {ckpt_path} was trained with eyes, lids = {rigs(ck['args'])}; this run asks for "
+                             f"{rigs(vars(a))}: give the same --eyes/--lids, or start afresh")
         n0 = ck["n"]
         coeffs = (a.sh_degree + 1) ** 2
         init = dict(mu=torch.zeros(n0, 3), rot=torch.zeros(n0, 4), log_scale=torch.zeros(n0, 3), opacity=torch.zeros(n0, 1),
@@ -556,11 +584,15 @@ def main(argv=None):
     else:
         i0 = frames.train_ids[0]
         init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed,
-                              EyeRig() if a.eyes else None)
+                              EyeRig() if a.eyes else None, LidRig() if a.eyes and a.lids else None)
     model = AvatarModel(init, a.sh_degree, latent, frames.k_exp, a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
                         g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
                         cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim, g_gaze=a.gaze,
-                        gaze_std=frames.gaze_stats["std"] if a.eyes else None).to(dev)
+                        gaze_std=frames.gaze_stats["std"] if a.eyes else None, lids=a.lids).to(dev)
+    if model.lids is not None:
+        model.lids.calibrate(frames.z[frames.train_ids, :frames.k_exp].cpu())
+        log(f"lids: lid gap open {model.lids.g_open[0]:.2f}/{model.lids.g_open[1]:.2f} mm, shut {model.lids.g_shut[0]:.2f}/"
+            f"{model.lids.g_shut[1]:.2f} mm; {int((model.params['lid'] > 0).sum())} cap Gaussians")
     opt = build_optimizer(model, a)
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
@@ -580,6 +612,7 @@ def main(argv=None):
         f"density control {a.density_control}, Laplacian {'off' if a.no_laplacian else 'on'}; device {dev}")
     nbr = knn_graph(model.params["mu"].detach(), a.knn)
     rng = np.random.default_rng(a.seed + start)
+    draw_p = blink_draw(frames, a.blink_weight, log) if a.blink_weight > 0 else None
     acc, acc_n, t_log = 0.0, 0, time.time()
     densify_until = int(a.densify_until * a.steps)
 
@@ -600,7 +633,7 @@ def main(argv=None):
             t_step = time.perf_counter()
             timer.ms = {}
             set_learning_rates(opt, step, a)
-            i = int(rng.choice(frames.train_ids))
+            i = int(rng.choice(frames.train_ids, p=draw_p))
             # a random background each step (unless --black-background): a Gaussian the background shows through
             # costs the loss on every colour but black, so the hair and the head's edge are drawn opaque where the
             # person is (on black only they may stay see-through, invisible until a capture tool keys another colour in)

@@ -46,7 +46,8 @@ public readonly record struct AvatarStageTimings(double FMs, double GMs, double 
 /// q(R) the unit quaternion of R (w ≥ 0); quaternions are not normalised (the renderer does);</item>
 /// <item>log-scales, opacity logits, SH [N,(d+1)²,3] and latents [N,L] add G's offsets in their stored spaces;</item>
 /// <item>an avatar with eyeballs (<see cref="AvatarManifest.Eyes"/>) turns their member Gaussians by the gaze code
-/// (<see cref="AvatarEyes"/>) after eq. 6, before the head pose.</item>
+/// (<see cref="AvatarEyes"/>) after eq. 6, before the head pose; one with lids (<see cref="AvatarManifest.Lids"/>) closes them
+/// with z_exp (<see cref="AvatarLids"/>), and F's displacement is withheld from the eyeballs' and the caps' Gaussians.</item>
 /// </list>
 /// SH coefficients stay in the canonical head frame (they are not rotated by R; a renderer evaluating view-dependent colour
 /// should turn the view direction into the head frame with Rᵀ). Without G only F's d_μ applies and the other attributes are
@@ -68,6 +69,7 @@ public sealed class AvatarDynamics : IDisposable
     private readonly GaussianCloud _canonical;
     private readonly int _n, _k, _gazeDim, _gCodeDim;
     private readonly AvatarEyes? _eyes;
+    private readonly AvatarLids? _lids;
     private readonly OrtSession? _fSession, _gSession;
     private readonly OrtRunner? _fRunner, _gRunner;
     private readonly int _fZ, _gZ;
@@ -93,6 +95,7 @@ public sealed class AvatarDynamics : IDisposable
         _gazeDim = package.Manifest.Gaze?.Dim ?? 0;
         _gCodeDim = package.Manifest.GCodeDim;
         if (package.Manifest.Eyes is { } rig) _eyes = new AvatarEyes(rig, package.Manifest.Gaze!, _canonical);
+        if (package.Manifest.Lids is { } lids) _lids = new AvatarLids(lids, package.Manifest.Eyes!, _canonical);
         var so = new OrtSessionOptions { IntraOpThreads = o.IntraOpThreads, UseCuda = o.UseCuda };
         var files = package.Networks;
         var sw = Stopwatch.StartNew();
@@ -222,7 +225,7 @@ public sealed class AvatarDynamics : IDisposable
         if (_gRunner is not null && _gThread is null) RunG();
         var t2 = Stopwatch.GetTimestamp();
         Compose(rotation, translation, posed);
-        if (_eyes is not null && zExp.Length == _k + _gazeDim) TurnEyes(zExp[_k..], rotation, posed);
+        if (_eyes is not null) ApplyRigs(zExp, rotation, posed);
         var t3 = Stopwatch.GetTimestamp();
         LastTimings = new AvatarStageTimings(fMs, _gMs, Ms(t3 - t2), Ms(t3 - t0));
     }
@@ -318,31 +321,71 @@ public sealed class AvatarDynamics : IDisposable
     }
 
     /// <summary>
-    /// The eyeballs' turn for a gaze code on a cloud <see cref="Compose"/> has written: each member's offset (canonical frame)
-    /// is carried into the world by R and added to its centre; its rotation becomes q(R) ⊗ q_eye ⊗ q_p, q_p recomposed from
-    /// the canonical rotation and G's d_rot as <see cref="Compose"/> did.
+    /// The eyeballs' turn for the gaze code (when <paramref name="zExp"/> carries one) and the lids' closure (when the avatar
+    /// has lids) on a cloud <see cref="Compose"/> has written. Each eyeball Gaussian's offset (canonical frame: its turn, less
+    /// w_i·d_μF with lids, F's displacement withheld) is carried into the world by R and added to its centre, its rotation
+    /// becomes q(R) ⊗ q_eye ⊗ q_p (q_p recomposed from the canonical rotation and G's d_rot as <see cref="Compose"/> did) and,
+    /// with lids, its opacity logit takes the fade; each cap Gaussian likewise with the cap's turn, less d_μF.
     /// </summary>
-    private void TurnEyes(ReadOnlySpan<float> code, ReadOnlySpan<double> rotation, GaussianCloud posed)
+    private void ApplyRigs(ReadOnlySpan<float> zExp, ReadOnlySpan<double> rotation, GaussianCloud posed)
     {
         var eyes = _eyes!;
-        eyes.Turn(code);
+        var turned = zExp.Length == _k + _gazeDim;
+        if (turned) eyes.Turn(zExp[_k..]);
+        if (!turned && _lids is null) return;
+        _lids?.Close(zExp[.._k], turned ? eyes.Offsets : default);
         var (qw64, qx64, qy64, qz64) = Rotation.QuaternionFromMatrix(rotation);
-        float hw = (float)qw64, hx = (float)qx64, hy = (float)qy64, hz = (float)qz64;
-        ReadOnlySpan<float> q = _canonical.Rotations, off = eyes.Offsets, turn = eyes.Rotations;
-        ReadOnlySpan<float> dRot = _gRunner is null ? default : _gRunner.Output(1);
-        Span<float> outMu = posed.Means, outQ = posed.Rotations;
+        var head = ((float)qw64, (float)qx64, (float)qy64, (float)qz64);
+        ReadOnlySpan<float> dF = _fRunner!.Output(0), off = eyes.Offsets, turn = eyes.Rotations, w = eyes.Weights;
         var members = eyes.Members;
         for (var j = 0; j < members.Length; j++)
         {
-            int i = members[j], k = 4 * i;
-            float ox = off[3 * j], oy = off[3 * j + 1], oz = off[3 * j + 2];
-            for (var r = 0; r < 3; r++)
-                outMu[3 * i + r] += (float)rotation[3 * r] * ox + (float)rotation[3 * r + 1] * oy + (float)rotation[3 * r + 2] * oz;
-            float pw = q[k], px = q[k + 1], py = q[k + 2], pz = q[k + 3];
-            if (_gRunner is not null) Rotation.Multiply(dRot[k], dRot[k + 1], dRot[k + 2], dRot[k + 3], pw, px, py, pz, out pw, out px, out py, out pz);
-            Rotation.Multiply(turn[4 * j], turn[4 * j + 1], turn[4 * j + 2], turn[4 * j + 3], pw, px, py, pz, out pw, out px, out py, out pz);
-            Rotation.Multiply(hw, hx, hy, hz, pw, px, py, pz, out outQ[k], out outQ[k + 1], out outQ[k + 2], out outQ[k + 3]);
+            var i = members[j];
+            float ox = 0f, oy = 0f, oz = 0f;
+            if (turned) (ox, oy, oz) = (off[3 * j], off[3 * j + 1], off[3 * j + 2]);
+            if (_lids is not null)
+            {
+                ox -= w[j] * dF[3 * i];
+                oy -= w[j] * dF[3 * i + 1];
+                oz -= w[j] * dF[3 * i + 2];
+                posed.OpacityLogits[i] += _lids.BallFade[j];
+            }
+            Move(i, ox, oy, oz, rotation, posed);
+            if (turned) Turn(i, turn.Slice(4 * j, 4), head, posed);
         }
+        if (_lids is null) return;
+        var cap = _lids.Cap;
+        ReadOnlySpan<float> capOff = _lids.CapOffsets, capTurn = _lids.CapRotations;
+        for (var j = 0; j < cap.Length; j++)
+        {
+            var i = cap[j];
+            Move(i, capOff[3 * j] - dF[3 * i], capOff[3 * j + 1] - dF[3 * i + 1], capOff[3 * j + 2] - dF[3 * i + 2], rotation, posed);
+            Turn(i, capTurn.Slice(4 * j, 4), head, posed);
+        }
+    }
+
+    /// <summary>Adds R·o (o canonical, metres) to Gaussian i's posed centre.</summary>
+    private static void Move(int i, float ox, float oy, float oz, ReadOnlySpan<double> rotation, GaussianCloud posed)
+    {
+        var outMu = posed.Means;
+        for (var r = 0; r < 3; r++)
+            outMu[3 * i + r] += (float)rotation[3 * r] * ox + (float)rotation[3 * r + 1] * oy + (float)rotation[3 * r + 2] * oz;
+    }
+
+    /// <summary>Gaussian i's posed rotation ← q(R) ⊗ t ⊗ d_rot ⊗ q_c (t a rig's rotation, w,x,y,z).</summary>
+    private void Turn(int i, ReadOnlySpan<float> t, (float W, float X, float Y, float Z) head, GaussianCloud posed)
+    {
+        var k = 4 * i;
+        ReadOnlySpan<float> q = _canonical.Rotations;
+        Span<float> outQ = posed.Rotations;
+        float pw = q[k], px = q[k + 1], py = q[k + 2], pz = q[k + 3];
+        if (_gRunner is not null)
+        {
+            var dRot = _gRunner.Output(1);
+            Rotation.Multiply(dRot[k], dRot[k + 1], dRot[k + 2], dRot[k + 3], pw, px, py, pz, out pw, out px, out py, out pz);
+        }
+        Rotation.Multiply(t[0], t[1], t[2], t[3], pw, px, py, pz, out pw, out px, out py, out pz);
+        Rotation.Multiply(head.W, head.X, head.Y, head.Z, pw, px, py, pz, out outQ[k], out outQ[k + 1], out outQ[k + 2], out outQ[k + 3]);
     }
 
     /// <summary>dst = a + b elementwise (equal lengths).</summary>

@@ -88,7 +88,7 @@ public sealed record AvatarEyeball
 public sealed class AvatarEyes
 {
     private readonly int[] _members, _eye;
-    private readonly float[] _rel, _scale; // μ_i − c_e [M,3]; w_i · W_e / r [M]
+    private readonly float[] _rel, _scale, _weight; // μ_i − c_e [M,3]; w_i · W_e / r [M]; w_i [M]
     private readonly float[] _std;
     private readonly float _maxTilt;
 
@@ -108,6 +108,7 @@ public sealed class AvatarEyes
         _eye = new int[m];
         _rel = new float[3 * m];
         _scale = new float[m];
+        _weight = new float[m];
         var mu = canonical.Means;
         var j = 0;
         for (var e = 0; e < 2; e++)
@@ -121,6 +122,7 @@ public sealed class AvatarEyes
                 _eye[j] = e;
                 for (var d = 0; d < 3; d++) _rel[3 * j + d] = (float)(mu[3 * i + d] - eye.Centre[d]);
                 _scale[j] = (float)(eye.Weights[k] * eye.WidthM / rig.RadiusM);
+                _weight[j] = (float)eye.Weights[k];
             }
         }
         _std = gaze.Std.Select(v => (float)v).ToArray();
@@ -131,6 +133,9 @@ public sealed class AvatarEyes
 
     /// <summary>Indices of the member Gaussians [M] (right eye's, then left eye's).</summary>
     public ReadOnlySpan<int> Members => _members;
+
+    /// <summary>Per member, its weight w_i [M] (the manifest's), in (0, 1].</summary>
+    public ReadOnlySpan<float> Weights => _weight;
 
     /// <summary>Per member, the offset of its centre from the last <see cref="Turn"/> [M,3], canonical head frame, metres.</summary>
     public float[] Offsets { get; }

@@ -93,6 +93,13 @@ public sealed record AvatarManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AvatarEyeRig? Eyes { get; init; }
 
+    /// <summary>
+    /// The avatar's upper lids (<c>lids</c>), or null. With them each eye's cap turns down over its eyeball as z_exp closes
+    /// the eye (<see cref="AvatarLids"/>); they need <see cref="Eyes"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AvatarLidRig? Lids { get; init; }
+
     /// <summary>Length of the whole code the runtime builds: K, plus the gaze code's length when the avatar has one.</summary>
     [JsonIgnore]
     public int CodeDim => ExpressionModel.K + (Gaze?.Dim ?? 0);
@@ -225,6 +232,8 @@ public sealed record AvatarManifest
         if (Eyes is not null && Gaze is not { Dim: AvatarEyeRig.GazeDim })
             Fail($"eyes need the gaze block with dim = {AvatarEyeRig.GazeDim} (its std scales the eyeballs' turn)");
         Eyes?.Validate(source);
+        if (Lids is not null && Eyes is null) Fail("lids need the eyes block (they turn about the eyeballs' centres)");
+        Lids?.Validate(source, ExpressionModel.K);
         if (Background is null || Background.Length != 3) Fail($"background has {Background?.Length ?? 0} values; expected 3 (r, g, b)");
         foreach (var c in Background!)
             if (!(c >= 0 && c <= 1)) Fail($"background value {c} is outside 0..1");

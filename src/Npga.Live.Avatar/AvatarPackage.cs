@@ -91,6 +91,7 @@ public sealed class AvatarPackage
                 $"has {cloud.LatentDim} latent_* properties but avatar.json says latent_dim {manifest.LatentDim}");
 
         manifest.Eyes?.ValidateMembers(manifestPath, cloud.Count);
+        manifest.Lids?.ValidateMembers(manifestPath, cloud.Count, manifest.Eyes!);
         var networks = CheckNetworks(dir, manifest, cloud.Count);
         return new AvatarPackage(dir, manifest, cloud, networks);
     }
@@ -149,7 +150,7 @@ public sealed class AvatarPackage
     /// <inheritdoc />
     public override string ToString() =>
         $"{Manifest.Name} ({Canonical.Count} Gaussians, SH {Manifest.ShDegree}, D {Manifest.FeatureDim}, L {Manifest.LatentDim}, " +
-        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}{(Manifest.Gaze is { } gz ? $" + gaze {gz.Dim}" : "")}{(Manifest.Eyes is not null ? ", eyeballs" : "")}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
+        $"{Manifest.ExpressionModel.Id} K={Manifest.ExpressionModel.K}{(Manifest.Gaze is { } gz ? $" + gaze {gz.Dim}" : "")}{(Manifest.Eyes is not null ? ", eyeballs" : "")}{(Manifest.Lids is not null ? ", lids" : "")}; F{(HasG ? ", G" : "")}{(HasCnn ? ", cnn" : "")})";
 
     private static AvatarNetworkFiles CheckNetworks(string dir, AvatarManifest m, int n)
     {

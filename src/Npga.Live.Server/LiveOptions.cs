@@ -65,6 +65,12 @@ public sealed class LiveOptions
     /// </summary>
     public Npga.Live.Pipeline.Live.RefineMode Refine { get; set; } = Npga.Live.Pipeline.Live.RefineMode.Auto;
 
+    /// <summary>
+    /// Whether a session's tracker waits for its renderer (<see cref="Npga.Live.Pipeline.Reenact.ReenactOptions.PaceTracking"/>):
+    /// it then tracks only the frames the avatar is rendered from, not every webcam frame (default true).
+    /// </summary>
+    public bool PaceTracking { get; set; } = true;
+
     /// <summary>Video bitrate of the avatar track, kbit/s (default 1500).</summary>
     public int BitrateKbps { get; set; } = 1500;
 

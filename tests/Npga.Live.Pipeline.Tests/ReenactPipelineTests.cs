@@ -77,6 +77,39 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
         Assert.Equal(1, sink.Completions);
     }
 
+    /// <summary>
+    /// PaceTracking: a fast tracker (1 ms) before a slow renderer (10 ms), fed every ~1 ms, tracks about as many frames as the
+    /// renderer draws (each one the newest it was handed), not every frame it could: without pacing it tracks most of them
+    /// and the render hand-off drops the rest.
+    /// </summary>
+    [Fact]
+    public async Task PaceTracking_TracksOnlyWhatTheRendererTakes()
+    {
+        async Task<(int Calls, ReenactSummary Summary, List<long> Out)> Run(bool pace)
+        {
+            var tracker = new FakeTracker(delayMs: 1);
+            var sink = new RecordingSink();
+            var pipeline = new ReenactPipeline(tracker, new FakeAvatar(delayMs: 10),
+                new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, PaceTracking = pace });
+            var summary = await pipeline.RunAsync(ReenactFakes.Frames(300, delayMs: 1), sink).WaitAsync(Limit);
+            return (tracker.Calls, summary, sink.Indices.ToList());
+        }
+
+        var paced = await Run(true);
+        var free = await Run(false);
+        output.WriteLine($"paced: tracked {paced.Calls}, out {paced.Summary.FramesOut}, dropped before render {paced.Summary.DroppedBefore[ReenactStage.Render]}, " +
+                         $"before encode {paced.Summary.DroppedBefore[ReenactStage.Encode]}; " +
+                         $"free: tracked {free.Calls}, out {free.Summary.FramesOut}, dropped before render {free.Summary.DroppedBefore[ReenactStage.Render]}");
+        Assert.Equal(300, paced.Summary.FramesIn);
+        Assert.Equal(0, paced.Summary.DroppedBefore[ReenactStage.Render]); // nothing tracked is thrown away
+        // tracked = rendered (+ the one in flight at the end); what the encode hand-off drops was rendered too
+        var rendered = paced.Summary.FramesOut + paced.Summary.DroppedBefore[ReenactStage.Encode];
+        Assert.InRange(paced.Calls, rendered, rendered + 2);
+        Assert.True(free.Calls > 2 * free.Summary.FramesOut, $"without pacing the tracker tracked {free.Calls} for {free.Summary.FramesOut} out");
+        Assert.Equal(299, paced.Out[^1]); // the last frame still comes out
+        Assert.True(paced.Out.Zip(paced.Out.Skip(1)).All(p => p.First < p.Second), "frames stay in order");
+    }
+
     [Fact]
     public async Task Cancellation_StopsReading_DrainsWhatIsInFlight_AndCompletesTheSink()
     {

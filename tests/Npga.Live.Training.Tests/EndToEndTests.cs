@@ -66,6 +66,11 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
         Assert.Equal(4, gaze.Dim);
         var eyes = package.Manifest.Eyes!;
         Assert.All(eyes.Eyes, e => Assert.True(e.Members.Length >= 3, $"an eye holds {e.Members.Length} Gaussians"));
+        // the lids: a cap per eye of the Gaussians started on it (1.5% of 500 each), none an eyeball's, calibrated on the clip
+        var lids = package.Manifest.Lids!;
+        Assert.All(lids.Eyes, l => Assert.True(l.Cap.Length >= 3, $"a lid holds {l.Cap.Length} Gaussians"));
+        Assert.All(lids.Eyes, l => Assert.InRange(l.OpenMm - l.ShutMm, 0.5, 10));
+        Assert.Contains("lids: lid gap open", r.Stdout);
     }
 
     [Fact]
@@ -81,7 +86,7 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
         File.Copy(Path.Combine(clip.Package, "work", "checkpoint.pt"), Path.Combine(dir, "work", "checkpoint.pt"));
         var r = PythonTool.Run(PythonTool.Script("scripts/train_avatar"),
             ["--video", clip.Video, "--out", dir, .. TrainedClip.DataArgs, "--steps", "33", "--densify-from", "100", "--f-freeze", "15",
-             "--parity-frames", "0", "--resume"], TimeSpan.FromSeconds(300));
+             "--parity-frames", "0", "--resume", .. TrainedClip.Rigs], TimeSpan.FromSeconds(300));
         output.WriteLine(r.Stdout + r.Stderr);
         r.Ok("train_avatar --resume");
         Assert.Contains("resumed from", r.Stdout);

@@ -72,4 +72,28 @@ public sealed class RasterizerParityTests(ITestOutputHelper output) : IDisposabl
             if (Math.Abs(turned.Pixels[i] - ahead.Pixels[i]) > 2) changed++;
         Assert.True(changed > 100, $"the gaze changed {changed} pixel values: the eyeballs did not turn");
     }
+    /// <summary>
+    /// The upper lids (the manifest's lids block: AvatarLids in C#, lids.LidRig in PyTorch): with codes that shut the right
+    /// eye and open both wide, the caps turn, the eyeballs fade and F is withheld from both alike: within 45 dB.
+    /// </summary>
+    [Fact]
+    public void TorchForwardMatchesCSharpRenderer_WithLids()
+    {
+        var pkg = Fixtures.Make(Path.Combine(_dir, "lids"), "--n", "2000", "--sh-degree", "1", "--seed", "5", "--no-cnn", "--eyes", "--lids");
+        var lid = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(pkg, "avatar.json")))!["lids"]!["eyes"]![0]!;
+        var b = lid["gap_b_mm"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        double a = lid["gap_a_mm"]!.GetValue<double>(), shut = lid["shut_mm"]!.GetValue<double>(), open = lid["open_mm"]!.GetValue<double>();
+        var bb = b.Sum(v => v * v);
+        foreach (var (name, gap) in new[] { ("shut", shut), ("wide", open + 3) })
+        {
+            var z = b.Select(v => (gap - a) / bb * v).Concat([1.0, -0.5, 0, 0]);
+            var codes = Path.Combine(_dir, name + ".json");
+            File.WriteAllText(codes, "[" + string.Join(",", z.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]");
+            var r = PythonTool.Run(PythonTool.Script("scripts/training/bridge.py"), ["--avatar", pkg, "--width", "96", "--height", "96",
+                "--min-psnr", "45", "--no-cnn", "--expr", codes, "--out-dir", Path.Combine(_dir, name)], TimeSpan.FromSeconds(120));
+            output.WriteLine(r.Stdout + r.Stderr);
+            var psnr = (double)r.Ok("bridge.py").Report["psnr_db"]!;
+            Assert.True(psnr >= 45, $"PyTorch forward vs C# renderer, the right eye {name}: {psnr:F2} dB");
+        }
+    }
 }

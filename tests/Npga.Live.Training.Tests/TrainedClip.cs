@@ -7,7 +7,7 @@ namespace Npga.Live.Training.Tests;
 /// <summary>
 /// One tiny training run on a real clip (../shared/data/driving/d6.mp4), shared by the end-to-end and ablation tests: 64×64,
 /// 40 frames (every 10th of the first 400), 500 initial Gaussians, 30 steps with density control from step 10, F unfrozen at
-/// step 15, eyeballs turning with the tracked gaze (the shipped recipe's <c>--eyes</c>), export, and the C# runtime's parity
+/// step 15, eyeballs turning with the tracked gaze and lids closing with the code (the shipped recipe's <see cref="Rigs"/>), export, and the C# runtime's parity
 /// on 2 held-out frames. Absent data: <see cref="Video"/> is null.
 /// </summary>
 public sealed class TrainedClip : IDisposable
@@ -17,6 +17,9 @@ public sealed class TrainedClip : IDisposable
         "--size", "64", "--max-frames", "40", "--frame-stride", "10", "--gaussians", "500", "--sh-degree", "1",
         "--g-hidden", "32", "--cnn-hidden", "8", "--threads", "2", "--log-every", "5",
     ];
+
+    /// <summary>The shipped recipe's eyeballs and lids (a resumed run passes them again).</summary>
+    public static readonly string[] Rigs = ["--eyes", "--lids", "--blink-weight", "8"];
 
     public TrainedClip()
     {
@@ -28,7 +31,7 @@ public sealed class TrainedClip : IDisposable
         Package = Path.Combine(Dir, "main");
         Main = PythonTool.Run(PythonTool.Script("scripts/train_avatar"),
             ["--video", video, "--out", Package, .. DataArgs, "--steps", "30", "--densify-from", "10", "--densify-every", "10",
-             "--f-freeze", "15", "--parity-frames", "2", "--seg-check-frames", "2", "--eyes"],
+             "--f-freeze", "15", "--parity-frames", "2", "--seg-check-frames", "2", .. Rigs],
             TimeSpan.FromSeconds(300));
     }
 

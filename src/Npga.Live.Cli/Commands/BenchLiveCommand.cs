@@ -13,7 +13,7 @@ using Npga.Live.Server.Sessions;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default]</c>: the whole live loop on this machine, inside
+/// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default] [--no-pacing]</c>: the whole live loop on this machine, inside
 /// a loopback-only network namespace (the command re-runs itself under <c>unshare -n</c> when it is not in one): the
 /// server in-process, headless Chromium whose fake webcam plays the clip, the page in probe mode. It prints the frame
 /// rate the page receives and the glass-to-glass latency: the page stamps <c>performance.now()</c> as a frame code into
@@ -33,12 +33,13 @@ internal static class BenchLiveCommand
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
         var screenshot = new Option<string?>("--screenshot") { Description = "After the run, reload the page without the probe and save a PNG screenshot here" };
         var refine = new Option<RefineMode>("--refine") { Description = "When the avatar's CNN runs: auto (while frames keep the frame period), on, off", DefaultValueFactory = _ => RefineMode.Auto };
-        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot, refine };
-        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), r.GetValue(refine), ct)));
+        var noPacing = new Option<bool>("--no-pacing") { Description = "The tracker tracks every webcam frame instead of waiting for the renderer (Live:PaceTracking false)" };
+        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot, refine, noPacing };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), r.GetValue(refine), !r.GetValue(noPacing), ct)));
         return cmd;
     }
 
-    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, CancellationToken ct)
+    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, bool pace, CancellationToken ct)
     {
         if (LiveBenchSetup.Check("bench live", ref driving) is { } exit) return exit;
         var tmp = Directory.CreateTempSubdirectory("npga-bench-live-").FullName;
@@ -50,6 +51,7 @@ internal static class BenchLiveCommand
             {
                 o.DefaultAvatar = avatar;
                 o.Refine = refine;
+                o.PaceTracking = pace;
             }, ct);
             using var _ = app;
             using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
@@ -99,6 +101,7 @@ internal static class BenchLiveCommand
                 jitter_buffer_ms = Receiver(end, "jitterBufferMs") is { } j ? Math.Round(j, 1) : (double?)null,
                 decode_ms = Receiver(end, "decodeMs") is { } dm ? Math.Round(dm, 2) : (double?)null,
                 refine = refine.ToString().ToLowerInvariant(),
+                pace_tracking = pace,
                 cnn_on_share = serverSide.Any(s => s.Refine is not null) ? Math.Round(serverSide.Count(s => s.Refine == true) / (double)serverSide.Count(s => s.Refine is not null), 2) : (double?)null,
             };
             Console.WriteLine($"npga bench live: {result.driving} -> {avatar}, {result.seconds} s measured, {result.machine}");

@@ -11,6 +11,8 @@ namespace Npga.Live.Pipeline.Reenact;
 internal sealed class HandOff<T> where T : class
 {
     private readonly Channel<T> _channel;
+    private readonly int _capacity;
+    private readonly SemaphoreSlim _taken = new(0);
     private long _dropped;
 
     /// <param name="capacity">Items held, 1 or 2.</param>
@@ -18,6 +20,7 @@ internal sealed class HandOff<T> where T : class
     /// <param name="dropped">Called with each item pushed out under DropOldest (on the producer's thread).</param>
     public HandOff(int capacity, HandOffPolicy policy, Action<T>? dropped = null)
     {
+        _capacity = capacity;
         var options = new BoundedChannelOptions(capacity)
         {
             FullMode = policy == HandOffPolicy.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
@@ -55,7 +58,15 @@ internal sealed class HandOff<T> where T : class
         {
             if (!_channel.Reader.WaitToReadAsync(abort).AsTask().GetAwaiter().GetResult()) return false;
         }
+        _taken.Release();
         return true;
+    }
+
+    /// <summary>Blocks the producer until the hand-off holds fewer items than its capacity (the consumer has taken one).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> was cancelled while waiting.</exception>
+    public void WaitForRoom(CancellationToken abort)
+    {
+        while (_channel.Reader.Count >= _capacity) _taken.Wait(abort);
     }
 
     /// <summary>Marks the end of the stream: the consumer takes what is left, then <see cref="TryTake"/> returns false.</summary>

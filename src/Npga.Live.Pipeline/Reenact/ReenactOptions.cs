@@ -21,6 +21,14 @@ public sealed class ReenactOptions
     /// </summary>
     public bool RecordFrameTimings { get; init; } = true;
 
+    /// <summary>
+    /// Under <see cref="HandOffPolicy.DropOldest"/>: the track stage takes the next (newest) frame only once the render stage's
+    /// hand-off has room, so it tracks no frame the renderer would drop (default false: it tracks every frame it can, and
+    /// the newest tracked one wins). Where rendering is the slower stage and both share the cores, the tracker's spare time
+    /// goes to rendering instead.
+    /// </summary>
+    public bool PaceTracking { get; init; }
+
     /// <summary>Validates the settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Capacity is not 1 or 2, or the time constant is not positive and finite.</exception>
     public void Validate()

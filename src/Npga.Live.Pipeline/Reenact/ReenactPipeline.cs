@@ -230,8 +230,11 @@ public sealed class ReenactPipeline
         var abort = _abort.Token;
         try
         {
-            while (_toTrack!.TryTake(out var frame, abort))
+            var pace = _options.PaceTracking && _options.Policy == HandOffPolicy.DropOldest;
+            while (true)
             {
+                if (pace) _toRender!.WaitForRoom(abort);
+                if (!_toTrack!.TryTake(out var frame, abort)) break;
                 long t0 = Stopwatch.GetTimestamp();
                 var result = _tracker.Track(frame.Driver);
                 frame.TrackMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;

@@ -82,7 +82,8 @@ public sealed class LiveSession
             throw;
         }
         _avatar = _stages.Avatar;
-        _pipeline = new ReenactPipeline(_stages.Tracker, _avatar, new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
+        _pipeline = new ReenactPipeline(_stages.Tracker, _avatar,
+            new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false, PaceTracking = options.PaceTracking });
         _peer.AnswerCreated += sdp => Send(() => _notifier.Answer(sdp));
         _peer.LocalCandidate += (mline, candidate) => Send(() => _notifier.Candidate(new IceCandidateMessage(candidate, mline)));
         _peer.StateChanged += OnPeerState;
