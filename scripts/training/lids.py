@@ -49,7 +49,7 @@ FADE_M = 0.0004        # the eyeball's fade at the cap's edge, logistic scale
 CLOSURE_MIN = -0.25    # wide-open eyes turn the cap up this far (a fraction of Theta)
 SHUT_MAX = 0.6         # g_shut is at most this fraction of g_open (a clip without blinks is not calibrated on a squint)
 CAP_SAMPLES = 0.015    # the cap's share of the initial Gaussians, per eye
-GAP_VERTICES = ((159, 145), (386, 374))  # the upper and lower lid's middle vertices (eyes.lid_gaps)
+GAP_VERTICES = ((159, 145), (386, 374))  # the upper and lower lid's middle vertices (LidRig.gaps)
 
 
 def _lid_lines(contour):
@@ -137,9 +137,9 @@ class LidRig:
 
     def angles(self, e, x):
         """Eye e's (phi_top, Theta) [N] radians on the cap's cylinder at lateral positions x [N] (metres)."""
-        xs, yu, yl = self.lines[e]
-        c = self.centres[e]
-        s = lambda y: torch.asin(((y - c[1]) / self.cap_rho).clamp(-1, 1))
+        xs, yu, yl = (t.to(x.device, torch.float64) for t in self.lines[e])
+        cy = float(self.centres[e][1])
+        s = lambda y: torch.asin(((y - cy) / self.cap_rho).clamp(-1, 1))
         top, bot = s(interp(x, xs, yu)), s(interp(x, xs, yl))
         inside = (x > xs[0]) & (x < xs[-1])
         return top, torch.where(inside, (top - bot).clamp_min(0), torch.zeros_like(top))
@@ -185,7 +185,7 @@ class LidRig:
             if len(idx) == 0:
                 continue
             top, theta = self.angles(e, mu_turned[idx, 0].detach().double())
-            edge = (self.centres[e][1] + self.cap_rho * torch.sin(top - float(closure[e]) * theta)).to(mu_turned)
+            edge = (float(self.centres[e][1]) + self.cap_rho * torch.sin(top - float(closure[e]) * theta)).to(mu_turned)
             h = torch.sigmoid((mu_turned[idx, 1] - edge) / self.fade_m)
             out = out.index_copy(0, idx, torch.log(1 - h + 1e-4))
         return out

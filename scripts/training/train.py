@@ -58,7 +58,7 @@ from kernels import splat  # noqa: E402
 from kernels.adam import Adam as FusedAdam  # noqa: E402
 from kernels.loss import laplacian as fused_laplacian  # noqa: E402
 from kernels.loss import photometric as fused_photometric  # noqa: E402
-from model import compose, run_F  # noqa: E402
+from model import run_F  # noqa: E402
 from rasterizer import SH_C0  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "scripts", "deformation"))
@@ -150,7 +150,10 @@ def parse_args(argv=None):
     ap.add_argument("--resume", action="store_true", help="continue from <out>/work/checkpoint.pt")
     ap.add_argument("--parity-frames", type=int, default=3, help="held-out frames rendered by the C# runtime after export")
     ap.add_argument("--prior", default=DEFAULT_PRIOR)
-    return ap.parse_args(argv)
+    a = ap.parse_args(argv)
+    if a.lids and not a.eyes:
+        ap.error("--lids needs --eyes (the caps turn about the eyeballs' centres)")
+    return a
 
 
 # ------------------------------------------------------------------ initialisation

@@ -129,7 +129,7 @@ internal static class CameraCommand
                     if (s.Seconds is { } limit) stop.CancelAfter(TimeSpan.FromSeconds(limit));
                     var frames = camera is not null ? camera.ReadAll(stop.Token) : ClipFrames(s.Source, loop: !s.Once, stop.Token);
                     var pipeline = new ReenactPipeline(tracker, stage,
-                        new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false });
+                        new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, RecordFrameTimings = false, PaceTracking = true });
                     Console.Error.WriteLine($"camera: {package.Manifest.Name} -> {s.Device} ({s.Width}x{s.Height} {writer.Format}, {s.Fps:0.##} fps), "
                                            + $"driven by {s.Source}{(camera is null && !s.Once ? " (looped)" : "")}; Ctrl-C to stop");
                     var run = pipeline.RunAsync(frames, new DeviceSink(writer), null, stop.Token);

@@ -58,7 +58,7 @@ internal sealed class HandOff<T> where T : class
         {
             if (!_channel.Reader.WaitToReadAsync(abort).AsTask().GetAwaiter().GetResult()) return false;
         }
-        _taken.Release();
+        if (_taken.CurrentCount == 0) _taken.Release(); // one pending signal is enough: WaitForRoom re-checks the count
         return true;
     }
 
