@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 from camera import Camera  # noqa: E402
 from eyes import turn  # noqa: E402
 from lids import LidRig  # noqa: E402
-from model import compose, rigs  # noqa: E402
+from model import close_lids, compose  # noqa: E402
 from onnx_torch import OnnxModule  # noqa: E402
 from package import gaussians_from_ply, load_manifest, npga_command  # noqa: E402
 import rasterizer  # noqa: E402
@@ -84,7 +84,7 @@ def torch_render_package(pkg, z, cam, use_cnn=True, dtype=torch.float32, rasteri
         if eye is None:
             eye = (torch.zeros_like(g["mu"]), torch.tensor([1.0, 0, 0, 0], dtype=dtype).repeat(g["mu"].shape[0], 1))
         lids = LidRig.from_json(m["lids"], [e["centre"] for e in m["eyes"]["eyes"]])
-        dF, eye, fade = rigs(g["mu"], dF, w, eye, lids, tag, zt[0])
+        dF, eye, fade = close_lids(g["mu"], dF, w, eye, lids, tag, zt[0])
     posed = compose(g, dF, gout, eye)
     if fade is not None:
         posed["opacity"] = posed["opacity"] + fade[:, None]

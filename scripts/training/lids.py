@@ -73,9 +73,8 @@ class LidRig:
 
     def __init__(self, eyes=None, mesh=None):
         mesh = mesh or ExpressionMesh()
-        self.eyes = eyes or EyeRig(mesh)
         C = mesh.C.double()
-        self.centres = [c.clone() for c in self.eyes.centres]
+        self.centres = [c.clone() for c in (eyes or EyeRig(mesh)).centres]
         self.lines = []  # per eye: (x [M] ascending, y_upper [M], y_lower [M]) canonical metres
         for e, contour in enumerate(CONTOURS):
             up, lo = _lid_lines(list(contour))

@@ -63,7 +63,7 @@ def compose(canon, dF, gout=None, eye=None):
     return out
 
 
-def rigs(mu, dF, w, eye, lids=None, tag=None, z_exp=None):
+def close_lids(mu, dF, w, eye, lids=None, tag=None, z_exp=None):
     """The lids' part of the pose (lids.py), shared by the trainer (AvatarModel.compose) and a package's reference forward
     (bridge.py): mu [N,3] canonical centres, dF [N,3] F's displacement, w [2,N] the eyeballs' weights, eye (d_mu [N,3],
     q [N,4]) their turn, lids a lids.LidRig or None, tag [N] the caps' tags, z_exp [K] -> (dF with F withheld from the
@@ -248,7 +248,7 @@ class AvatarModel(nn.Module):
             return compose(c, dF, gout)
         w = self.eye_weights(c)
         eye = self.eyes.offsets(c["mu"], w, z[0, self.K:self.K + self.gaze_dim] * self.gaze_std)
-        dF, eye, fade = rigs(c["mu"], dF, w, eye, self.lids, self.lid_tags(), z[0, :self.K])
+        dF, eye, fade = close_lids(c["mu"], dF, w, eye, self.lids, self.lid_tags(), z[0, :self.K])
         posed = compose(c, dF, gout, eye)
         if fade is not None:
             posed["opacity"] = posed["opacity"] + fade[:, None]
