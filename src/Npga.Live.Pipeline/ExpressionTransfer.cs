@@ -27,18 +27,23 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     /// <exception cref="ArgumentException">The two series differ in length.</exception>
     /// <param name="driverGaze">Per matched frame: the driver's gaze (<c>TrackResult.Gaze</c>, 4 floats), or null when the gaze was not read.</param>
     /// <param name="avatarGaze">Per matched frame: the re-tracked avatar's gaze, as many as <paramref name="driverGaze"/>.</param>
+    /// <param name="gazeHeld">Per gaze pair: whether either face's gaze was held through closed eyes
+    /// (<c>TrackResult.GazeHeld</c>) rather than read; those pairs are left out of the gaze correlations. Null: none held.</param>
     public static ExpressionTransferResult Correlate(int frames, int driverFaces, IReadOnlyList<FaceMeasures> driver, IReadOnlyList<FaceMeasures> avatar,
-        IReadOnlyList<float[]>? driverGaze = null, IReadOnlyList<float[]>? avatarGaze = null)
+        IReadOnlyList<float[]>? driverGaze = null, IReadOnlyList<float[]>? avatarGaze = null, IReadOnlyList<bool>? gazeHeld = null)
     {
         if (driver.Count != avatar.Count) throw new ArgumentException("the driver's and the avatar's series differ in length");
         if ((driverGaze is null) != (avatarGaze is null) || (driverGaze is not null && driverGaze.Count != avatarGaze!.Count))
             throw new ArgumentException("the driver's and the avatar's gaze series differ in length");
+        if (gazeHeld is not null && gazeHeld.Count != (driverGaze?.Count ?? 0))
+            throw new ArgumentException("the held flags and the gaze series differ in length");
         static double[] Series(IReadOnlyList<FaceMeasures> s, Func<FaceMeasures, float> pick) => s.Select(m => (double)pick(m)).ToArray();
         var (dm, am) = (Series(driver, m => m.MouthOpen), Series(avatar, m => m.MouthOpen));
         var (de, ae) = (Series(driver, m => m.EyeOpen), Series(avatar, m => m.EyeOpen));
         var (db, ab) = (Series(driver, m => m.BrowRaise), Series(avatar, m => m.BrowRaise));
         // the gaze of both eyes together: horizontal = the mean of the two along-values, vertical = of the two across-values
-        static double[] Gaze(IReadOnlyList<float[]>? s, int c) => s is null ? [] : s.Select(g => 0.5 * (g[c] + g[c + 2])).ToArray();
+        double[] Gaze(IReadOnlyList<float[]>? s, int c) =>
+            s is null ? [] : s.Where((_, i) => gazeHeld is null || !gazeHeld[i]).Select(g => 0.5 * (g[c] + g[c + 2])).ToArray();
         var (dgx, agx, dgy, agy) = (Gaze(driverGaze, 0), Gaze(avatarGaze, 0), Gaze(driverGaze, 1), Gaze(avatarGaze, 1));
         return new(frames, driverFaces, avatar.Count, Statistics.Pearson(dm, am), Statistics.Pearson(de, ae), Statistics.Pearson(db, ab), driver, avatar)
         {
@@ -46,6 +51,7 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
             EyeInterval = Statistics.PearsonBlockBootstrap(de, ae),
             BrowInterval = Statistics.PearsonBlockBootstrap(db, ab),
             GazePairs = dgx.Length,
+            GazeHeldFrames = gazeHeld?.Count(h => h) ?? 0,
             GazeXCorrelation = dgx.Length > 0 ? Statistics.Pearson(dgx, agx) : double.NaN,
             GazeYCorrelation = dgy.Length > 0 ? Statistics.Pearson(dgy, agy) : double.NaN,
             GazeXInterval = dgx.Length > 0 ? Statistics.PearsonBlockBootstrap(dgx, agx) : (double.NaN, double.NaN),
@@ -53,8 +59,51 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
         };
     }
 
-    /// <summary>Matched frames whose gaze was read on both faces (0 when the gaze was not read).</summary>
+    /// <summary>Matched frames whose gaze was read on both faces (0 when the gaze was not read): the frames the gaze
+    /// correlations are taken over.</summary>
     public int GazePairs { get; init; }
+
+    /// <summary>
+    /// Matched frames left out of the gaze correlations because either face's eyes read closed and its tracker held the
+    /// last gaze read open (<see cref="Tracking.Landmarks.BlinkGazeHold"/>): a held gaze is no reading. While a driver
+    /// narrows their eyes for seconds, their held gaze stands still while the avatar's lids come down with the code and
+    /// the Iris model reads the half-covered iris lower; counted in, those frames alone took d14's up-down figure on the
+    /// default with lids from 0.54 to 0.27 (docs/EXPERIMENTS.md).
+    /// </summary>
+    public int GazeHeldFrames { get; init; }
+
+    /// <summary>Per matched frame: the driving clip's frame index (as many as <see cref="Driver"/>; empty when not recorded).</summary>
+    public IReadOnlyList<long> FrameIndices { get; init; } = [];
+
+    /// <summary>Per matched frame: the driver's gaze (4 floats, <c>TrackResult.Gaze</c>); empty when the gaze was not read.</summary>
+    public IReadOnlyList<float[]> DriverGaze { get; init; } = [];
+
+    /// <summary>Per matched frame: the re-tracked avatar's gaze, as <see cref="DriverGaze"/>.</summary>
+    public IReadOnlyList<float[]> AvatarGaze { get; init; } = [];
+
+    /// <summary>Per matched frame: whether either face's gaze was held (<see cref="GazeHeldFrames"/>); empty when the gaze was not read.</summary>
+    public IReadOnlyList<bool> GazeHeld { get; init; } = [];
+
+    /// <summary>
+    /// The per-frame series as CSV (one header line, then one line per matched frame, invariant culture): frame, then the
+    /// driver's and the avatar's mouth, eye, brow and mouth-width measures, then, when the gaze was read, each one's 4 gaze values and whether either was held (1) or both read (0).
+    /// </summary>
+    public string SeriesCsv()
+    {
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        var gaze = DriverGaze.Count == Driver.Count && Driver.Count > 0;
+        var sb = new System.Text.StringBuilder("frame,driver_mouth,driver_eye,driver_brow,driver_width,avatar_mouth,avatar_eye,avatar_brow,avatar_width");
+        if (gaze) sb.Append(",driver_gaze0,driver_gaze1,driver_gaze2,driver_gaze3,avatar_gaze0,avatar_gaze1,avatar_gaze2,avatar_gaze3,gaze_held");
+        sb.Append('\n');
+        for (int i = 0; i < Driver.Count; i++)
+        {
+            var (d, a) = (Driver[i], Avatar[i]);
+            sb.Append(ci, $"{(i < FrameIndices.Count ? FrameIndices[i] : i)},{d.MouthOpen},{d.EyeOpen},{d.BrowRaise},{d.MouthWidth},{a.MouthOpen},{a.EyeOpen},{a.BrowRaise},{a.MouthWidth}");
+            if (gaze) sb.Append(',').Append(string.Join(',', DriverGaze[i].Concat(AvatarGaze[i]).Select(v => v.ToString(ci)))).Append(GazeHeld.Count > i && GazeHeld[i] ? ",1" : ",0");
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
 
     /// <summary>Pearson correlation of the horizontal gaze (the iris along the eye line, both eyes' mean; NaN when not read):
     /// whether the avatar's irises turn left and right with the driver's.</summary>
@@ -88,7 +137,7 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
         static string One(string name, double r, (double Low, double High) ci) =>
             double.IsFinite(ci.Low) ? $"{name} {r:F3} [{ci.Low:F2}, {ci.High:F2}]" : $"{name} {r:F3}";
         var parts = new List<string> { One("mouth", MouthCorrelation, MouthInterval), One("eyes", EyeCorrelation, EyeInterval), One("brows", BrowCorrelation, BrowInterval) };
-        if (GazePairs > 0) parts.AddRange([One("gaze x", GazeXCorrelation, GazeXInterval), One("gaze y", GazeYCorrelation, GazeYInterval)]);
+        if (GazePairs > 0) parts.AddRange([One("gaze x", GazeXCorrelation, GazeXInterval), One("gaze y", GazeYCorrelation, GazeYInterval) + $" ({GazePairs} frames read, {GazeHeldFrames} held)"]);
         return string.Join(", ", parts);
     }
 }
@@ -139,6 +188,8 @@ public static class ExpressionTransfer
         var rest = new Reenact.DriverRestPose();
         var driver = new List<FaceMeasures>();
         var avatar = new List<FaceMeasures>();
+        var indices = new List<long>();
+        List<bool>? held = gaze ? [] : null;
         List<float[]>? driverGaze = gaze ? [] : null, avatarGaze = gaze ? [] : null;
         var gazeRest = new Reenact.GazeNeutral(IrisModel.GazeDim);
         var relative = new float[IrisModel.GazeDim];
@@ -156,9 +207,14 @@ public static class ExpressionTransfer
             if (!a.Face || (gaze && (d.Gaze is null || a.Gaze is null))) continue;
             driver.Add(FaceMeasures.From(d.LandmarksPx!));
             avatar.Add(FaceMeasures.From(a.LandmarksPx!));
+            indices.Add(f.Index);
             driverGaze?.Add(d.Gaze!);
             avatarGaze?.Add(a.Gaze!);
+            held?.Add(d.GazeHeld || a.GazeHeld);
         }
-        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar, driverGaze, avatarGaze);
+        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar, driverGaze, avatarGaze, held) with
+        {
+            FrameIndices = indices, DriverGaze = driverGaze ?? [], AvatarGaze = avatarGaze ?? [], GazeHeld = held ?? [],
+        };
     }
 }

@@ -173,7 +173,7 @@ public sealed class FaceTracker : IDisposable
         return new TrackResult
         {
             Frame = frame, TimeS = timeS, Face = true, Confidence = confidence, Faces = Math.Max(_faces, 1), Detected = detected,
-            LandmarksPx = landmarks, Gaze = gaze, Pose = pose, ExpressionModel = _fitter?.Model.Id, Intrinsics = [f, f, cx, cy],
+            LandmarksPx = landmarks, Gaze = gaze, GazeHeld = gaze is not null && _blinkHold.Held, Pose = pose, ExpressionModel = _fitter?.Model.Id, Intrinsics = [f, f, cx, cy],
         };
     }
 

@@ -41,6 +41,12 @@ public sealed class TrackResult
     /// </summary>
     public float[]? Gaze { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="Gaze"/> is the last gaze read open, repeated because the eyes read closed
+    /// (<see cref="Landmarks.BlinkGazeHold"/>), rather than read off this frame; false without a gaze.
+    /// </summary>
+    public bool GazeHeld { get; init; }
+
     /// <summary>Head pose and expression code; null without a face or without an expression model.</summary>
     public PoseExpression? Pose { get; init; }
 

@@ -126,4 +126,38 @@ public class CorrelationIntervalTests
         Assert.Throws<ArgumentException>(() => ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze[..299]));
         Assert.Throws<ArgumentException>(() => ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, null));
     }
+
+    [Fact]
+    public void ExpressionTransferResult_LeavesHeldGazeOutOfTheGazeCorrelations()
+    {
+        var x = Ar1(300, 0.9, 13);
+        var measures = x.Select(v => new FaceMeasures((float)v, (float)v, (float)v, 1)).ToArray();
+        // the avatar follows the driver's gaze exactly, but over frames 100..199 the driver's is held at one value while
+        // the avatar's reads far off: counted in, the held stretch would pull the correlation down
+        var held = Enumerable.Range(0, 300).Select(i => i is >= 100 and < 200).ToArray();
+        var driverGaze = x.Select((v, i) => held[i] ? new[] { 0f, 0f, 0f, 0f } : new[] { (float)v, (float)v, (float)v, (float)v }).ToArray();
+        var avatarGaze = x.Select((v, i) => held[i] ? new[] { i % 2 == 0 ? 50f : -50f, i % 2 == 0 ? -50f : 50f, i % 2 == 0 ? 50f : -50f, i % 2 == 0 ? -50f : 50f } : new[] { (float)v, (float)v, (float)v, (float)v }).ToArray();
+        var all = ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze);
+        var read = ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze, held);
+        Assert.True(all.GazeYCorrelation < 0.5, $"all frames: {all.GazeYCorrelation}");
+        Assert.True(read.GazeYCorrelation > 0.9999 && read.GazeXCorrelation > 0.9999, $"read frames: {read.GazeXCorrelation}, {read.GazeYCorrelation}");
+        Assert.Equal(200, read.GazePairs);
+        Assert.Equal(100, read.GazeHeldFrames);
+        Assert.Contains("200 frames read, 100 held", read.Describe());
+        Assert.Throws<ArgumentException>(() => ExpressionTransferResult.Correlate(300, 300, measures, measures, driverGaze, avatarGaze, held[..299]));
+    }
+
+    [Fact]
+    public void ExpressionTransferResult_WritesItsSeriesAsCsv()
+    {
+        var measures = new[] { new FaceMeasures(0.5f, 0.25f, 1, 2), new FaceMeasures(0.125f, 0, 0, 0) };
+        var gaze = new[] { new[] { 1f, 2, 3, 4 }, new[] { 0.5f, 0, 0, 0 } };
+        var r = ExpressionTransferResult.Correlate(2, 2, measures, measures, gaze, gaze, [false, true]) with { FrameIndices = [7, 9], DriverGaze = gaze, AvatarGaze = gaze, GazeHeld = [false, true] };
+        var lines = r.SeriesCsv().TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(18, lines[0].Split(',').Length);
+        Assert.Equal("7,0.5,0.25,1,2,0.5,0.25,1,2,1,2,3,4,1,2,3,4,0", lines[1]);
+        Assert.StartsWith("9,", lines[2]);
+        Assert.EndsWith(",1", lines[2]);
+    }
 }

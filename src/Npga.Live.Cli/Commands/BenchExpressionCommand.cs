@@ -6,9 +6,10 @@ using Npga.Live.Pipeline;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench expression --avatar DIR --driving VIDEO [--width 512 --height 512] [--frames-dir DIR --every 50] [--rest-pose] [--gaze]</c>:
+/// <c>npga bench expression --avatar DIR --driving VIDEO [--width 512 --height 512] [--frames-dir DIR --every 50] [--rest-pose] [--gaze] [--series out.csv]</c>:
 /// drives the avatar with the clip's tracked codes and head motion (or at its rest pose), re-tracks the renders and prints the driver-versus-avatar correlations of the inner-lip
-/// distance, eye openness and brow raise, and with <c>--gaze</c> of the irises' left-right and up-down gaze (see <see cref="ExpressionTransfer"/>).
+/// distance, eye openness and brow raise, and with <c>--gaze</c> of the irises' left-right and up-down gaze (see <see cref="ExpressionTransfer"/>); <c>--series</c> writes the per-frame measures
+/// (<see cref="ExpressionTransferResult.SeriesCsv"/>).
 /// </summary>
 internal static class BenchExpressionCommand
 {
@@ -22,7 +23,8 @@ internal static class BenchExpressionCommand
         var every = new Option<int>("--every") { Description = "n for --frames-dir", DefaultValueFactory = _ => 50 };
         var restPose = new Option<bool>("--rest-pose") { Description = "Keep the avatar's head at its rest pose (default: it turns with the driver's, as in reenactment)" };
         var gaze = new Option<bool>("--gaze") { Description = "Also read both faces' gaze and correlate it (an avatar that takes gaze is driven by it, as live)" };
-        var cmd = new Command("expression", "Expression transfer: driver vs re-tracked avatar correlations") { avatar, driving, width, height, framesDir, every, restPose, gaze };
+        var series = new Option<string?>("--series") { Description = "Write the per-frame measures of both faces here (CSV)" };
+        var cmd = new Command("expression", "Expression transfer: driver vs re-tracked avatar correlations") { avatar, driving, width, height, framesDir, every, restPose, gaze, series };
         cmd.SetAction((ParseResult r, CancellationToken ct) =>
         {
             try
@@ -39,6 +41,7 @@ internal static class BenchExpressionCommand
                 Console.WriteLine($"  correlation driver vs avatar: mouth (inner-lip distance) {result.MouthCorrelation:F3}, eye openness {result.EyeCorrelation:F3}, brow raise {result.BrowCorrelation:F3}" +
                     (result.GazePairs > 0 ? $", gaze left-right {result.GazeXCorrelation:F3}, up-down {result.GazeYCorrelation:F3} ({result.GazePairs} frames)" : ""));
                 Console.WriteLine($"  95% intervals (moving-block bootstrap over 1 s blocks): {result.Describe()}");
+                if (r.GetValue(series) is { } csv) File.WriteAllText(csv, result.SeriesCsv());
                 return Task.FromResult(0);
             }
             catch (Exception e) when (e is AvatarFormatException or MediaException or InvalidDataException)
