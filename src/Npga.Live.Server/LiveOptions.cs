@@ -27,6 +27,15 @@ public sealed class LiveOptions
     /// <summary>Most concurrent sessions; a further Join is refused with a <c>busy:</c> message (default 3).</summary>
     public int MaxSessions { get; set; } = 3;
 
+    /// <summary>
+    /// Admission by capacity: a Join (or WHIP publish) is refused with a <c>busy:</c> message while the running sessions'
+    /// render stages are together busy at least this share of the time (<see cref="SessionManager.RenderLoad"/>: each
+    /// session's render milliseconds per second over the last 2 s, summed; a session that has not rendered yet counts as
+    /// the mean of those that have), so that admitted sessions keep their frame rate and latency. Default 0.9; 0 turns it
+    /// off (only <see cref="MaxSessions"/> limits); at most 64.
+    /// </summary>
+    public double MaxRenderLoad { get; set; } = 0.9;
+
     /// <summary>Largest hub message, bytes (default 64 KiB; an SDP offer is 5–10 KiB).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
@@ -131,6 +140,7 @@ public sealed class LiveOptions
     public void Validate()
     {
         if (MaxSessions < 1) throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, "at least 1 session");
+        if (!(MaxRenderLoad >= 0 && MaxRenderLoad <= 64)) throw new ArgumentOutOfRangeException(nameof(MaxRenderLoad), MaxRenderLoad, "0 (off) to 64");
         if (MaxMessageBytes < 16 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), MaxMessageBytes, "at least 16 KiB (an SDP offer must fit)");
         if (!(ClientTimeoutSeconds >= 1 && ClientTimeoutSeconds <= 3600)) throw new ArgumentOutOfRangeException(nameof(ClientTimeoutSeconds), ClientTimeoutSeconds, "1 to 3600 s");
         if (MaxConnections < MaxSessions) throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, $"at least MaxSessions ({MaxSessions})");

@@ -1,5 +1,6 @@
 using Npga.Live.Core;
 using Npga.Live.Pipeline.Live;
+using Npga.Live.Pipeline.Reenact;
 using Npga.Live.Server.Avatars;
 using Npga.Live.Server.Sessions;
 using Npga.Live.Tracking;
@@ -109,5 +110,22 @@ public class ControlsAndAssetsTests
         Assert.Throws<FormatException>(() => SessionManager.BuildIceServers(new LiveOptions { StunServers = ["http://x"] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LiveOptions { MaxSessions = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new LiveOptions { MaxMessageBytes = 1000 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LiveOptions { MaxRenderLoad = -0.1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LiveOptions { MaxRenderLoad = double.NaN }.Validate());
+        new LiveOptions { MaxRenderLoad = 0 }.Validate(); // off
+    }
+
+    [Fact]
+    public void The_render_load_is_the_render_time_of_the_window_over_its_length()
+    {
+        var window = new StageWindow();
+        Assert.Null(window.RenderLoad(TimeSpan.FromSeconds(2)));
+        // 10 frames of 40 + 50 + 10 ms (deform, render, refine) within 2 s: 1000 ms of 2000
+        for (int i = 0; i < 10; i++) window.Add(new ReenactStageMs(0, 5, 40, 50, 10, 0, 0, 0), 3, 200);
+        Assert.Equal(0.5, window.RenderLoad(TimeSpan.FromSeconds(2))!.Value, 3);
+        Assert.Equal(0.25, window.RenderLoad(TimeSpan.FromSeconds(4))!.Value, 3);
+        // a full ring inside the window is measured over the age of its oldest frame: 64 frames just now are far over 1
+        for (int i = 0; i < StageWindow.Capacity; i++) window.Add(new ReenactStageMs(0, 5, 40, 50, 10, 0, 0, 0), 3, 200);
+        Assert.True(window.RenderLoad(TimeSpan.FromSeconds(2)) > 1);
     }
 }

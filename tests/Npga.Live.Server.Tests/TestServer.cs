@@ -25,7 +25,13 @@ internal sealed class TestServer : IAsyncDisposable
     /// <param name="logLevel">The lowest level logged.</param>
     public static async Task<TestServer> Start(Action<LiveOptions>? configure = null, ILoggerProvider? log = null, LogLevel logLevel = LogLevel.Warning)
     {
-        var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", $"--Logging:LogLevel:Default={logLevel}"], configure);
+        // Admission by render load off unless a test turns it on: on a loaded 2-core CI machine one session keeps the
+        // renderer busy, and the tests of other things run several at once.
+        var app = LiveServer.Build(["--urls", "http://127.0.0.1:0", $"--Logging:LogLevel:Default={logLevel}"], o =>
+        {
+            o.MaxRenderLoad = 0;
+            configure?.Invoke(o);
+        });
         if (log is not null) app.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
         await app.StartAsync();
         return new TestServer(app, LiveServer.BoundAddresses(app)[0]);

@@ -122,6 +122,39 @@ public class WhipTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync(again.Headers.Location!)).StatusCode);
     }
 
+    [Fact(Timeout = 240_000)]
+    public async Task Whip_is_busy_503_while_the_sessions_keep_the_renderer_busy_and_admits_again_when_it_is_free()
+    {
+        if (Skip()) return;
+        // Any rendering at all is over this limit: the second publisher is refused by load, not by slots (3).
+        await using var server = await TestServer.Start(o => { o.MaxSessions = 3; o.MaxRenderLoad = 0.001; });
+        using var http = new HttpClient { BaseAddress = server.Url };
+        using var obs = WhipTestClient.Obs();
+        var created = await Post(http, "/whip", Sdp(obs.Offer()));
+        var answer = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{created.StatusCode}: {answer}");
+        obs.AcceptAnswer(answer);
+        var session = server.Sessions.Sessions.Single();
+        Assert.True(await TestServer.Eventually(() => session.RenderLoad > 0, TimeSpan.FromSeconds(90)), $"no frame rendered: {session.Stats}");
+        output.WriteLine($"render load {server.Sessions.RenderLoad:F3} ({session.Stats})");
+
+        var busy = await Post(http, "/whip", Sdp(Offer));
+        var message = await busy.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.StartsWith("busy: the server is at capacity (1 session keep", message);
+        Assert.Equal(1, server.Sessions.SlotsInUse);
+        Assert.Equal(1, server.Sessions.RefusedByLoad);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("npga_sessions_refused_load_total 1", metrics);
+        Assert.Matches(@"npga_render_load_max 0\.001\n", metrics);
+
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync(created.Headers.Location!)).StatusCode);
+        Assert.True(await TestServer.Eventually(() => server.Sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), "DELETE frees the slot");
+        var again = await Post(http, "/whip", Sdp(Offer));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode); // nothing renders now: admitted
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync(again.Headers.Location!)).StatusCode);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Unknown_resources_are_404_and_a_viewer_takes_no_PATCH()
     {

@@ -13,14 +13,17 @@ using Npga.Live.Server.Sessions;
 namespace Npga.Live.Cli.Commands;
 
 /// <summary>
-/// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default] [--no-pacing]</c>: the whole live loop on this machine, inside
+/// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default] [--no-pacing] [--pages N] [--max-render-load L]</c>: the whole live loop on this machine, inside
 /// a loopback-only network namespace (the command re-runs itself under <c>unshare -n</c> when it is not in one): the
 /// server in-process, headless Chromium whose fake webcam plays the clip, the page in probe mode. It prints the frame
 /// rate the page receives and the glass-to-glass latency: the page stamps <c>performance.now()</c> as a frame code into
 /// a canvas it sends instead of the raw webcam, the server copies each webcam frame's code into the avatar frame made
 /// from it, and the page reads the code back from each avatar frame it is about to show
 /// (<c>requestVideoFrameCallback</c>): latency = now − code, covering the browser's encode, the network, the server's
-/// decode, track, render and encode, and the browser's decode. Medians and p95 over the run, after a warm-up.
+/// decode, track, render and encode, and the browser's decode. Medians and p95 over the run, after a warm-up. With
+/// <c>--pages N</c> N pages join one after another (each after the one before has streamed for the warm-up), as N people
+/// would: those the server refuses (<c>busy:</c>, by its slots or its render load, <see cref="LiveOptions.MaxRenderLoad"/>)
+/// are counted, the others measured side by side; the top-level figures are the first page's.
 /// </summary>
 internal static class BenchLiveCommand
 {
@@ -34,12 +37,16 @@ internal static class BenchLiveCommand
         var screenshot = new Option<string?>("--screenshot") { Description = "After the run, reload the page without the probe and save a PNG screenshot here" };
         var refine = new Option<RefineMode>("--refine") { Description = "When the avatar's CNN runs: auto (while frames keep the frame period), on, off", DefaultValueFactory = _ => RefineMode.Auto };
         var noPacing = new Option<bool>("--no-pacing") { Description = "The tracker tracks every webcam frame instead of waiting for the renderer (Live:PaceTracking false)" };
-        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot, refine, noPacing };
-        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), r.GetValue(refine), !r.GetValue(noPacing), ct)));
+        var pages = new Option<int>("--pages") { Description = "Pages joining one after another (people); those told busy are counted, the rest measured", DefaultValueFactory = _ => 1 };
+        var maxLoad = new Option<double?>("--max-render-load") { Description = "Live:MaxRenderLoad, admission by render load (0: off; default the server's)" };
+        var cmd = new Command("live", "Live loop: received fps and glass-to-glass latency (headless Chromium, loopback only)") { driving, seconds, warmup, avatar, report, screenshot, refine, noPacing, pages, maxLoad };
+        cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(driving), r.GetValue(seconds), r.GetValue(warmup), r.GetValue(avatar)!, r.GetValue(report), r.GetValue(screenshot), r.GetValue(refine), !r.GetValue(noPacing),
+            Math.Max(1, r.GetValue(pages)), r.GetValue(maxLoad), ct)));
         return cmd;
     }
 
-    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, bool pace, CancellationToken ct)
+    private static int Run(string? driving, double seconds, double warmup, string avatar, string? reportPath, string? screenshotPath, RefineMode refine, bool pace,
+        int pageCount, double? maxRenderLoad, CancellationToken ct)
     {
         if (LiveBenchSetup.Check("bench live", ref driving) is { } exit) return exit;
         var tmp = Directory.CreateTempSubdirectory("npga-bench-live-").FullName;
@@ -52,13 +59,30 @@ internal static class BenchLiveCommand
                 o.DefaultAvatar = avatar;
                 o.Refine = refine;
                 o.PaceTracking = pace;
+                o.MaxSessions = Math.Max(o.MaxSessions, pageCount);
+                if (maxRenderLoad is { } m) o.MaxRenderLoad = m;
             }, ct);
             using var _ = app;
             using var browser = screenshotPath is null ? new LiveBrowser(clip) : new LiveBrowser(clip, 1280, 1000);
-            var tab = browser.Open(new Uri(url, "/?probe=1&stats=1"));
-            tab.WaitFor(s => s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0, TimeSpan.FromSeconds(60), "first avatar frame");
-            Thread.Sleep(TimeSpan.FromSeconds(warmup));
-            var start = tab.State!.Value;
+            var tabs = new List<LiveTab>();
+            var refused = new List<string>();
+            for (int i = 0; i < pageCount; i++)
+            {
+                var page = browser.Open(new Uri(url, "/?probe=1&stats=1"));
+                var joined = page.WaitFor(s => (s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0) || s.GetProperty("state").GetString() is "busy" or "error",
+                    TimeSpan.FromSeconds(60), "first avatar frame");
+                if (joined.GetProperty("state").GetString() is "busy" or "error")
+                {
+                    refused.Add(joined.TryGetProperty("error", out var e) ? e.GetString() ?? "busy" : "busy");
+                    page.Close();
+                    continue;
+                }
+                tabs.Add(page);
+                Thread.Sleep(TimeSpan.FromSeconds(warmup)); // the next page joins on a server that has felt this one's load
+            }
+            var tab = tabs[0];
+            var starts = tabs.Select(t => t.State!.Value).ToList();
+            var start = starts[0];
             long framesAt0 = start.GetProperty("framesReceived").GetInt64();
             int latAt0 = start.GetProperty("latencies").GetArrayLength();
             var clock = Stopwatch.StartNew();
@@ -73,8 +97,20 @@ internal static class BenchLiveCommand
                     serverSide.Add(new SessionStatsSample(st.FpsIn, st.FpsOut, st.TrackMs ?? double.NaN, st.RenderMs ?? double.NaN, st.EncodeMs ?? double.NaN, st.LatencyMs ?? double.NaN, st.Refine));
                 }
             }
-            var end = tab.State!.Value;
+            var ends = tabs.Select(t => t.State!.Value).ToList();
+            var end = ends[0];
             double elapsed = clock.Elapsed.TotalSeconds;
+            var perPage = tabs.Select((t, i) =>
+            {
+                var l = ends[i].GetProperty("latencies").EnumerateArray().Skip(starts[i].GetProperty("latencies").GetArrayLength()).Select(e => e.GetDouble()).ToList();
+                return new
+                {
+                    received_fps = Math.Round((ends[i].GetProperty("framesReceived").GetInt64() - starts[i].GetProperty("framesReceived").GetInt64()) / elapsed, 2),
+                    latency_ms_median = Math.Round(Statistics.Median(l), 1),
+                    latency_ms_p95 = Math.Round(Statistics.Percentile(l, 95), 1),
+                    latency_samples = l.Count,
+                };
+            }).ToList();
             double? Rate(string counter) =>
                 Receiver(end, counter) is { } b && Receiver(start, counter) is { } a ? Math.Round((b - a) / elapsed, 2) : null;
             double fps = (end.GetProperty("framesReceived").GetInt64() - framesAt0) / elapsed;
@@ -103,6 +139,9 @@ internal static class BenchLiveCommand
                 refine = refine.ToString().ToLowerInvariant(),
                 pace_tracking = pace,
                 cnn_on_share = serverSide.Any(s => s.Refine is not null) ? Math.Round(serverSide.Count(s => s.Refine == true) / (double)serverSide.Count(s => s.Refine is not null), 2) : (double?)null,
+                max_render_load = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LiveOptions>>().Value.MaxRenderLoad,
+                pages = perPage,
+                pages_refused = refused,
             };
             Console.WriteLine($"npga bench live: {result.driving} -> {avatar}, {result.seconds} s measured, {result.machine}");
             Console.WriteLine($"  received            {result.received_fps,8:F1} fps (page, requestVideoFrameCallback)");
@@ -111,6 +150,13 @@ internal static class BenchLiveCommand
             Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
             Console.WriteLine($"  frames              server sent {result.server_fps_out:F1}/s -> page RTP received {result.rtp_frames_received_fps:F1}/s, decoded {result.rtp_frames_decoded_fps:F1}/s, dropped {result.rtp_frames_dropped_fps:F1}/s -> presented {result.received_fps:F1}/s; freezes {result.rtp_freezes}, packets lost {result.rtp_packets_lost}; jitter buffer {result.jitter_buffer_ms} ms, decode {result.decode_ms} ms a frame");
             Console.WriteLine($"  CNN ({result.refine})          {(result.cnn_on_share is { } share ? $"on in {share:P0} of the seconds sampled" : "the avatar has none")}");
+            if (pageCount > 1)
+            {
+                Console.WriteLine($"  pages               {tabs.Count} of {pageCount} admitted (render load limit {result.max_render_load:0.##}), {refused.Count} refused");
+                for (int i = 0; i < perPage.Count; i++)
+                    Console.WriteLine($"    page {i}            {perPage[i].received_fps,8:F1} fps, {perPage[i].latency_ms_median:F1} ms median, {perPage[i].latency_ms_p95:F1} ms p95 ({perPage[i].latency_samples} frame codes)");
+                foreach (var m in refused) Console.WriteLine($"    refused           {m}");
+            }
             if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             if (screenshotPath is not null)
             {

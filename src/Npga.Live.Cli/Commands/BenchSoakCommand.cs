@@ -76,6 +76,7 @@ internal static class BenchSoakCommand
             {
                 o.DefaultAvatar = avatar;
                 o.MaxSessions = sessionCount + 1;
+                o.MaxRenderLoad = 0; // a soak keeps its sessions on an overloaded machine on purpose: admission by slots only
             }, ct);
             using var _ = app;
             var manager = app.Services.GetRequiredService<SessionManager>();

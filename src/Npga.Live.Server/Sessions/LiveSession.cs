@@ -130,6 +130,9 @@ public sealed class LiveSession
         }
     }
 
+    /// <summary>Share of the last 2 s the session's render stage was busy (<see cref="StageWindow.RenderLoad"/>); null when it rendered nothing in it.</summary>
+    public double? RenderLoad => _window.RenderLoad(TimeSpan.FromSeconds(2));
+
     private double _fpsIn, _fpsOut;
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -8,7 +8,10 @@ namespace Npga.Live.Server.Sessions;
 
 /// <summary>
 /// The server's live sessions, one per hub connection, at most <see cref="LiveOptions.MaxSessions"/> at once: a slot is
-/// taken on Join and handed back when the session has ended and freed what it held.
+/// taken on Join and handed back when the session has ended and freed what it held. A Join is also refused while the
+/// running sessions' rendering keeps the machine busy (<see cref="RenderLoad"/> at or above
+/// <see cref="LiveOptions.MaxRenderLoad"/>): under overload the admitted sessions keep their frames, newcomers are told
+/// <c>busy:</c>.
 /// </summary>
 public sealed class SessionManager : IDisposable
 {
@@ -48,6 +51,33 @@ public sealed class SessionManager : IDisposable
     {
         get { lock (_slots) return _taken; }
     }
+
+    /// <summary>
+    /// The running sessions' render load: per session the share of the last 2 s its render stage was busy
+    /// (<see cref="LiveSession.RenderLoad"/>), summed; a session not ending that has rendered nothing in that time (it is
+    /// still connecting, or its camera paused) counts as the mean of those that have, or 0 when none has. 1 is one
+    /// session rendering without pause on every core.
+    /// </summary>
+    public double RenderLoad
+    {
+        get
+        {
+            var loads = new List<double>();
+            int waiting = 0;
+            foreach (var session in _byConnection.Values)
+            {
+                if (session.IsEnding) continue;
+                if (session.RenderLoad is { } load) loads.Add(load);
+                else waiting++;
+            }
+            return loads.Count == 0 ? 0 : loads.Sum() + waiting * loads.Average();
+        }
+    }
+
+    /// <summary>Joins refused because of <see cref="RenderLoad"/> since the server started.</summary>
+    public long RefusedByLoad => Interlocked.Read(ref _refusedByLoad);
+
+    private long _refusedByLoad;
 
     /// <summary>Tracker/avatar stage pairs built so far (at most the most sessions that ever ran at once).</summary>
     public int StagesBuilt => _stages.Created;
@@ -109,7 +139,7 @@ public sealed class SessionManager : IDisposable
     public LiveSession? Find(string connectionId) => _byConnection.TryGetValue(connectionId, out var s) ? s : null;
 
     /// <summary>Starts a session for the hub connection <paramref name="connectionId"/>, reporting to that connection's notifier (<see cref="ISessionNotifierFactory.ForConnection"/>).</summary>
-    /// <exception cref="ServerBusyException">Every slot is taken.</exception>
+    /// <exception cref="ServerBusyException">Every slot is taken, or the sessions' rendering keeps the machine busy (<see cref="LiveOptions.MaxRenderLoad"/>).</exception>
     /// <exception cref="InvalidOperationException">The connection already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
     public LiveSession Start(string connectionId, string avatarId, bool probe) => Start(connectionId, avatarId, probe, _notifiers.ForConnection(connectionId));
@@ -119,7 +149,7 @@ public sealed class SessionManager : IDisposable
     /// connection (a WHIP resource: its key is not a hub connection id). <c>peerOptions</c>, when not null, adjusts the
     /// session's WebRTC peer settings (see <see cref="LiveSession"/>'s constructor).
     /// </summary>
-    /// <exception cref="ServerBusyException">Every slot is taken.</exception>
+    /// <exception cref="ServerBusyException">Every slot is taken, or the sessions' rendering keeps the machine busy (<see cref="LiveOptions.MaxRenderLoad"/>).</exception>
     /// <exception cref="InvalidOperationException">The key already has a session.</exception>
     /// <exception cref="KeyNotFoundException">No such avatar.</exception>
     public LiveSession Start(string connectionId, string avatarId, bool probe, ISessionNotifier notifier,
@@ -132,6 +162,11 @@ public sealed class SessionManager : IDisposable
         lock (_slots)
         {
             if (_taken >= _options.MaxSessions) throw new ServerBusyException(_taken, _options.MaxSessions);
+            if (_options.MaxRenderLoad > 0 && _taken > 0 && RenderLoad is var load && load >= _options.MaxRenderLoad)
+            {
+                Interlocked.Increment(ref _refusedByLoad);
+                throw ServerBusyException.AtCapacity(_taken, load, _options.MaxRenderLoad);
+            }
             _taken++;
         }
         try
@@ -172,6 +207,19 @@ public sealed class SessionManager : IDisposable
     }
 }
 
-/// <summary>Every session slot is taken; the message starts with <c>busy:</c> as the page expects.</summary>
-public sealed class ServerBusyException(int used, int max)
-    : Exception($"busy: {used} of {max} sessions in use; try again shortly");
+/// <summary>Every session slot is taken, or the machine is at capacity; the message starts with <c>busy:</c> as the page expects.</summary>
+public sealed class ServerBusyException : Exception
+{
+    /// <summary>Every one of <paramref name="max"/> slots is taken (<paramref name="used"/>).</summary>
+    public ServerBusyException(int used, int max) : this($"busy: {used} of {max} sessions in use; try again shortly")
+    {
+    }
+
+    private ServerBusyException(string message) : base(message)
+    {
+    }
+
+    /// <summary>The running sessions' rendering keeps the machine busy: <paramref name="load"/> (<see cref="SessionManager.RenderLoad"/>) at or above <paramref name="max"/>.</summary>
+    public static ServerBusyException AtCapacity(int sessions, double load, double max) => new(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"busy: the server is at capacity ({sessions} session{(sessions == 1 ? "" : "s")} keep its renderer busy {100 * load:F0}% of the time, the limit is {100 * max:F0}%); try again shortly"));
+}

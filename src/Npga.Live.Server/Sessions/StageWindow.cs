@@ -43,6 +43,33 @@ public sealed class StageWindow
         return (Median(recent.Select(s => s.Track)), Median(recent.Select(s => s.Render)), Median(recent.Select(s => s.Encode)), Median(recent.Select(s => s.Latency)));
     }
 
+    /// <summary>
+    /// Share of wall time the session's render stage (deform + render + refine) was busy over the last
+    /// <paramref name="window"/>: the sum of the render times of the frames finished in it, over its length (or over the
+    /// age of the oldest frame kept, when every kept frame falls inside it). The render stage splats on every core it is
+    /// given, so 1 means it renders without pause and the session can go no faster. Null when no frame finished in the window.
+    /// </summary>
+    public double? RenderLoad(TimeSpan window)
+    {
+        double sumMs = 0;
+        int n = 0;
+        long oldest = 0;
+        lock (_lock)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                var s = _ring[(_next - 1 - i + Capacity) % Capacity];
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(s.At) > window) break; // the ring runs newest to oldest
+                sumMs += s.Render;
+                oldest = s.At;
+                n++;
+            }
+            if (n == 0) return null;
+            var span = n == Capacity ? System.Diagnostics.Stopwatch.GetElapsedTime(oldest) : window;
+            return sumMs / Math.Max(span.TotalMilliseconds, 1);
+        }
+    }
+
     private static double Median(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();
