@@ -91,10 +91,15 @@ public sealed class LiveBrowser : IDisposable
     /// <summary>Whether Chromium and ChromeDriver are installed.</summary>
     public static bool IsAvailable => File.Exists(ChromiumPath) && File.Exists(ChromeDriverPath);
 
-    /// <summary>Opens <paramref name="url"/> in a new tab (the first call uses the browser's first tab).</summary>
-    public LiveTab Open(Uri url) => Run(d =>
+    /// <summary>
+    /// Opens <paramref name="url"/> in a new tab, or with <paramref name="window"/> in a new window (the first call uses the
+    /// browser's first tab). Chromium draws only a window's front tab: a page in a tab behind another presents no video
+    /// frame (<c>requestVideoFrameCallback</c> stops) and, in probe mode, stamps no frame code, so pages measured side by
+    /// side each need a window.
+    /// </summary>
+    public LiveTab Open(Uri url, bool window = false) => Run(d =>
     {
-        if (_firstTabUsed) d.SwitchTo().NewWindow(WindowType.Tab);
+        if (_firstTabUsed) d.SwitchTo().NewWindow(window ? WindowType.Window : WindowType.Tab);
         _firstTabUsed = true;
         d.Navigate().GoToUrl(url);
         return new LiveTab(this, d.CurrentWindowHandle);

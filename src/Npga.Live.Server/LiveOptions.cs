@@ -28,11 +28,12 @@ public sealed class LiveOptions
     public int MaxSessions { get; set; } = 3;
 
     /// <summary>
-    /// Admission by capacity: a Join (or WHIP publish) is refused with a <c>busy:</c> message while the running sessions'
-    /// render stages are together busy at least this share of the time (<see cref="SessionManager.RenderLoad"/>: each
-    /// session's render milliseconds per second over the last 2 s, summed; a session that has not rendered yet counts as
-    /// the mean of those that have), so that admitted sessions keep their frame rate and latency. Default 0.9; 0 turns it
-    /// off (only <see cref="MaxSessions"/> limits); at most 64.
+    /// Admission by capacity: a Join (or WHIP publish) is refused with a <c>busy:</c> message when the running sessions'
+    /// render stages, with one more session like them, would be busy more than this share of the time
+    /// (<see cref="SessionManager.RenderLoad"/>: each session's render milliseconds per second over the last 2 s, summed; a
+    /// session that has not rendered yet, and the newcomer, count as the mean of those that have), so that admitted
+    /// sessions keep their frame rate and latency. The first session is always admitted. Default 0.9; 0 turns it off (only
+    /// <see cref="MaxSessions"/> limits); at most 64.
     /// </summary>
     public double MaxRenderLoad { get; set; } = 0.9;
 

@@ -141,7 +141,8 @@ public class WhipTests(ITestOutputHelper output)
         var busy = await Post(http, "/whip", Sdp(Offer));
         var message = await busy.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
-        Assert.StartsWith("busy: the server is at capacity (1 session keep", message);
+        Assert.StartsWith("busy: the server is at capacity (1 session keeps its renderer busy", message);
+        Assert.Contains("with one more; the limit is 0%", message);
         Assert.Equal(1, server.Sessions.SlotsInUse);
         Assert.Equal(1, server.Sessions.RefusedByLoad);
         var metrics = await http.GetStringAsync("/metrics");

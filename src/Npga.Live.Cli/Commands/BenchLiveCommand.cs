@@ -68,7 +68,7 @@ internal static class BenchLiveCommand
             var refused = new List<string>();
             for (int i = 0; i < pageCount; i++)
             {
-                var page = browser.Open(new Uri(url, "/?probe=1&stats=1"));
+                var page = browser.Open(new Uri(url, "/?probe=1&stats=1"), window: true);
                 var joined = page.WaitFor(s => (s.TryGetProperty("framesReceived", out var n) && n.GetInt64() > 0) || s.GetProperty("state").GetString() is "busy" or "error",
                     TimeSpan.FromSeconds(60), "first avatar frame");
                 if (joined.GetProperty("state").GetString() is "busy" or "error")
@@ -157,7 +157,10 @@ internal static class BenchLiveCommand
                     Console.WriteLine($"    page {i}            {perPage[i].received_fps,8:F1} fps, {perPage[i].latency_ms_median:F1} ms median, {perPage[i].latency_ms_p95:F1} ms p95 ({perPage[i].latency_samples} frame codes)");
                 foreach (var m in refused) Console.WriteLine($"    refused           {m}");
             }
-            if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            if (reportPath is not null) File.WriteAllText(reportPath, JsonSerializer.Serialize(result, new JsonSerializerOptions
+            {
+                WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN: no sample
+            }));
             if (screenshotPath is not null)
             {
                 tab.Eval($"location.href = '{new Uri(url, "/?stats=1")}'");

@@ -166,7 +166,7 @@ internal static class BenchSoakCommand
             var old = p.Tab;
             try
             {
-                p.Tab = _browser.Open(_url); // the new tab first: closing a browser's last tab ends the browser
+                p.Tab = _browser.Open(_url, window: true); // a window each (a tab behind another stamps no frame code); the new one first: closing a browser's last window ends it
                 old?.Close();
             }
             catch (WebDriverException e)
