@@ -1,5 +1,6 @@
 using Npga.Live.Avatar.Tests;
 using Npga.Live.Core;
+using Npga.Live.Core.Imaging;
 using Npga.Live.Media;
 using Xunit.Abstractions;
 
@@ -93,6 +94,35 @@ public sealed class RenderCommandTests(ITestOutputHelper output) : IDisposable
         r = CliRunner.Run(Limit, "render", "--avatar", avatar, "--track", Tmp("t.jsonl"), "--frame", "1", "--width", "64", "--height", "64", "--out", Tmp("f1.png"));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("frame 1 has no face", r.Stderr);
+    }
+
+    [Fact]
+    public void TrackFrame_TurnsTheHead_RelativeToTheTracksRest()
+    {
+        // Every frame sits tilted 20° (pitch) to the camera and holds still: relative to its own rest the head has not
+        // turned, so frame 5 renders as the code alone does. Frame 19, turned 10° further, does not.
+        var avatar = Fixture("a");
+        var z = string.Join(",", Enumerable.Repeat("0.1", 15));
+        static string Pitch(double deg)
+        {
+            double c = Math.Cos(deg * Math.PI / 180), s = Math.Sin(deg * Math.PI / 180);
+            return string.Join(",", new[] { 1, 0, 0, 0, c, -s, 0, s, c }.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        File.WriteAllLines(Tmp("tilted.jsonl"), Enumerable.Range(0, 20).Select(i =>
+            "{\"frame\":" + i + ",\"face\":true,\"z_exp\":[" + z + "],\"rotation\":[" + Pitch(i == 19 ? 30 : 20) + "],\"expression_model\":\"mp468-pca-v1\"}"));
+        File.WriteAllText(Tmp("code.json"), "{\"z_exp\": [" + z + "], \"expression_model\": \"mp468-pca-v1\"}");
+        string[] size = ["--width", "64", "--height", "64", "--no-cnn"];
+        Assert.Equal(0, CliRunner.Run(Limit, ["render", "--avatar", avatar, "--track", Tmp("tilted.jsonl"), "--frame", "5", .. size, "--out", Tmp("t5.png")]).ExitCode);
+        Assert.Equal(0, CliRunner.Run(Limit, ["render", "--avatar", avatar, "--track", Tmp("tilted.jsonl"), "--frame", "19", .. size, "--out", Tmp("t19.png")]).ExitCode);
+        Assert.Equal(0, CliRunner.Run(Limit, ["render", "--avatar", avatar, "--expr", Tmp("code.json"), .. size, "--out", Tmp("code.png")]).ExitCode);
+        var (t5, t19, code) = (ImageFile.Read(Tmp("t5.png")), ImageFile.Read(Tmp("t19.png")), ImageFile.Read(Tmp("code.png")));
+        static (int Max, double Mean) Diff(RgbImage a, RgbImage b)
+        {
+            var d = a.Span.ToArray().Zip(b.Span.ToArray(), (x, y) => Math.Abs(x - y)).ToArray();
+            return (d.Max(), d.Average());
+        }
+        Assert.True(Diff(code, t5).Max <= 1, $"frame 5 against the code alone: {Diff(code, t5)}"); // R·R₀ᵀ is the identity up to rounding
+        Assert.True(Diff(code, t19).Mean > 1, $"frame 19 (turned 10° from rest) against the code alone: {Diff(code, t19)}");
     }
 
     [Theory]

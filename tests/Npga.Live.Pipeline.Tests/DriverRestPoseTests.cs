@@ -89,4 +89,22 @@ public class DriverRestPoseTests
         }
         Assert.Throws<ArgumentException>(() => cam.WorldRotationFromView([1, 0, 0]));
     }
+
+    [Fact]
+    public void AddRest_TakesOnlyTheFirstFrames_AndRelativeToIsRTimesR0Transposed()
+    {
+        var rest = new DriverRestPose(restFrames: 3);
+        var down = AxisAngle(1, 0, 0, 12);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.False(rest.IsComplete);
+            rest.AddRest(down);
+        }
+        Assert.True(rest.IsComplete);
+        rest.AddRest(AxisAngle(0, 1, 0, 40)); // after the rest: ignored
+        AssertClose(down, rest.RestRotation, 1e-12);
+        var turned = Mul(AxisAngle(0, 1, 0, 20), down);
+        AssertClose(AxisAngle(0, 1, 0, 20), DriverRestPose.RelativeTo(turned, rest.RestRotation), 1e-12);
+        Assert.Throws<ArgumentException>(() => rest.AddRest(new double[8]));
+    }
 }

@@ -44,23 +44,36 @@ public sealed class DriverRestPose
     {
         ArgumentNullException.ThrowIfNull(tracked);
         if (tracked.Rotation.Length != 9) throw new ArgumentException("the tracked rotation must hold 9 values", nameof(tracked));
-        if (_count < RestFrames)
-        {
-            var (w, x, y, z) = Npga.Live.Avatar.Rotation.QuaternionFromMatrix(tracked.Rotation);
-            // q and −q are the same rotation: add the one on the running sum's side.
-            if (_aw * w + _ax * x + _ay * y + _az * z < 0) (w, x, y, z) = (-w, -x, -y, -z);
-            (_aw, _ax, _ay, _az) = (_aw + w, _ax + x, _ay + y, _az + z);
-            double n = Math.Sqrt(_aw * _aw + _ax * _ax + _ay * _ay + _az * _az);
-            _r0 = Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_aw / n, _ax / n, _ay / n, _az / n);
-            _count++;
-        }
-        var r = tracked.Rotation;
-        var r0 = _r0;
+        AddRest(tracked.Rotation);
+        return tracked with { Rotation = RelativeTo(tracked.Rotation, _r0) };
+    }
+
+    /// <summary>Whether <see cref="RestFrames"/> rotations have gone into the rest rotation.</summary>
+    public bool IsComplete => _count >= RestFrames;
+
+    /// <summary>Adds a tracked rotation (row-major 3×3) to the rest rotation R₀ while fewer than <see cref="RestFrames"/> have; otherwise does nothing.</summary>
+    /// <exception cref="ArgumentException">The rotation does not hold 9 values.</exception>
+    public void AddRest(ReadOnlySpan<double> rotation)
+    {
+        if (rotation.Length != 9) throw new ArgumentException("the tracked rotation must hold 9 values", nameof(rotation));
+        if (_count >= RestFrames) return;
+        var (w, x, y, z) = Npga.Live.Avatar.Rotation.QuaternionFromMatrix(rotation);
+        // q and −q are the same rotation: add the one on the running sum's side.
+        if (_aw * w + _ax * x + _ay * y + _az * z < 0) (w, x, y, z) = (-w, -x, -y, -z);
+        (_aw, _ax, _ay, _az) = (_aw + w, _ax + x, _ay + y, _az + z);
+        double n = Math.Sqrt(_aw * _aw + _ax * _ax + _ay * _ay + _az * _az);
+        _r0 = Npga.Live.Avatar.Rotation.MatrixFromQuaternion(_aw / n, _ax / n, _ay / n, _az / n);
+        _count++;
+    }
+
+    /// <summary>R_rel = R·R₀ᵀ for row-major 3×3 <paramref name="r"/> and <paramref name="r0"/>.</summary>
+    public static double[] RelativeTo(ReadOnlySpan<double> r, ReadOnlySpan<double> r0)
+    {
         var rel = new double[9];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
                 rel[3 * i + j] = r[3 * i] * r0[3 * j] + r[3 * i + 1] * r0[3 * j + 1] + r[3 * i + 2] * r0[3 * j + 2]; // (R·R₀ᵀ)_ij
-        return tracked with { Rotation = rel };
+        return rel;
     }
 
     /// <summary>Forgets the stream: the next tracked frames set a new rest rotation.</summary>
