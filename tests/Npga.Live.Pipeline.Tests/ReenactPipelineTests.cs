@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline.Reenact;
 using Xunit.Abstractions;
 
@@ -108,6 +109,32 @@ public sealed class ReenactPipelineTests(ITestOutputHelper output)
         Assert.True(free.Calls > 2 * free.Summary.FramesOut, $"without pacing the tracker tracked {free.Calls} for {free.Summary.FramesOut} out");
         Assert.Equal(299, paced.Out[^1]); // the last frame still comes out
         Assert.True(paced.Out.Zip(paced.Out.Skip(1)).All(p => p.First < p.Second), "frames stay in order");
+    }
+
+    /// <summary>
+    /// Pooled driver frames (a live receiver's, <see cref="VideoFrame.Release"/>): every frame read is handed back exactly
+    /// once, those written only after the sink is done with them, those dropped by a hand-off too, as live runs it (newest
+    /// wins, tracking paced).
+    /// </summary>
+    [Fact]
+    public async Task PooledDriverFrames_AreReleasedOnce_AfterTheirLastUse_OrWhenDropped()
+    {
+        var released = new System.Collections.Concurrent.ConcurrentDictionary<RgbImage, int>();
+        IEnumerable<VideoFrame> Pooled()
+        {
+            foreach (var f in ReenactFakes.Frames(300, delayMs: 1))
+                yield return f with { Release = image => released.AddOrUpdate(image, 1, (_, n) => n + 1) };
+        }
+        int writtenAfterRelease = 0;
+        var sink = new RecordingSink(onWrite: f => { if (released.ContainsKey(f.Driver.Image)) Interlocked.Increment(ref writtenAfterRelease); });
+        var pipeline = new ReenactPipeline(new FakeTracker(delayMs: 1), new FakeAvatar(delayMs: 10),
+            new ReenactOptions { Policy = HandOffPolicy.DropOldest, Capacity = 1, PaceTracking = true });
+        var summary = await pipeline.RunAsync(Pooled(), sink).WaitAsync(Limit);
+        output.WriteLine($"in {summary.FramesIn}, out {summary.FramesOut}, dropped {summary.Dropped}, released {released.Count}");
+        Assert.True(summary.Dropped > 0, "a 10 ms renderer fed every ~1 ms drops frames");
+        Assert.Equal(0, writtenAfterRelease);
+        Assert.Equal(summary.FramesIn, released.Count); // written or dropped, each is handed back
+        Assert.All(released.Values, n => Assert.Equal(1, n));
     }
 
     [Fact]

@@ -85,6 +85,7 @@ internal static class BenchLiveCommand
             var start = starts[0];
             long framesAt0 = start.GetProperty("framesReceived").GetInt64();
             int latAt0 = start.GetProperty("latencies").GetArrayLength();
+            long allocatedAt0 = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             var serverSide = new List<SessionStatsSample>();
             var sessions = app.Services.GetRequiredService<SessionManager>();
@@ -97,6 +98,7 @@ internal static class BenchLiveCommand
                     serverSide.Add(new SessionStatsSample(st.FpsIn, st.FpsOut, st.TrackMs ?? double.NaN, st.RenderMs ?? double.NaN, st.EncodeMs ?? double.NaN, st.LatencyMs ?? double.NaN, st.Refine));
                 }
             }
+            double allocatedMbPerS = (GC.GetTotalAllocatedBytes(precise: true) - allocatedAt0) / 1e6 / clock.Elapsed.TotalSeconds;
             var ends = tabs.Select(t => t.State!.Value).ToList();
             var end = ends[0];
             double elapsed = clock.Elapsed.TotalSeconds;
@@ -139,6 +141,9 @@ internal static class BenchLiveCommand
                 refine = refine.ToString().ToLowerInvariant(),
                 pace_tracking = pace,
                 cnn_on_share = serverSide.Any(s => s.Refine is not null) ? Math.Round(serverSide.Count(s => s.Refine == true) / (double)serverSide.Count(s => s.Refine is not null), 2) : (double?)null,
+                // managed bytes allocated by the process (the server and the Selenium client) per webcam frame the server decoded
+                allocated_mb_per_s = Math.Round(allocatedMbPerS, 2),
+                allocated_kb_per_frame_in = Math.Round(1e3 * allocatedMbPerS / (tabs.Count * Statistics.Median(serverSide.Select(s => s.FpsIn))), 1),
                 max_render_load = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LiveOptions>>().Value.MaxRenderLoad,
                 pages = perPage,
                 pages_refused = refused,
@@ -149,6 +154,7 @@ internal static class BenchLiveCommand
             Console.WriteLine($"  server in / out     {result.server_fps_in,8:F1} / {result.server_fps_out:F1} fps");
             Console.WriteLine($"  server stages       track {result.server_track_ms:F2} ms, deform+render {result.server_render_ms:F2} ms, encode {result.server_encode_ms:F2} ms; decode->encoded {result.server_latency_ms:F1} ms");
             Console.WriteLine($"  frames              server sent {result.server_fps_out:F1}/s -> page RTP received {result.rtp_frames_received_fps:F1}/s, decoded {result.rtp_frames_decoded_fps:F1}/s, dropped {result.rtp_frames_dropped_fps:F1}/s -> presented {result.received_fps:F1}/s; freezes {result.rtp_freezes}, packets lost {result.rtp_packets_lost}; jitter buffer {result.jitter_buffer_ms} ms, decode {result.decode_ms} ms a frame");
+            Console.WriteLine($"  managed allocation  {result.allocated_mb_per_s,8:F1} MB/s, {result.allocated_kb_per_frame_in:F0} KB per webcam frame the server decoded (the server and the Selenium client; GC.GetTotalAllocatedBytes)");
             Console.WriteLine($"  CNN ({result.refine})          {(result.cnn_on_share is { } share ? $"on in {share:P0} of the seconds sampled" : "the avatar has none")}");
             if (pageCount > 1)
             {

@@ -111,8 +111,8 @@ public sealed class ReenactPipeline
         _restPose.Reset();
         int cap = _options.Capacity;
         var policy = _options.Policy;
-        _toTrack = new HandOff<ReenactFrame>(cap, policy);
-        _toRender = new HandOff<ReenactFrame>(cap, policy);
+        _toTrack = new HandOff<ReenactFrame>(cap, policy, Recycle);
+        _toRender = new HandOff<ReenactFrame>(cap, policy, Recycle);
         _toEncode = new HandOff<ReenactFrame>(cap, policy, Recycle);
         _toMeasure = observer is null ? null : new HandOff<ReenactFrame>(cap, policy, f => { Record(f); Recycle(f); });
         Interlocked.Exchange(ref _started, Stopwatch.GetTimestamp());
@@ -325,9 +325,12 @@ public sealed class ReenactPipeline
         lock (_lock) _frames.Add(frame.Timings);
     }
 
+    /// <summary>The frame's life is over (written and observed, or dropped by a hand-off): its avatar image goes back to the
+    /// render pool, its driver image to the source's pool (<see cref="VideoFrame.Release"/>).</summary>
     private void Recycle(ReenactFrame frame)
     {
         if (frame.Avatar is { } image && image.Width == _avatar.Width && image.Height == _avatar.Height) _pool.Enqueue(image);
         frame.Avatar = null;
+        frame.Driver.Release?.Invoke(frame.Driver.Image);
     }
 }

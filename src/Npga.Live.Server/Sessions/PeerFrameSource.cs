@@ -18,7 +18,7 @@ internal sealed class PeerFrameSource(WebRtcPeer peer, long startedAt, Cancellat
         while (!stop.IsCancellationRequested)
         {
             if (!peer.TryReadFrame(TimeSpan.FromMilliseconds(100), out var frame)) continue;
-            yield return new VideoFrame(index++, Stopwatch.GetElapsedTime(startedAt), frame.Image);
+            yield return frame with { Index = index++, Time = Stopwatch.GetElapsedTime(startedAt) }; // keeps the peer's Release
         }
     }
 
