@@ -80,6 +80,11 @@ internal static class BenchLiveCommand
                 tabs.Add(page);
                 Thread.Sleep(TimeSpan.FromSeconds(warmup)); // the next page joins on a server that has felt this one's load
             }
+            if (tabs.Count == 0)
+            {
+                Console.Error.WriteLine($"error: no page was admitted: {string.Join("; ", refused)}");
+                return 1;
+            }
             var tab = tabs[0];
             var starts = tabs.Select(t => t.State!.Value).ToList();
             var start = starts[0];

@@ -39,7 +39,7 @@ namespace Npga.Live.Media.WebRtc;
 /// <para><see cref="SendFrame"/> and <see cref="TryReadFrame"/> may be called from different
 /// threads concurrently; each from one thread at a time.</para>
 /// </remarks>
-public sealed unsafe class WebRtcPeer : IDisposable
+public sealed unsafe class WebRtcPeer : IVideoFrameSource, IVideoFrameSink, IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private const string Loopback = "127.0.0.1";
@@ -56,7 +56,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
     private readonly List<(int MLine, string Candidate)> _pendingRemote = new();
     private readonly List<(int MLine, string Candidate)> _pendingLocal = new();
     private readonly List<GSignalConnection> _signals = new();
-    private readonly Action<RgbImage> _returnImage; // ReturnImage, made once: a frame's Release
+    private readonly DecodedFramePool _framePool = new(); // the buffers webcam frames are decoded into
 
     private WebRtcPeerState _state = WebRtcPeerState.New;
     private string? _failure;
@@ -94,9 +94,8 @@ public sealed unsafe class WebRtcPeer : IDisposable
     public WebRtcPeer(WebRtcPeerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options);
+        options.Validate();
         _options = options;
-        _returnImage = ReturnImage;
         _events = new SerialEventQueue(OnHandlerError);
         try
         {
@@ -368,6 +367,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
                 _pipeline = null;
             }
         }
+        _framePool.Close();
         _negotiated.Set();
         Transition(WebRtcPeerState.Closed, null);
         _events.Complete();
@@ -379,7 +379,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
     {
         var timeout = _options.NegotiationTimeout;
         var offerMLines = offerSdp.MediaCount;
-        _pipeline = Gst.ParseLaunch(Describe(offer));
+        _pipeline = Gst.ParseLaunch(WebRtcPipelineDescription.Describe(_options, offer));
         _bus = _pipeline.GetBus();
         _webrtc = GstWebRtcBin.Find(_pipeline, "webrtc");
         _sink = GstAppSink.Find(_pipeline, "sink");
@@ -397,7 +397,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
         if (_options.StunServers.Count > 0) _webrtc.SetProperty("stun-server", _options.StunServers[0]);
         foreach (var turn in _options.TurnServers)
             if (!_webrtc.AddTurnServer(turn))
-                throw new WebRtcException($"webrtcbin refused the TURN server '{RedactCredentials(turn)}'");
+                throw new WebRtcException($"webrtcbin refused the TURN server '{WebRtcPeerOptions.RedactCredentials(turn)}'");
 
         _signals.Add(_webrtc.ConnectSignal("on-ice-candidate",
             (nint)(delegate* unmanaged[Cdecl]<nint, uint, nint, nint, void>)&OnIceCandidate, this));
@@ -504,38 +504,6 @@ public sealed unsafe class WebRtcPeer : IDisposable
             $"application/x-rtp,media=video,encoding-name={offer.Codec},payload={offer.PayloadType},clock-rate=90000");
     }
 
-    /// <summary>The gst-launch description of the whole pipeline for <paramref name="offer"/>'s codec.</summary>
-    private string Describe(WebRtcOffer offer)
-    {
-        var o = _options;
-        var keyframeDistance = Math.Max(1, 2 * o.OutputFps);
-        var threads = Math.Clamp(Environment.ProcessorCount, 1, 4);
-        var (encode, decode) = offer.Codec switch
-        {
-            "VP8" => (
-                $"vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate={o.BitrateKbps * 1000} lag-in-frames=0 "
-                + $"error-resilient=partitions keyframe-max-dist={keyframeDistance} threads={threads} ! "
-                + $"rtpvp8pay pt={offer.PayloadType} mtu=1200 picture-id-mode=15-bit",
-                "rtpvp8depay name=depay ! vp8dec"),
-            "H264" => (
-                $"x264enc tune=zerolatency speed-preset=ultrafast bitrate={o.BitrateKbps} key-int-max={keyframeDistance} threads={threads} ! "
-                + "video/x-h264,profile=constrained-baseline ! "
-                + $"rtph264pay pt={offer.PayloadType} mtu=1200 config-interval=-1 aggregate-mode=zero-latency",
-                "rtph264depay name=depay ! avdec_h264"),
-            _ => throw new WebRtcException($"unsupported codec {offer.Codec}"),
-        };
-        var send = o.ReceiveOnly ? "" // no avatar track: no encoder
-            : "appsrc name=src is-live=true format=time do-timestamp=true block=false max-buffers=2 leaky-type=downstream ! "
-              + "videoconvert ! video/x-raw,format=I420 ! "
-              + $"{encode} ! queue name=sendq ";
-        // Incoming audio streams (IgnoreAudio) are linked to this funnel as they appear, and dropped.
-        var discard = o.IgnoreAudio ? "funnel name=discard ! fakesink sync=false async=false enable-last-sample=false " : "";
-        return "webrtcbin name=webrtc bundle-policy=max-bundle "
-               + send + discard
-               + $"{decode} ! videoconvert ! videoscale ! video/x-raw,format=RGB,width=[1,{o.DriverMaxWidth}],pixel-aspect-ratio=1/1 ! "
-               + "appsink name=sink sync=false drop=true max-buffers=1 enable-last-sample=false";
-    }
-
     // ---- state
 
     private void Transition(WebRtcPeerState next, string? reason)
@@ -635,7 +603,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             throw new WebRtcException($"the decoder delivered {caps.MediaType} {caps.Format} {caps.Width}x{caps.Height}, not RGB");
         _frameWidth = caps.Width;
         _frameHeight = caps.Height;
-        var image = RentImage(_frameWidth, _frameHeight);
+        var image = _framePool.Rent(_frameWidth, _frameHeight);
         var stride = RgbRows.GstStride(_frameWidth);
         using (var map = sample.Map())
         {
@@ -645,31 +613,7 @@ public sealed unsafe class WebRtcPeer : IDisposable
             RgbRows.CopyFromStrided(map.Span, stride, image);
         }
         var time = GstClockTime.ToTimeSpan(sample.Pts) ?? TimeSpan.Zero;
-        return new VideoFrame(_framesRead++, time, image) { Release = _returnImage };
-    }
-
-    /// <summary>Most decoded-frame buffers kept for reuse (<see cref="RentImage"/>): enough for every frame a live pipeline holds at once.</summary>
-    private const int PooledImages = 8;
-
-    private readonly System.Collections.Concurrent.ConcurrentQueue<RgbImage> _images = new();
-
-    /// <summary>
-    /// A buffer for a decoded frame of <paramref name="width"/> x <paramref name="height"/>: one handed back by
-    /// <see cref="ReturnImage"/> when there is one of that size (those of another size, left from before the browser
-    /// changed its resolution, are dropped), else a new one. Without it every webcam frame allocated its ~0.9 MB anew
-    /// (640×480: 939 KB of managed allocation per frame, measured by <c>npga bench live</c>).
-    /// </summary>
-    private RgbImage RentImage(int width, int height)
-    {
-        while (_images.TryDequeue(out var image))
-            if (image.Width == width && image.Height == height) return image;
-        return new RgbImage(width, height, GC.AllocateUninitializedArray<byte>(width * height * 3));
-    }
-
-    /// <summary>Takes a frame's buffer back (<see cref="VideoFrame.Release"/>); thread-safe; keeps at most <see cref="PooledImages"/>.</summary>
-    private void ReturnImage(RgbImage image)
-    {
-        if (!_disposed && _images.Count < PooledImages) _images.Enqueue(image);
+        return new VideoFrame(_framesRead++, time, image) { Release = _framePool.Return };
     }
 
     // ---- native callbacks: never throw, never block on the event handlers
@@ -788,43 +732,5 @@ public sealed unsafe class WebRtcPeer : IDisposable
     {
         try { Fail(reason); }
         catch (Exception) { /* nothing left to report to */ }
-    }
-
-    // ---- options
-
-    private static void Validate(WebRtcPeerOptions o)
-    {
-        static void Range(int value, int min, int max, string name)
-        {
-            if (value < min || value > max) throw new ArgumentOutOfRangeException(name, value, $"{name} must be {min}..{max}");
-        }
-        Range(o.OutputWidth, 16, 4096, nameof(o.OutputWidth));
-        Range(o.OutputHeight, 16, 4096, nameof(o.OutputHeight));
-        if (o.OutputWidth % 2 != 0 || o.OutputHeight % 2 != 0)
-            throw new ArgumentException($"the avatar track needs an even width and height (4:2:0 video), got {o.OutputWidth}x{o.OutputHeight}", nameof(o.OutputWidth));
-        Range(o.OutputFps, 1, 120, nameof(o.OutputFps));
-        Range(o.DriverMaxWidth, 16, 4096, nameof(o.DriverMaxWidth));
-        Range(o.BitrateKbps, 50, 50_000, nameof(o.BitrateKbps));
-        if (o.ViewOnly && o.ReceiveOnly)
-            throw new ArgumentException("a peer cannot be both view-only (it only sends) and receive-only (it only receives)", nameof(o.ReceiveOnly));
-        if (o.NegotiationTimeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(o.NegotiationTimeout), o.NegotiationTimeout, "the negotiation timeout must be positive");
-        ArgumentNullException.ThrowIfNull(o.StunServers, nameof(o.StunServers));
-        ArgumentNullException.ThrowIfNull(o.TurnServers, nameof(o.TurnServers));
-        foreach (var s in o.StunServers)
-            if (s is null || !s.StartsWith("stun://", StringComparison.OrdinalIgnoreCase) || s.Length <= "stun://".Length)
-                throw new ArgumentException($"a STUN server must look like stun://host:port, got '{s}'", nameof(o.StunServers));
-        foreach (var t in o.TurnServers)
-            if (t is null || !(t.StartsWith("turn://", StringComparison.OrdinalIgnoreCase) || t.StartsWith("turns://", StringComparison.OrdinalIgnoreCase))
-                || !t.Contains('@'))
-                throw new ArgumentException($"a TURN server must look like turn://user:password@host:port, got '{(t is null ? null : RedactCredentials(t))}'", nameof(o.TurnServers));
-    }
-
-    /// <summary>"turn://user:secret@host:3478" → "turn://***@host:3478".</summary>
-    private static string RedactCredentials(string uri)
-    {
-        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
-        var at = uri.LastIndexOf('@');
-        return scheme < 0 || at < scheme ? uri : uri[..(scheme + 3)] + "***" + uri[at..];
     }
 }

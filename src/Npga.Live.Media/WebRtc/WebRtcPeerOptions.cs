@@ -69,4 +69,42 @@ public sealed record WebRtcPeerOptions
     /// audio streams go to a fakesink). Off by default: an active audio m-line is then refused (the page never sends audio).
     /// </summary>
     public bool IgnoreAudio { get; init; }
+
+    /// <summary>Checks the settings' ranges and the STUN/TURN URIs' form.</summary>
+    /// <exception cref="ArgumentException">An option is out of range (<see cref="ArgumentOutOfRangeException"/>), an odd frame size, both one-way modes, or a STUN/TURN URI of the wrong form.</exception>
+    public void Validate()
+    {
+        static void Range(int value, int min, int max, string name)
+        {
+            if (value < min || value > max) throw new ArgumentOutOfRangeException(name, value, $"{name} must be {min}..{max}");
+        }
+        Range(OutputWidth, 16, 4096, nameof(OutputWidth));
+        Range(OutputHeight, 16, 4096, nameof(OutputHeight));
+        if (OutputWidth % 2 != 0 || OutputHeight % 2 != 0)
+            throw new ArgumentException($"the avatar track needs an even width and height (4:2:0 video), got {OutputWidth}x{OutputHeight}", nameof(OutputWidth));
+        Range(OutputFps, 1, 120, nameof(OutputFps));
+        Range(DriverMaxWidth, 16, 4096, nameof(DriverMaxWidth));
+        Range(BitrateKbps, 50, 50_000, nameof(BitrateKbps));
+        if (ViewOnly && ReceiveOnly)
+            throw new ArgumentException("a peer cannot be both view-only (it only sends) and receive-only (it only receives)", nameof(ReceiveOnly));
+        if (NegotiationTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(NegotiationTimeout), NegotiationTimeout, "the negotiation timeout must be positive");
+        ArgumentNullException.ThrowIfNull(StunServers, nameof(StunServers));
+        ArgumentNullException.ThrowIfNull(TurnServers, nameof(TurnServers));
+        foreach (var s in StunServers)
+            if (s is null || !s.StartsWith("stun://", StringComparison.OrdinalIgnoreCase) || s.Length <= "stun://".Length)
+                throw new ArgumentException($"a STUN server must look like stun://host:port, got '{s}'", nameof(StunServers));
+        foreach (var t in TurnServers)
+            if (t is null || !(t.StartsWith("turn://", StringComparison.OrdinalIgnoreCase) || t.StartsWith("turns://", StringComparison.OrdinalIgnoreCase))
+                || !t.Contains('@'))
+                throw new ArgumentException($"a TURN server must look like turn://user:password@host:port, got '{(t is null ? null : RedactCredentials(t))}'", nameof(TurnServers));
+    }
+
+    /// <summary>"turn://user:secret@host:3478" → "turn://***@host:3478".</summary>
+    internal static string RedactCredentials(string uri)
+    {
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        var at = uri.LastIndexOf('@');
+        return scheme < 0 || at < scheme ? uri : uri[..(scheme + 3)] + "***" + uri[at..];
+    }
 }

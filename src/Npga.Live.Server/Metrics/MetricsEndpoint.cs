@@ -23,7 +23,7 @@ public static class MetricsEndpoint
         Counter(sb, "npga_sessions_started_total", "Sessions started", sessions.SessionsStarted);
         Counter(sb, "npga_sessions_ended_total", "Sessions ended", sessions.SessionsEnded);
         Gauge(sb, "npga_render_load", "The sessions' render stages' busy share of the last 2 s, summed (1: one renderer never idle)", sessions.RenderLoad);
-        Gauge(sb, "npga_render_load_max", "Joins are refused at or above this render load (0: off)", options.MaxRenderLoad);
+        Gauge(sb, "npga_render_load_max", "Joins are refused when the render load with one more session would exceed this (0: off)", options.MaxRenderLoad);
         Counter(sb, "npga_sessions_refused_load_total", "Joins refused because of the render load", sessions.RefusedByLoad);
         Counter(sb, "npga_connections_closed_idle_total", "Hub connections closed because the client sent nothing for the client timeout", connections.IdleConnectionsClosed);
         sb.Append("# HELP npga_hub_calls_refused_total Hub calls answered with an error (no session, bad arguments, offer or candidate, busy), per method\n");

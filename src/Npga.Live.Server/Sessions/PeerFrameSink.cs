@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using Npga.Live.Media.WebRtc;
+using Npga.Live.Media;
 using Npga.Live.Pipeline.Live;
 using Npga.Live.Pipeline.Reenact;
 
 namespace Npga.Live.Server.Sessions;
 
 /// <summary>
-/// The encode stage of a live session: each avatar frame goes to the <see cref="WebRtcPeer"/>'s encoder (appsrc →
+/// The encode stage of a live session: each avatar frame goes to the peer's encoder (<see cref="IVideoFrameSink"/>: the session's <see cref="Media.WebRtc.WebRtcPeer"/>, appsrc →
 /// VP8/H.264 → webrtcbin). In probe mode the driver frame's <see cref="FrameCode"/> is copied into the avatar frame
 /// first. The same frame goes to the session's WHEP viewers (<see cref="SessionViewers"/>). Records stage times and the server latency (the frame's session time to now) in a <see cref="StageWindow"/>.
 /// </summary>
-internal sealed class PeerFrameSink(WebRtcPeer peer, bool probe, long startedAt, StageWindow window, SessionViewers viewers) : IReenactSink
+internal sealed class PeerFrameSink(IVideoFrameSink peer, bool probe, long startedAt, StageWindow window, SessionViewers viewers) : IReenactSink
 {
     private volatile bool _lastFace;
 

@@ -1,16 +1,16 @@
 using System.Diagnostics;
 using Npga.Live.Core.Imaging;
-using Npga.Live.Media.WebRtc;
+using Npga.Live.Media;
 
 namespace Npga.Live.Server.Sessions;
 
 /// <summary>
-/// The webcam frames a <see cref="WebRtcPeer"/> decodes, as the source of a live <see cref="Pipeline.Reenact.ReenactPipeline"/>:
+/// The webcam frames a peer decodes (<see cref="IVideoFrameSource"/>: the session's <see cref="Media.WebRtc.WebRtcPeer"/>), as the source of a live <see cref="Pipeline.Reenact.ReenactPipeline"/>:
 /// the newest frame each time (the peer drops stale ones), re-stamped with the session's wall clock (seconds since the
 /// session started, so the tracker's smoothing and the no-face easing see real time) and numbered in arrival order. The
 /// enumeration waits for frames and ends when <paramref name="stop"/> is cancelled (checked every 100 ms).
 /// </summary>
-internal sealed class PeerFrameSource(WebRtcPeer peer, long startedAt, CancellationToken stop) : IEnumerable<VideoFrame>
+internal sealed class PeerFrameSource(IVideoFrameSource peer, long startedAt, CancellationToken stop) : IEnumerable<VideoFrame>
 {
     public IEnumerator<VideoFrame> GetEnumerator()
     {
