@@ -52,6 +52,9 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
             BrowInterval = Statistics.PearsonBlockBootstrap(db, ab),
             GazePairs = dgx.Length,
             GazeHeldFrames = gazeHeld?.Count(h => h) ?? 0,
+            DriverGaze = driverGaze ?? [],
+            AvatarGaze = avatarGaze ?? [],
+            GazeHeld = gazeHeld ?? [],
             GazeXCorrelation = dgx.Length > 0 ? Statistics.Pearson(dgx, agx) : double.NaN,
             GazeYCorrelation = dgy.Length > 0 ? Statistics.Pearson(dgy, agy) : double.NaN,
             GazeXInterval = dgx.Length > 0 ? Statistics.PearsonBlockBootstrap(dgx, agx) : (double.NaN, double.NaN),
@@ -75,7 +78,7 @@ public sealed record ExpressionTransferResult(int Frames, int DriverFaces, int A
     /// <summary>Per matched frame: the driving clip's frame index (as many as <see cref="Driver"/>; empty when not recorded).</summary>
     public IReadOnlyList<long> FrameIndices { get; init; } = [];
 
-    /// <summary>Per matched frame: the driver's gaze (4 floats, <c>TrackResult.Gaze</c>); empty when the gaze was not read.</summary>
+    /// <summary>Per matched frame: the driver's gaze (4 floats, <c>TrackResult.Gaze</c>), as given to <see cref="Correlate"/>; empty when the gaze was not read.</summary>
     public IReadOnlyList<float[]> DriverGaze { get; init; } = [];
 
     /// <summary>Per matched frame: the re-tracked avatar's gaze, as <see cref="DriverGaze"/>.</summary>
@@ -212,9 +215,6 @@ public static class ExpressionTransfer
             avatarGaze?.Add(a.Gaze!);
             held?.Add(d.GazeHeld || a.GazeHeld);
         }
-        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar, driverGaze, avatarGaze, held) with
-        {
-            FrameIndices = indices, DriverGaze = driverGaze ?? [], AvatarGaze = avatarGaze ?? [], GazeHeld = held ?? [],
-        };
+        return ExpressionTransferResult.Correlate(frames, driverFaces, driver, avatar, driverGaze, avatarGaze, held) with { FrameIndices = indices };
     }
 }

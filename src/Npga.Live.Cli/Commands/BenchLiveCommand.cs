@@ -88,8 +88,6 @@ internal static class BenchLiveCommand
             var tab = tabs[0];
             var starts = tabs.Select(t => t.State!.Value).ToList();
             var start = starts[0];
-            long framesAt0 = start.GetProperty("framesReceived").GetInt64();
-            int latAt0 = start.GetProperty("latencies").GetArrayLength();
             long allocatedAt0 = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             var serverSide = new List<SessionStatsSample>();
@@ -107,28 +105,27 @@ internal static class BenchLiveCommand
             var ends = tabs.Select(t => t.State!.Value).ToList();
             var end = ends[0];
             double elapsed = clock.Elapsed.TotalSeconds;
-            var perPage = tabs.Select((t, i) =>
+            // per page: frames presented per second and the frame codes' latencies over the measured window
+            var measured = tabs.Select((_, i) => (
+                Fps: (ends[i].GetProperty("framesReceived").GetInt64() - starts[i].GetProperty("framesReceived").GetInt64()) / elapsed,
+                Latencies: ends[i].GetProperty("latencies").EnumerateArray().Skip(starts[i].GetProperty("latencies").GetArrayLength()).Select(e => e.GetDouble()).ToList())).ToList();
+            var perPage = measured.Select(m => new
             {
-                var l = ends[i].GetProperty("latencies").EnumerateArray().Skip(starts[i].GetProperty("latencies").GetArrayLength()).Select(e => e.GetDouble()).ToList();
-                return new
-                {
-                    received_fps = Math.Round((ends[i].GetProperty("framesReceived").GetInt64() - starts[i].GetProperty("framesReceived").GetInt64()) / elapsed, 2),
-                    latency_ms_median = Math.Round(Statistics.Median(l), 1),
-                    latency_ms_p95 = Math.Round(Statistics.Percentile(l, 95), 1),
-                    latency_samples = l.Count,
-                };
+                received_fps = Math.Round(m.Fps, 2),
+                latency_ms_median = Math.Round(Statistics.Median(m.Latencies), 1),
+                latency_ms_p95 = Math.Round(Statistics.Percentile(m.Latencies, 95), 1),
+                latency_samples = m.Latencies.Count,
             }).ToList();
             double? Rate(string counter) =>
                 Receiver(end, counter) is { } b && Receiver(start, counter) is { } a ? Math.Round((b - a) / elapsed, 2) : null;
-            double fps = (end.GetProperty("framesReceived").GetInt64() - framesAt0) / elapsed;
-            var lat = end.GetProperty("latencies").EnumerateArray().Skip(latAt0).Select(e => e.GetDouble()).ToList();
+            var (fps, lat) = measured[0];
             var result = new
             {
                 machine = LiveBenchSetup.Machine,
                 driving = Path.GetFileName(driving), avatar, seconds = Math.Round(elapsed, 1),
-                received_fps = Math.Round(fps, 2),
-                latency_ms_median = Math.Round(Statistics.Median(lat), 1),
-                latency_ms_p95 = Math.Round(Statistics.Percentile(lat, 95), 1),
+                received_fps = perPage[0].received_fps,
+                latency_ms_median = perPage[0].latency_ms_median,
+                latency_ms_p95 = perPage[0].latency_ms_p95,
                 latency_samples = lat.Count,
                 server_fps_in = Math.Round(Statistics.Median(serverSide.Select(s => s.FpsIn)), 1),
                 server_fps_out = Math.Round(Statistics.Median(serverSide.Select(s => s.FpsOut)), 1),

@@ -30,16 +30,7 @@ public sealed class StageWindow
     /// latency; NaN each when there were none.</summary>
     public (double Track, double Render, double Encode, double Latency) Medians(TimeSpan window)
     {
-        List<(double Track, double Render, double Encode, double Latency, long At)> recent;
-        lock (_lock)
-        {
-            recent = [];
-            for (int i = 0; i < _count; i++)
-            {
-                var s = _ring[(_next - 1 - i + Capacity) % Capacity];
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(s.At) <= window) recent.Add(s);
-            }
-        }
+        var recent = Recent(window);
         return (Median(recent.Select(s => s.Track)), Median(recent.Select(s => s.Render)), Median(recent.Select(s => s.Encode)), Median(recent.Select(s => s.Latency)));
     }
 
@@ -51,23 +42,26 @@ public sealed class StageWindow
     /// </summary>
     public double? RenderLoad(TimeSpan window)
     {
-        double sumMs = 0;
-        int n = 0;
-        long oldest = 0;
+        var recent = Recent(window);
+        if (recent.Count == 0) return null;
+        var span = recent.Count == Capacity ? System.Diagnostics.Stopwatch.GetElapsedTime(recent[^1].At) : window;
+        return recent.Sum(s => s.Render) / Math.Max(span.TotalMilliseconds, 1);
+    }
+
+    /// <summary>The kept frames finished within the last <paramref name="window"/>, newest first.</summary>
+    private List<(double Track, double Render, double Encode, double Latency, long At)> Recent(TimeSpan window)
+    {
+        var recent = new List<(double Track, double Render, double Encode, double Latency, long At)>();
         lock (_lock)
         {
             for (int i = 0; i < _count; i++)
             {
                 var s = _ring[(_next - 1 - i + Capacity) % Capacity];
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(s.At) > window) break; // the ring runs newest to oldest
-                sumMs += s.Render;
-                oldest = s.At;
-                n++;
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(s.At) > window) break; // newest to oldest: the rest are older
+                recent.Add(s);
             }
-            if (n == 0) return null;
-            var span = n == Capacity ? System.Diagnostics.Stopwatch.GetElapsedTime(oldest) : window;
-            return sumMs / Math.Max(span.TotalMilliseconds, 1);
         }
+        return recent;
     }
 
     private static double Median(IEnumerable<double> values)
