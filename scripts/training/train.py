@@ -209,6 +209,18 @@ def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None, li
                 **({"lid": lid_tags(n - len(cap), cap)} if lids is not None else {}))
 
 
+def build_model(a, init, latent, frames, dev):
+    """The avatar model the arguments `a` describe, on `dev`, from initial Gaussians `init` (dict of [N,...] tensors; a
+    checkpoint's state replaces them): F, G, the CNN, the eyeballs and the lids calibrated on the train frames' codes."""
+    model = AvatarModel(init, a.sh_degree, latent, frames.k_exp, a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
+                        g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
+                        cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim, g_gaze=a.gaze,
+                        gaze_std=frames.gaze_stats["std"] if a.eyes else None, lids=a.lids).to(dev)
+    if model.lids is not None:
+        model.lids.calibrate(frames.z[frames.train_ids, :frames.k_exp].cpu())
+    return model
+
+
 # ------------------------------------------------------------------ optimiser
 
 def cnn_kernels(a):
@@ -588,12 +600,8 @@ def main(argv=None):
         i0 = frames.train_ids[0]
         init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed,
                               EyeRig() if a.eyes else None, LidRig() if a.eyes and a.lids else None)
-    model = AvatarModel(init, a.sh_degree, latent, frames.k_exp, a.prior, use_g=not a.no_g, use_cnn=not a.no_cnn,
-                        g_hidden=a.g_hidden, g_layers=a.g_layers, cnn_hidden=a.cnn_hidden, learn_features=not a.no_features,
-                        cnn_kernels=cnn_kernels(a), gaze_dim=frames.gaze_dim, g_gaze=a.gaze,
-                        gaze_std=frames.gaze_stats["std"] if a.eyes else None, lids=a.lids).to(dev)
+    model = build_model(a, init, latent, frames, dev)
     if model.lids is not None:
-        model.lids.calibrate(frames.z[frames.train_ids, :frames.k_exp].cpu())
         log(f"lids: lid gap open {model.lids.g_open[0]:.2f}/{model.lids.g_open[1]:.2f} mm, shut {model.lids.g_shut[0]:.2f}/"
             f"{model.lids.g_shut[1]:.2f} mm; {int((model.params['lid'] > 0).sum())} cap Gaussians")
     opt = build_optimizer(model, a)
