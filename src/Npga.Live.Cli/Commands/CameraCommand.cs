@@ -19,7 +19,7 @@ namespace Npga.Live.Cli.Commands;
 /// is written to a v4l2loopback device (<see cref="V4l2LoopbackWriter"/>), which call apps then offer as a camera. The frame
 /// pipeline is the one <c>npga reenact</c> uses (<see cref="ReenactPipeline"/>: tracking, the avatar stage), live: every
 /// hand-off drops the oldest frame when full (<see cref="HandOffPolicy.DropOldest"/>) and the device's queue drops too, so
-/// nothing queues behind. The avatar stage is the live server's (<see cref="LiveAvatarStage"/>: the view orbit of
+/// nothing queues behind. The avatar stage is the live server's (<see cref="AvatarStage"/>: the view orbit of
 /// <c>--yaw/--pitch</c>, the background of <c>--bg</c>, the CNN while frames keep within the frame budget).
 /// Exit codes: 0 done (Ctrl-C, the end of a clip played once, or <c>--seconds</c> elapsed); 2 bad arguments, the device
 /// missing or not a video output, no v4l2sink, the source camera missing or busy, an unreadable clip, an unknown or damaged
@@ -103,7 +103,7 @@ internal static class CameraCommand
             {
                 AvatarPackage package;
                 FaceTrackStage? tracker = null;
-                LiveAvatarStage? stage = null;
+                AvatarStage? stage = null;
                 var controls = new LiveControls();
                 controls.SetView(s.Yaw, s.Pitch);
                 controls.SetBackground(background);
@@ -112,7 +112,7 @@ internal static class CameraCommand
                     package = AvatarPackage.Load(avatarDir);
                     tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
                     var id = Path.GetFileName(Path.GetFullPath(avatarDir).TrimEnd(Path.DirectorySeparatorChar));
-                    stage = new LiveAvatarStage(package, id, s.Width, s.Height, controls, presets: null,
+                    stage = new AvatarStage(package, id, s.Width, s.Height, controls, presets: null,
                         resolve: other => other == id ? package : throw new KeyNotFoundException($"no avatar '{other}' here"),
                         s.RenderThreads, networkThreads: 1, refine, frameBudgetMs: 1000.0 / s.Fps);
                 }

@@ -90,13 +90,13 @@ internal static class ReenactCommand
             {
                 AvatarPackage package;
                 FaceTrackStage? tracker = null;
-                AvatarRenderStage? avatar = null;
+                AvatarStage? avatar = null;
                 ExpressionFidelityProbe? probe = null;
                 try
                 {
                     package = AvatarPackage.Load(s.Avatar);
                     tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
-                    avatar = new AvatarRenderStage(package, s.Width, s.Height, s.RenderThreads, networkThreads: 1, s.UseCnn);
+                    avatar = AvatarStage.Offline(package, s.Width, s.Height, s.RenderThreads, networkThreads: 1, s.UseCnn);
                     if (s.Report is not null) probe = new ExpressionFidelityProbe();
                 }
                 catch (Exception e) when (e is AvatarFormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or OrtException or IOException)

@@ -53,7 +53,7 @@ public sealed class ReenactPipeline
 
     /// <summary>Builds a pipeline around its two model stages.</summary>
     /// <param name="tracker">The track stage (e.g. <see cref="FaceTrackStage"/>).</param>
-    /// <param name="avatar">The deform + render + refine stage (e.g. <see cref="AvatarRenderStage"/>).</param>
+    /// <param name="avatar">The deform + render + refine stage (e.g. <see cref="AvatarStage"/>).</param>
     /// <param name="options">Hand-off policy and capacity, easing time constant; null for the defaults (Wait, 2, 0.3 s).</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid options (see <see cref="ReenactOptions.Validate"/>).</exception>
     public ReenactPipeline(ITrackStage tracker, IAvatarStage avatar, ReenactOptions? options = null)

@@ -10,7 +10,7 @@ namespace Npga.Live.Server.Sessions;
 /// <summary>
 /// One viewer's live reenactment: a <see cref="WebRtcPeer"/> (webcam in, avatar out), the shared frame pipeline
 /// (<see cref="ReenactPipeline"/> with newest-frame-wins hand-offs: <see cref="FaceTrackStage"/> →
-/// <see cref="LiveAvatarStage"/> → <see cref="PeerFrameSink"/>), the viewer's <see cref="LiveControls"/>, a stats timer
+/// <see cref="AvatarStage"/> → <see cref="PeerFrameSink"/>), the viewer's <see cref="LiveControls"/>, a stats timer
 /// and a connect timeout. It ends exactly once (<see cref="End"/>): when the viewer leaves, the hub connection drops, the
 /// peer fails or closes, the peer does not connect in time, or the pipeline fails; ending stops the pipeline, hands the
 /// stages back to the <see cref="StagePool"/>, frees the peer, reports why (<see cref="ISessionNotifier.Ended"/>) and hands the slot back.
@@ -24,7 +24,7 @@ public sealed class LiveSession
     private readonly WebRtcPeer _peer;
     private readonly StagePool _pool;
     private readonly SessionStages _stages;
-    private readonly LiveAvatarStage _avatar;
+    private readonly AvatarStage _avatar;
     private readonly ReenactPipeline _pipeline;
     private readonly StageWindow _window = new();
     private readonly object _gate = new();

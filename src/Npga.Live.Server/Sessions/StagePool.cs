@@ -9,7 +9,7 @@ namespace Npga.Live.Server.Sessions;
 /// <summary>A session's two model stages: the tracker and the avatar (F/G/CNN runners, renderer, buffers).</summary>
 /// <param name="Tracker">Detect → landmarks → pose and z_exp.</param>
 /// <param name="Avatar">Deform → render → refine.</param>
-public sealed record SessionStages(FaceTrackStage Tracker, LiveAvatarStage Avatar);
+public sealed record SessionStages(FaceTrackStage Tracker, AvatarStage Avatar);
 
 /// <summary>
 /// Model stages kept between sessions: a session rents a tracker and an avatar stage and returns them when it ends, so
@@ -48,7 +48,7 @@ public sealed class StagePool(LiveOptions options, AvatarCatalog catalog, Expres
         var tracker = new FaceTrackStage(package.Manifest.ExpressionModel.Id, new TrackerOptions { Gaze = package.Manifest.Gaze is not null });
         try
         {
-            var avatar = new LiveAvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads,
+            var avatar = new AvatarStage(package, avatarId, options.Width, options.Height, controls, presets, catalog.Get, options.RenderThreads,
                 refine: options.Refine, frameBudgetMs: 1000.0 / options.Fps);
             tracker.GazeWanted = () => avatar.TakesGaze;
             Interlocked.Increment(ref _created);

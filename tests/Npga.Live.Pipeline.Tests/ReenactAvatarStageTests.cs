@@ -8,13 +8,13 @@ namespace Npga.Live.Pipeline.Tests;
 /// the tracked rotation, relative to the driver's rest pose, turns the head; the tracked translation is ignored; a lost face
 /// eases back to the neutral pose.
 /// </summary>
-public sealed class ReenactAvatarRenderStageTests
+public sealed class ReenactAvatarStageTests
 {
     [Fact]
     public async Task TrackedRotationTurnsTheHead_TranslationIsIgnored_LostFaceReturnsToNeutral()
     {
         using var scene = new AxesScene();
-        using var stage = new AvatarRenderStage(scene.Package, 128, 128, renderThreads: 1);
+        using var stage = AvatarStage.Offline(scene.Package, 128, 128, renderThreads: 1);
         Assert.Equal((128, 128, 15), (stage.Width, stage.Height, stage.ExpressionDim));
         // The driver at rest for 15 frames (their rest pose: the avatar as built), then their head turned 90° about the view's
         // +y for 10 frames (the avatar's +z, blue, swings to the image's right), then 2.5 s without a face.

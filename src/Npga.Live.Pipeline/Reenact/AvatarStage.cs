@@ -1,19 +1,23 @@
 using Npga.Live.Avatar;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Core.Imaging;
-using Npga.Live.Pipeline.Reenact;
+using Npga.Live.Pipeline.Live;
 
-namespace Npga.Live.Pipeline.Live;
+namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>
-/// The deform + render + refine stage of a live session: <see cref="AvatarRenderStage"/>'s work plus what the viewer
-/// controls (<see cref="LiveControls"/>), applied between frames on the render thread: the view orbits round the head
-/// centre (the package's default camera, <see cref="Camera.Orbited"/>), the expression pad's code
-/// (<see cref="ExpressionPresets.Blend"/>) is mixed into the tracked z_exp, z = (1 − mix)·z_tracked + mix·Σ w_i z_i, and
-/// the avatar can be switched to another of the same expression model. The CNN runs as <see cref="RefineMode"/> says
-/// (<see cref="RefineMode.Auto"/>: while frames keep within the frame budget, <see cref="RefineGovernor"/>). Owns its renderer.
+/// The deform + render + refine stage of a <see cref="ReenactPipeline"/>, live and offline: an <see cref="AvatarFrameRenderer"/>
+/// seen through the package's default camera resized to the output (<see cref="AvatarFrameRenderer.BaseCamera"/>; the vertical
+/// field of view is kept, so a square output is the centre square of that view). The drive's rotation (relative to the
+/// driver's rest, in the view frame) turns the head about its centre as that camera sees it; no head translation is applied,
+/// so the head stays centred where the default camera frames it. What the viewer of a live session controls
+/// (<see cref="LiveControls"/>) is applied between frames on the render thread: the view orbits round the head centre
+/// (<see cref="Camera.Orbited"/>), the expression pad's code (<see cref="ExpressionPresets.Blend"/>) is mixed into the tracked
+/// z_exp, z = (1 − mix)·z_tracked + mix·Σ w_i z_i, and the avatar can be switched to another of the same expression model.
+/// The CNN runs as <see cref="RefineMode"/> says (<see cref="RefineMode.Auto"/>: while frames keep within the frame budget,
+/// <see cref="RefineGovernor"/>). Offline (<see cref="Offline"/>) nobody moves the controls. Owns its renderer.
 /// </summary>
-public sealed class LiveAvatarStage : IAvatarStage, IDisposable
+public sealed class AvatarStage : IAvatarStage, IDisposable
 {
     private LiveControls _controls;
     private readonly ExpressionPresets? _presets;
@@ -43,7 +47,7 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
     /// <param name="frameBudgetMs">The output frame period, ms (e.g. 1000 / 30): <see cref="RefineMode.Auto"/>'s budget.</param>
     /// <exception cref="ArgumentException">The presets are codes of another expression model than the avatar's.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="frameBudgetMs"/> is not positive.</exception>
-    public LiveAvatarStage(AvatarPackage package, string avatarId, int width, int height, LiveControls controls, ExpressionPresets? presets,
+    public AvatarStage(AvatarPackage package, string avatarId, int width, int height, LiveControls controls, ExpressionPresets? presets,
         Func<string, AvatarPackage> resolve, int? renderThreads = null, int networkThreads = 1, RefineMode refine = RefineMode.Auto,
         double frameBudgetMs = 1000.0 / 30)
     {
@@ -65,6 +69,27 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
         _camera = _renderer.BaseCamera;
         _z = new float[model.K];
         _pad = new float[model.K];
+    }
+
+    /// <summary>The stage of an offline run (<c>npga reenact</c>): the package's own view and background, no pad, no switching,
+    /// the CNN on every frame when <paramref name="useCnn"/> and the package has one.</summary>
+    /// <param name="package">The avatar.</param>
+    /// <param name="width">Output width, pixels.</param>
+    /// <param name="height">Output height, pixels.</param>
+    /// <param name="renderThreads">Threads splatting each frame, the render thread included (default: every core).</param>
+    /// <param name="networkThreads">ORT intra-op threads of F, G and the CNN (default 1).</param>
+    /// <param name="useCnn">Run the package's CNN when it has one.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or a thread count below 1.</exception>
+    /// <exception cref="Npga.Live.Onnx.OrtException">A network cannot be loaded.</exception>
+    public static AvatarStage Offline(AvatarPackage package, int width, int height, int? renderThreads = null, int networkThreads = 1, bool useCnn = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(networkThreads, 1);
+        const string id = "offline";
+        return new AvatarStage(package, id, width, height, new LiveControls(), presets: null,
+            other => throw new KeyNotFoundException($"an offline run renders one avatar; '{other}' was asked for"),
+            renderThreads, networkThreads, useCnn ? RefineMode.On : RefineMode.Off);
     }
 
     /// <summary>
@@ -93,6 +118,9 @@ public sealed class LiveAvatarStage : IAvatarStage, IDisposable
 
     /// <summary>Why the last avatar switch failed (the previous avatar stays), or null.</summary>
     public string? LastSwitchError { get; private set; }
+
+    /// <summary>Threads splatting each frame.</summary>
+    public int RenderThreads => _renderer.RenderThreads;
 
     /// <inheritdoc />
     public int Width => _renderer.Width;

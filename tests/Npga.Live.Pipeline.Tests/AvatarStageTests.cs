@@ -9,7 +9,7 @@ using Npga.Live.Tracking;
 namespace Npga.Live.Pipeline.Tests;
 
 /// <summary>The live avatar stage with the shipped default avatar: what the viewer controls changes the frame as it should.</summary>
-public class LiveAvatarStageTests
+public class AvatarStageTests
 {
     private static readonly AvatarPackage Default = AvatarPackage.Load(Path.Combine(RepoPaths.Models, "avatars", "default"));
 
@@ -22,7 +22,7 @@ public class LiveAvatarStageTests
     public void The_orbit_turns_the_head_and_the_pad_opens_the_mouth()
     {
         var controls = new LiveControls();
-        using var stage = new LiveAvatarStage(Default, "default", 256, 256, controls, Presets, _ => throw new KeyNotFoundException());
+        using var stage = new AvatarStage(Default, "default", 256, 256, controls, Presets, _ => throw new KeyNotFoundException());
         var drive = Neutral(stage.ExpressionDim);
         var front = new RgbImage(256, 256);
         stage.Render(drive, front);
@@ -65,7 +65,7 @@ public class LiveAvatarStageTests
     public void A_failed_avatar_switch_keeps_the_current_avatar_and_says_why()
     {
         var controls = new LiveControls();
-        using var stage = new LiveAvatarStage(Default, "default", 128, 128, controls, Presets,
+        using var stage = new AvatarStage(Default, "default", 128, 128, controls, Presets,
             id => id == "same" ? Default : throw new AvatarFormatException("/x/avatar.json", "manifest file is missing"));
         var drive = Neutral(stage.ExpressionDim);
         var img = new RgbImage(128, 128);
@@ -88,7 +88,7 @@ public class LiveAvatarStageTests
             var plain = AvatarPackage.Load(Avatar.Tests.Fixtures.Make(Path.Combine(root, "plain"), "--n", "300", "--seed", "4", "--no-cnn"));
             var eyes = AvatarPackage.Load(Avatar.Tests.Fixtures.Make(Path.Combine(root, "eyes"), "--n", "300", "--seed", "4", "--no-cnn", "--eyes"));
             var controls = new LiveControls();
-            using var stage = new LiveAvatarStage(plain, "plain", 64, 64, controls, null, id => id == "eyes" ? eyes : plain);
+            using var stage = new AvatarStage(plain, "plain", 64, 64, controls, null, id => id == "eyes" ? eyes : plain);
             using var tracker = new FaceTrackStage(plain.Manifest.ExpressionModel.Id) { GazeWanted = () => stage.TakesGaze };
             var frame = new VideoFrame(0, TimeSpan.Zero, new RgbImage(64, 64));
             var img = new RgbImage(64, 64);
