@@ -24,13 +24,11 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
         AvatarTrainCommand.Create(),
         AvatarCheckCommand.Create(),
     },
-    new Command("bench", "Benchmarks that print figures (medians over several runs)")
+    new Command("bench", "Benchmarks that print figures (medians over several runs); the live loop through a browser (live, soak) is the checkout's npga-bench: scripts/npga bench live|soak")
     {
         BenchTrackerCommand.Create(),
         BenchRenderCommand.Create(),
         BenchExpressionCommand.Create(),
-        BenchLiveCommand.Create(),
-        BenchSoakCommand.Create(),
     },
 };
 root.Options.Add(contentRoot);

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Npga.Live.Cli.Tests;
 
 /// <summary>
-/// <c>npga bench soak</c> as a process, short: two pages of headless Chromium against the in-process server for 66 s,
+/// <c>npga bench soak</c> (npga-bench, tools/Npga.Live.Bench) as a process, short: two pages of headless Chromium against the in-process server for 66 s,
 /// inside the loopback-only network namespace the suite runs in (skipped elsewhere, without Chromium, or without the
 /// real clips).
 /// </summary>
@@ -29,7 +29,7 @@ public class BenchSoakCommandTests(ITestOutputHelper output)
         {
             string report = Path.Combine(dir, "soak.json"), csv = Path.Combine(dir, "soak.csv");
             var clock = Stopwatch.StartNew();
-            var r = CliRunner.Run(TimeSpan.FromSeconds(150), "bench", "soak", "--minutes", "1.1", "--sessions", "2", "--avatar", "mona-lisa",
+            var r = CliRunner.RunBench(TimeSpan.FromSeconds(150), "bench", "soak", "--minutes", "1.1", "--sessions", "2", "--avatar", "mona-lisa",
                 "--driving", clip, "--sample-seconds", "2", "--report", report, "--csv", csv);
             output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s, exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
             Assert.True(r.ExitCode is 0 or 1, $"exit {r.ExitCode}: {r.Stderr}"); // 1: an error (a stall on a busy machine) was reported

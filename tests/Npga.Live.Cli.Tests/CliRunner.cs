@@ -3,17 +3,24 @@ using Npga.Live.Core;
 
 namespace Npga.Live.Cli.Tests;
 
-/// <summary>Runs the real `npga` CLI (the npga.dll built beside the tests) as a child process with a time limit.</summary>
+/// <summary>Runs the real `npga` CLI (the npga.dll built beside the tests), or the browser benchmarks' `npga-bench`, as a child
+/// process with a time limit.</summary>
 internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, null, args);
 
+    /// <summary>Runs npga-bench (tools/Npga.Live.Bench: bench live, bench soak).</summary>
+    public static Result RunBench(TimeSpan timeout, params string[] args) => Exec("npga-bench.dll", timeout, null, args);
+
     /// <summary>Runs npga with extra environment variables (<paramref name="environment"/>, may be null).</summary>
-    public static Result Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Exec("npga.dll", timeout, environment, args);
+
+    private static Result Exec(string program, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "npga.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, program);
         var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -27,7 +34,7 @@ internal static class CliRunner
         if (!p.WaitForExit(timeout))
         {
             p.Kill(true);
-            throw new TimeoutException($"npga {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s (a hang)");
+            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(program)} {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s (a hang)");
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -46,6 +46,9 @@ public class PublishFolderTests(ITestOutputHelper output)
             Assert.False(copy.StartsWith(RepoPaths.RequireRoot(), StringComparison.Ordinal), "the copy must lie outside the checkout");
             foreach (var f in new[] { "npga.dll", "appsettings.json", "web/index.html", "web/lib/signalr.min.js", "models/avatars/default/avatar.json", "models/tracker/facemesh.onnx" })
                 Assert.True(File.Exists(Path.Combine(copy, f)), $"the publish folder lacks {f}");
+            // The browser benchmarks are a tool of the checkout (npga-bench): the shipped program carries no Selenium.
+            Assert.False(File.Exists(Path.Combine(copy, "WebDriver.dll")), "the publish folder carries Selenium's WebDriver.dll");
+            Assert.False(File.Exists(Path.Combine(copy, "Npga.Live.Browser.dll")), "the publish folder carries Npga.Live.Browser.dll");
 
             var webcam = Path.Combine(cwd, "webcam.y4m");
             FakeWebcamClip.Write(clip, webcam, maxFrames: 150);

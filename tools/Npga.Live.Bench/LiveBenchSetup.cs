@@ -3,7 +3,7 @@ using Npga.Live.Browser;
 using Npga.Live.Media.WebRtc;
 using Npga.Live.Server;
 
-namespace Npga.Live.Cli.Commands;
+namespace Npga.Live.Bench;
 
 /// <summary>
 /// What the browser benchmarks (<c>npga bench live</c>, <c>npga bench soak</c>) share: running inside a loopback-only

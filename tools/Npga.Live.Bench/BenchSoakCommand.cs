@@ -10,7 +10,7 @@ using Npga.Live.Core;
 using Npga.Live.Server.Sessions;
 using WebDriverException = OpenQA.Selenium.WebDriverException;
 
-namespace Npga.Live.Cli.Commands;
+namespace Npga.Live.Bench;
 
 /// <summary>
 /// <c>npga bench soak --minutes M --sessions S [--avatar ID] [--sample-seconds N] [--csv FILE] [--report FILE] [--full-gc]</c>: a long

@@ -10,7 +10,7 @@ using Npga.Live.Pipeline.Live;
 using Npga.Live.Server;
 using Npga.Live.Server.Sessions;
 
-namespace Npga.Live.Cli.Commands;
+namespace Npga.Live.Bench;
 
 /// <summary>
 /// <c>npga bench live [--driving CLIP] [--seconds 60] [--avatar default] [--no-pacing] [--pages N] [--max-render-load L]</c>: the whole live loop on this machine, inside
