@@ -21,40 +21,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import data as datamod  # noqa: E402
-from kernels.loss import photometric as fused_photometric  # noqa: E402
 from losses import masked_psnr, masked_ssim  # noqa: E402
-from model import quat_mul  # noqa: E402
+from posefit import fit_frame, render  # noqa: E402
 import train  # noqa: E402
-
-
-def rotvec_quat(w):
-    """Rotation vector [3] (radians) -> unit quaternion (w, x, y, z) [4]; smooth at 0."""
-    th = torch.sqrt((w * w).sum() + 1e-12)
-    return torch.cat([torch.cos(th / 2)[None], w * (torch.sin(th / 2) / th)])
-
-
-def turn_head(posed, rotvec, shift, centre):
-    """A posed avatar (compose's dict) turned rigidly by the rotation vector rotvec [3] (radians) about centre [3] and
-    moved by shift [3] (metres), all in the avatar's head frame: a correction of the frame's tracked head pose R, t
-    (R' = R exp([rotvec]x) about centre). Means and rotations move; SH coefficients stay (a turn of a few degrees)."""
-    q = rotvec_quat(rotvec)
-    w, v = q[0], q[1:]
-    p = posed["mu"] - centre
-    vp = torch.cross(v.expand_as(p), p, dim=1)  # Rodrigues through the quaternion: p' = p + 2w (v x p) + 2 v x (v x p)
-    return dict(posed, mu=centre + p + 2 * w * vp + 2 * torch.cross(v.expand_as(p), vp, dim=1) + shift,
-                rot=quat_mul(q.expand_as(posed["rot"]), posed["rot"]))
-
-
-def render(model, z, cam, pose, centre):
-    """CNN output [3,H,W] for code z with the head turned by pose = (rotation vector [3] rad, translation [3] m) about
-    `centre` [3] (the avatar's frame, metres) before the camera sees it."""
-    posed, _, _ = model.pose(z)
-    if pose is not None:
-        posed = turn_head(posed, pose[0], pose[1], centre)
-    lat = posed["latent"] if model.cnn is not None and model.latent_dim > 0 else None
-    raw, _ = train.RENDER[0](posed["mu"], posed["rot"], posed["log_scale"], posed["opacity"], posed["sh"], cam, (0.0, 0.0, 0.0),
-                             lat, max_elems=train.RASTER_CHUNK[0])
-    return model.cnn(raw[None])[0] if model.cnn is not None else raw[:3]
 
 
 def main(argv=None):
@@ -94,27 +63,19 @@ def main(argv=None):
     for i in ids:
         gt, head, cam = frames.gt[i], frames.head[i], frames.cams[i]
         with torch.no_grad():
-            before = render(model, frames.z[i], cam, None, None).clamp(0, 1)
-        z = frames.z[i].clone().requires_grad_(True)
-        pose = (torch.zeros(3, requires_grad=True), torch.zeros(3, requires_grad=True)) if args.pose else None
-        groups = [dict(params=[z], lr=args.lr)] + ([dict(params=[pose[0]], lr=2e-3), dict(params=[pose[1]], lr=5e-4)] if pose else [])
-        opt = torch.optim.Adam(groups)
-        for _ in range(args.iters):
-            opt.zero_grad()
-            loss = fused_photometric(render(model, z, cam, pose, centre), gt)
-            loss.backward()
-            opt.step()
+            before = render(model, frames.z[i], cam, train.RENDER[0]).clamp(0, 1)
+        z, w, sh = fit_frame(model, frames.z[i], cam, gt, train.RENDER[0], centre, args.iters, args.lr, args.pose)
         with torch.no_grad():
-            after = render(model, z, cam, pose, centre).clamp(0, 1)
+            after = render(model, z, cam, train.RENDER[0], (w, sh) if args.pose else None, centre).clamp(0, 1)
         r = dict(frame=int(frames.frame[i]), psnr_tracked=masked_psnr(before, gt, head), psnr_fitted=masked_psnr(after, gt, head),
                  ssim_tracked=masked_ssim(before, gt, head), ssim_fitted=masked_ssim(after, gt, head),
-                 code_moved_std=float(((z.detach() - frames.z[i]) / z_std).norm() / np.sqrt(z.numel())))
-        if pose:
-            r.update(turn_deg=float(pose[0].norm()) * 180 / np.pi, shift_mm=float(pose[1].norm()) * 1e3,
-                     rotvec_rad=[float(v) for v in pose[0]], shift_m=[float(v) for v in pose[1]])
+                 code_moved_std=float(((z - frames.z[i]) / z_std).norm() / np.sqrt(z.numel())))
+        if args.pose:
+            r.update(turn_deg=float(w.norm()) * 180 / np.pi, shift_mm=float(sh.norm()) * 1e3,
+                     rotvec_rad=[float(v) for v in w], shift_m=[float(v) for v in sh])
         rows.append(r)
         print(f"frame {r['frame']:5d}: {r['psnr_tracked']:.2f} -> {r['psnr_fitted']:.2f} dB, code moved {r['code_moved_std']:.2f} std"
-              + (f", turn {r['turn_deg']:.2f} deg, shift {r['shift_mm']:.2f} mm" if pose else "") + f"  [{time.time() - t0:.0f}s]", flush=True)
+              + (f", turn {r['turn_deg']:.2f} deg, shift {r['shift_mm']:.2f} mm" if args.pose else "") + f"  [{time.time() - t0:.0f}s]", flush=True)
     mean = lambda k: float(np.mean([r[k] for r in rows]))
     summary = dict(split=args.split, frames=len(rows), iters=args.iters, pose=args.pose, psnr_tracked=mean("psnr_tracked"),
                    psnr_fitted=mean("psnr_fitted"), ssim_tracked=mean("ssim_tracked"), ssim_fitted=mean("ssim_fitted"),

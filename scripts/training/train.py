@@ -59,6 +59,7 @@ from kernels.adam import Adam as FusedAdam  # noqa: E402
 from kernels.loss import laplacian as fused_laplacian  # noqa: E402
 from kernels.loss import photometric as fused_photometric  # noqa: E402
 from model import run_F  # noqa: E402
+import posefit  # noqa: E402
 from rasterizer import SH_C0  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "scripts", "deformation"))
@@ -119,6 +120,11 @@ def parse_args(argv=None):
                     "below opacity 0.01)")
     ap.add_argument("--opacity-reset-every", type=int, default=3000, help="vanilla: opacity reset to <= 0.01 every this many steps")
     ap.add_argument("--f-freeze", type=int, default=2000, help="steps F stays frozen at the prior")
+    ap.add_argument("--fit-poses-at", type=float, default=0.0,
+                    help="at this fraction of the steps, fit the train frames' head poses to the frames with the avatar so far and "
+                         "train on with the corrected cameras (posefit.py; 0: off)")
+    ap.add_argument("--fit-poses-every", type=int, default=4, help="fit every n-th train frame, the rest interpolated")
+    ap.add_argument("--fit-poses-iters", type=int, default=30, help="Adam steps per fitted frame")
     ap.add_argument("--lr-f", type=float, default=1e-5, help="F's learning rate after --f-freeze (prior: 2e-3)")
     ap.add_argument("--lr-g", type=float, default=5e-4)
     ap.add_argument("--lr-cnn", type=float, default=1e-3)
@@ -484,6 +490,45 @@ def runtime_parity(model, pkg, frames, ids, background, log):
                 max_abs_diff_255=max(diffs), frame_ids=[int(frames.frame[i]) for i in ids])
 
 
+def fit_train_poses(model, frames, a, log):
+    """--fit-poses-at: every a.fit_poses_every-th train frame's code and head-pose correction fitted to the frame with the
+    avatar as it is (posefit.fit_frame, the model frozen meanwhile), the corrections interpolated over the train frames by
+    frame number and folded into their cameras (posefit.corrected_camera); held-out frames keep their tracked cameras.
+    Returns the record kept in the checkpoint and the manifest: fitted frames, corrections [F,6], centre, summary."""
+    t0 = time.time()
+    flags = [p.requires_grad for p in model.parameters()]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    model.eval()
+    centre = model.canonical()["mu"].mean(0).detach()
+    ids = frames.train_ids[::max(1, a.fit_poses_every)]
+    rows = []
+    for i in ids:
+        _, w, s = posefit.fit_frame(model, frames.z[i], frames.cams[i], frames.gt[i], RENDER[0], centre, a.fit_poses_iters,
+                                    max_elems=RASTER_CHUNK[0])
+        rows.append(torch.cat([w, s]).cpu().numpy())
+    for p, f in zip(model.parameters(), flags):
+        p.requires_grad_(f)
+    model.train()
+    rec = dict(frames=[int(frames.frame[i]) for i in ids], rows=np.asarray(rows).tolist(), centre_m=centre.cpu().tolist())
+    apply_pose_fit(frames, rec)
+    turn, shift = np.degrees(np.linalg.norm(np.asarray(rows)[:, :3], axis=1)), 1e3 * np.linalg.norm(np.asarray(rows)[:, 3:], axis=1)
+    rec["summary"] = dict(fitted_frames=len(ids), seconds=round(time.time() - t0, 1), turn_deg_median=float(np.median(turn)),
+                          turn_deg_p95=float(np.percentile(turn, 95)), shift_mm_median=float(np.median(shift)),
+                          shift_mm_p95=float(np.percentile(shift, 95)))
+    log(f"head poses fitted to {len(ids)} train frames in {rec['summary']['seconds']:.0f} s: turn median "
+        f"{rec['summary']['turn_deg_median']:.2f} deg (95% {rec['summary']['turn_deg_p95']:.2f}), shift median "
+        f"{rec['summary']['shift_mm_median']:.2f} mm (95% {rec['summary']['shift_mm_p95']:.2f}); the train frames' cameras corrected")
+    return rec
+
+
+def apply_pose_fit(frames, rec):
+    """Folds a fit_train_poses record's corrections, interpolated by frame number, into the train frames' cameras."""
+    corr = posefit.interpolate(rec["frames"], rec["rows"], frames.frame[frames.train_ids])
+    for j, i in enumerate(frames.train_ids):
+        frames.cams[i] = posefit.corrected_camera(frames.cams[i], corr[j, :3], corr[j, 3:], rec["centre_m"])
+
+
 def nonfinite_gradients(model):
     """Names of the parameters whose gradient holds a NaN or an infinity (empty when all are finite). On the CPU one
     fused pass over all gradients answers the usual case (all finite); the names are looked up only when it fails."""
@@ -607,12 +652,14 @@ def main(argv=None):
     opt = build_optimizer(model, a)
     dc = DensityControl(a.density_control, grad_threshold=a.grad_threshold, max_gaussians=a.max_gaussians,
                         decay_every=a.opacity_decay_every, reset_every=a.opacity_reset_every)
-    start, curve = 1, []
+    start, curve, pose_fit = 1, [], None
     a.steps_asked = a.steps
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        start, curve = ck["step"] + 1, ck["curve"]
+        if ck.get("pose_fit") is not None:
+            apply_pose_fit(frames, ck["pose_fit"])
+        start, curve, pose_fit = ck["step"] + 1, ck["curve"], ck.get("pose_fit")
         torch.set_rng_state(ck["rng"])
         if a.minutes and ck["args"].get("minutes"):  # the budget had shortened the schedule: keep its fit (it re-fits as it goes)
             a.steps = min(a.steps, ck["args"]["steps"])
@@ -629,7 +676,7 @@ def main(argv=None):
 
     def save(step):
         torch.save(dict(step=step, n=model.n, model=model.state_dict(), opt=opt.state_dict(), curve=curve, args=vars(a),
-                        rng=torch.get_rng_state(), elapsed_s=time.time() - t_start), ckpt_path + ".tmp")
+                        rng=torch.get_rng_state(), elapsed_s=time.time() - t_start, pose_fit=pose_fit), ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     bench = a.bench > 0
@@ -644,6 +691,9 @@ def main(argv=None):
             t_step = time.perf_counter()
             timer.ms = {}
             set_learning_rates(opt, step, a)
+            if a.fit_poses_at > 0 and pose_fit is None and not bench and step >= a.fit_poses_at * a.steps:
+                pose_fit = fit_train_poses(model, frames, a, log)
+                fit_since = (time.time(), step)  # the budget's rate leaves the pause out
             i = int(rng.choice(frames.train_ids, p=draw_p))
             # a random background each step (unless --black-background): a Gaussian the background shows through
             # costs the loss on every colour but black, so the hair and the head's edge are drawn opaque where the
@@ -729,7 +779,7 @@ def main(argv=None):
     training = dict(args=vars(a), steps=a.steps, seconds=round(train_s, 1), device=str(dev), torch=torch.__version__,
                     held_out_frames=[int(frames.frame[frames.test_ids[0]]), int(frames.frame[frames.test_ids[-1]])],
                     data={k: v for k, v in meta.items() if k != "key"}, expression_model=meta.get("expression_model") or "mp468-pca-v1",
-                    loss_curve=curve[-50:],
+                    loss_curve=curve[-50:], pose_fit=pose_fit["summary"] if pose_fit else None,
                     ablations=dict(features=not a.no_features, laplacian=not a.no_laplacian, cnn=not a.no_cnn, g=not a.no_g,
                                    density_control=a.density_control))
     metrics = dict(held_out=ev_test, train=ev_train, head_mask=datamod.HEAD_MASK, lpips=None,
