@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 
 namespace Npga.Live.Avatar;

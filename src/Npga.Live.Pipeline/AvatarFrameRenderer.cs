@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Refine;

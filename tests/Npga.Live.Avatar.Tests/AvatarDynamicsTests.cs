@@ -1,3 +1,4 @@
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 using Xunit.Abstractions;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 
 namespace Npga.Live.Avatar.Tests;

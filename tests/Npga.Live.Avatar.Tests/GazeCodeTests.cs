@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Npga.Live.Avatar.Deform;
 
 namespace Npga.Live.Avatar.Tests;
 

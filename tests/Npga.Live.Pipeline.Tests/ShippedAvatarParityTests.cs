@@ -1,4 +1,5 @@
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Avatar.Tests;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;
 using Npga.Live.Rendering.Ilgpu;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Rendering;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core;
 using Npga.Live.Core.Imaging;
 using Npga.Live.Pipeline;

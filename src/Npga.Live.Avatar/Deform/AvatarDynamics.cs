@@ -3,7 +3,7 @@ using System.Numerics;
 using Npga.Live.Core.Gaussians;
 using Npga.Live.Onnx;
 
-namespace Npga.Live.Avatar;
+namespace Npga.Live.Avatar.Deform;
 
 /// <summary>How <see cref="AvatarDynamics"/> runs its networks.</summary>
 public sealed class AvatarDynamicsOptions
@@ -284,6 +284,10 @@ public sealed class AvatarDynamics : IDisposable
         ReadOnlySpan<float> dRot = _gRunner is null ? default : _gRunner.Output(1);
         Span<float> outMu = posed.Means, outQ = posed.Rotations;
         var hasG = _gRunner is not null;
+        // The live and offline paths fold the head pose into the camera and pass R = I, t = 0: then the head frame is the
+        // world and the pose's product is skipped (the same values: 1·x + 0·y + 0·z + 0 = x, and q(I) ⊗ q = q).
+        var turn = !(r00 == 1 && r11 == 1 && r22 == 1 && r01 == 0 && r02 == 0 && r10 == 0 && r12 == 0 && r20 == 0 && r21 == 0
+                     && tx == 0 && ty == 0 && tz == 0);
         for (var i = 0; i < _n; i++)
         {
             var j = 3 * i;
@@ -294,13 +298,18 @@ public sealed class AvatarDynamics : IDisposable
                 y += dG[j + 1];
                 z += dG[j + 2];
             }
-            outMu[j] = r00 * x + r01 * y + r02 * z + tx;
-            outMu[j + 1] = r10 * x + r11 * y + r12 * z + ty;
-            outMu[j + 2] = r20 * x + r21 * y + r22 * z + tz;
-
             var k = 4 * i;
             float pw = q[k], px = q[k + 1], py = q[k + 2], pz = q[k + 3];
             if (hasG) Rotation.Multiply(dRot[k], dRot[k + 1], dRot[k + 2], dRot[k + 3], pw, px, py, pz, out pw, out px, out py, out pz);
+            if (!turn)
+            {
+                (outMu[j], outMu[j + 1], outMu[j + 2]) = (x, y, z);
+                (outQ[k], outQ[k + 1], outQ[k + 2], outQ[k + 3]) = (pw, px, py, pz);
+                continue;
+            }
+            outMu[j] = r00 * x + r01 * y + r02 * z + tx;
+            outMu[j + 1] = r10 * x + r11 * y + r12 * z + ty;
+            outMu[j + 2] = r20 * x + r21 * y + r22 * z + tz;
             Rotation.Multiply(hw, hx, hy, hz, pw, px, py, pz, out outQ[k], out outQ[k + 1], out outQ[k + 2], out outQ[k + 3]);
         }
 

@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace Npga.Live.Avatar;
+namespace Npga.Live.Avatar.Deform;
 
 /// <summary>
 /// A dedicated background thread that runs one fixed piece of work on request while the caller does something else, and

@@ -1,6 +1,6 @@
 using Npga.Live.Core.Gaussians;
 
-namespace Npga.Live.Avatar;
+namespace Npga.Live.Avatar.Deform;
 
 /// <summary>
 /// The manifest's <c>lids</c> block: an upper-lid cap per eye that turns down over the eyeball as the expression code closes

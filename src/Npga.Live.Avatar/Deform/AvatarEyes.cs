@@ -1,6 +1,6 @@
 using Npga.Live.Core.Gaussians;
 
-namespace Npga.Live.Avatar;
+namespace Npga.Live.Avatar.Deform;
 
 /// <summary>
 /// The manifest's <c>eyes</c> block: two rigid eyeballs in the canonical head frame (metres, +x towards the person's left,
