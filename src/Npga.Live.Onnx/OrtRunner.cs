@@ -101,6 +101,18 @@ public sealed class OrtRunner : IDisposable
         return _inputs[index];
     }
 
+    /// <summary>The array behind input <paramref name="index"/> (ORT reads it in place, pinned for the runner's lifetime): a
+    /// producer may write into it directly, as a renderer draws into the CNN's input.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a bound input.</exception>
+    /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
+    public float[] InputArray(int index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _inputs.Length);
+        return _inputs[index];
+    }
+
     /// <summary>The buffer of the named output, row-major, length = product of its bound shape; valid after <see cref="Run"/> until the next run.</summary>
     /// <exception cref="ArgumentException">No output of that name is bound.</exception>
     /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>

@@ -50,12 +50,13 @@ public sealed class AvatarFrameRenderer : IDisposable
         _k = package.Manifest.ExpressionModel.K;
         if (package.Manifest.Gaze is not null) _code = new float[package.Manifest.CodeDim];
         bool cnn = useCnn && package.Networks.Cnn is not null;
-        // Latent channels only feed the CNN: without it they are not composited at all.
-        _cnnTarget = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0);
+        if (cnn) _cnn = ScreenRefiner.Create(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
+        // Latent channels only feed the CNN: without it they are not composited at all. With it the renderer draws into the
+        // CNN's own input buffer.
+        _cnnTarget = new RenderTarget(width, height, cnn ? package.Manifest.LatentDim : 0, _cnn?.Input);
         var bg = package.Manifest.Background;
         _cnnTarget.Background = [(float)bg[0], (float)bg[1], (float)bg[2]];
         BaseCamera = package.Manifest.DefaultCamera.ToCamera().Resized(width, height);
-        if (cnn) _cnn = ScreenRefiner.Create(package.Networks.Cnn!, width, height, package.Manifest.LatentDim, networkThreads);
     }
 
     /// <summary>
@@ -166,7 +167,7 @@ public sealed class AvatarFrameRenderer : IDisposable
         if (UsesCnn)
         {
             _renderer.Render(_posed, view, _cnnTarget);
-            var rgb = _cnn!.Refine(_cnnTarget.Planes);
+            var rgb = _cnn!.Refine(); // the renderer drew into its input
             cnnMs = _cnn.LastMs;
             PlanesToImage(rgb, output);
         }

@@ -5,9 +5,9 @@ namespace Npga.Live.Refine;
 
 /// <summary>
 /// NPGA's screen-space CNN (eq. 7): the rasterised image and its composited latent channels, [1, 3+L, H, W]
-/// (input <c>image</c>, planar CHW, the renderer's <c>RenderTarget.Planes</c> layout), refined into the
-/// final colour [1, 3, H, W] (output <c>rgb</c>, display values in [0, 1] nominal), through ONNX Runtime.
-/// Buffers are bound once for one output size; <see cref="Refine"/> allocates nothing.
+/// (input <c>image</c>, planar CHW, the renderer's <c>RenderTarget.Planes</c> layout; <see cref="Input"/> is ORT's input
+/// buffer itself), refined into the final colour [1, 3, H, W] (output <c>rgb</c>, display values in [0, 1] nominal), through
+/// ONNX Runtime. Buffers are bound once for one output size; <see cref="Refine()"/> allocates nothing.
 /// </summary>
 public sealed class CnnRefiner : IScreenRefiner
 {
@@ -41,21 +41,16 @@ public sealed class CnnRefiner : IScreenRefiner
     /// <summary>Latent channels L.</summary>
     public int LatentChannels { get; }
 
-    /// <summary>Milliseconds of the last <see cref="Refine"/>.</summary>
+    /// <inheritdoc />
     public double LastMs { get; private set; }
 
-    /// <summary>
-    /// Runs the CNN on <paramref name="planes"/> ((3+L)·H·W floats, planar CHW) and returns the refined RGB
-    /// planes (3·H·W floats, planar), valid until the next call.
-    /// </summary>
-    /// <exception cref="ArgumentException">The input has the wrong length.</exception>
-    public ReadOnlySpan<float> Refine(ReadOnlySpan<float> planes)
+    /// <inheritdoc />
+    public float[] Input => _runner.InputArray(0);
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> Refine()
     {
-        var input = _runner.Input(0);
-        if (planes.Length != input.Length)
-            throw new ArgumentException($"the CNN input needs {input.Length} floats ([1,{3 + LatentChannels},{Height},{Width}]), got {planes.Length}", nameof(planes));
         long t0 = Stopwatch.GetTimestamp();
-        planes.CopyTo(input);
         _runner.Run();
         LastMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         return _runner.Output(0);

@@ -4,22 +4,41 @@ namespace Npga.Live.Refine;
 
 /// <summary>
 /// The screen-space CNN of NPGA eq. 7 on one rendered frame: (3+L)·H·W floats, planar CHW (rendered RGB, then the L latent
-/// channels) → refined RGB, 3·H·W floats, planar. Implementations: <see cref="CnnRefiner"/> (any cnn.onnx, through ORT) and
-/// <see cref="FusedCnnRefiner"/> (the light k×k → ReLU → 1×1 CNN, fused on the CPU).
+/// channels) → refined RGB, 3·H·W floats, planar. The input is the refiner's own buffer, <see cref="Input"/>, which a
+/// renderer draws into directly (a <c>RenderTarget</c> over it), so the frame is not copied on its way to the CNN.
+/// Implementations: <see cref="CnnRefiner"/> (any cnn.onnx, through ORT) and <see cref="FusedCnnRefiner"/> (the light
+/// k×k → ReLU → 1×1 CNN, fused on the CPU).
 /// </summary>
 public interface IScreenRefiner : IDisposable
 {
-    /// <summary>Milliseconds of the last <see cref="Refine"/>.</summary>
+    /// <summary>Milliseconds of the last <see cref="Refine()"/>.</summary>
     double LastMs { get; }
 
-    /// <summary>Refines one frame; the returned span stays valid until the next call.</summary>
-    /// <exception cref="ArgumentException">The input has the wrong length.</exception>
-    ReadOnlySpan<float> Refine(ReadOnlySpan<float> planes);
+    /// <summary>The input planes, (3+L)·H·W floats, planar CHW (the CNN's <c>[1, 3+L, H, W]</c> input): draw the frame here,
+    /// then call <see cref="Refine()"/>. The same array for the refiner's lifetime.</summary>
+    float[] Input { get; }
+
+    /// <summary>Refines the frame in <see cref="Input"/>; the returned span (3·H·W floats, planar RGB) stays valid until the
+    /// next call.</summary>
+    ReadOnlySpan<float> Refine();
+
 }
 
 /// <summary>Picks the refiner for a package's cnn.onnx.</summary>
 public static class ScreenRefiner
 {
+    /// <summary>Copies <paramref name="planes"/> ((3+L)·H·W floats, planar CHW) into the refiner's
+    /// <see cref="IScreenRefiner.Input"/> and refines them: for frames drawn elsewhere.</summary>
+    /// <exception cref="ArgumentException">The input has the wrong length.</exception>
+    public static ReadOnlySpan<float> Refine(this IScreenRefiner refiner, ReadOnlySpan<float> planes)
+    {
+        var input = refiner.Input;
+        if (planes.Length != input.Length)
+            throw new ArgumentException($"the CNN input needs {input.Length} floats ((3+L)·H·W), got {planes.Length}", nameof(planes));
+        planes.CopyTo(input);
+        return refiner.Refine();
+    }
+
     /// <summary>
     /// <see cref="FusedCnnRefiner"/> when <paramref name="modelPath"/> is the light CNN (<see cref="OnnxConvGraph.TryReadLight"/>)
     /// with at most <see cref="FusedCnnRefiner.MaxHidden"/> hidden channels, else <see cref="CnnRefiner"/> through ORT.

@@ -7,7 +7,8 @@ namespace Npga.Live.Rendering;
 /// channels. Channel c occupies <c>Planes[c·H·W .. (c+1)·H·W)</c>, rows top to bottom; channels 0..2 are
 /// R, G, B as display values (0..1 nominal; not clamped, so a bright SH colour may exceed 1), channels
 /// 3.. are the composited latent features h (NPGA eq. 7). The buffer has exactly the layout of the
-/// refinement CNN's <c>[1, 3+L, H, W]</c> input (the refiners still copy it into their own input buffer).
+/// refinement CNN's <c>[1, 3+L, H, W]</c> input: a target made over the refiner's own input array
+/// (<see cref="RenderTarget(int, int, int, float[])"/>) hands the frame to the CNN without a copy.
 /// </summary>
 public sealed class RenderTarget
 {
@@ -18,7 +19,19 @@ public sealed class RenderTarget
     /// <param name="height">Height in pixels, at least 1.</param>
     /// <param name="latentChannels">Latent channels L, 0 for an RGB-only target.</param>
     /// <exception cref="ArgumentOutOfRangeException">A side is below 1, L is negative, or the buffer would exceed 2³¹ floats.</exception>
-    public RenderTarget(int width, int height, int latentChannels)
+    public RenderTarget(int width, int height, int latentChannels) : this(width, height, latentChannels, null)
+    {
+    }
+
+    /// <summary>A target drawing into <paramref name="planes"/>, an array the caller owns (a CNN's input buffer), or into a
+    /// new one when it is null; the background is black.</summary>
+    /// <param name="width">Width in pixels, at least 1.</param>
+    /// <param name="height">Height in pixels, at least 1.</param>
+    /// <param name="latentChannels">Latent channels L, 0 for an RGB-only target.</param>
+    /// <param name="planes">(3+L)·H·W floats, planar CHW, or null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A side is below 1, L is negative, or the buffer would exceed 2³¹ floats.</exception>
+    /// <exception cref="ArgumentException"><paramref name="planes"/> does not hold (3+L)·H·W floats.</exception>
+    public RenderTarget(int width, int height, int latentChannels, float[]? planes)
     {
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
         if (height < 1) throw new ArgumentOutOfRangeException(nameof(height), height, "height must be at least 1");
@@ -28,7 +41,9 @@ public sealed class RenderTarget
         Width = width;
         Height = height;
         LatentChannels = latentChannels;
-        Planes = new float[length];
+        if (planes is not null && planes.Length != length)
+            throw new ArgumentException($"a {width}x{height}x{3 + latentChannels} target needs {length} floats, the array holds {planes.Length}", nameof(planes));
+        Planes = planes ?? new float[length];
     }
 
     /// <summary>Width W in pixels.</summary>

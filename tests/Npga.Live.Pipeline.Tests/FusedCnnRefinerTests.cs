@@ -36,12 +36,16 @@ public class FusedCnnRefinerTests
     }
 
     [Theory]
-    [InlineData(5, 3)]  // fewer hidden channels than one group of 8: zero-padded
-    [InlineData(12, 3)] // one full group and a padded one
-    [InlineData(8, 5)]  // a 5x5 first layer
-    public void AnyHiddenCountAndKernel_MatchesAPlainConvolution(int hidden, int kernel)
+    [InlineData(5, 3, 37)]  // fewer hidden channels than one group of 8: zero-padded
+    [InlineData(12, 3, 37)] // one full group and a padded one
+    [InlineData(8, 5, 37)]  // a 5x5 first layer
+    [InlineData(8, 3, 7)]   // narrower than a vector: pixel by pixel
+    [InlineData(8, 5, 16)]  // one or two vectors wide: the edge blocks meet or overlap
+    [InlineData(8, 3, 17)]
+    [InlineData(8, 5, 33)]
+    public void AnyHiddenCountKernelAndWidth_MatchesAPlainConvolution(int hidden, int kernel, int width)
     {
-        const int latent = 4, cin = 3 + latent, width = 37, height = 11;
+        const int latent = 4, cin = 3 + latent, height = 11;
         var rng = new Random(hidden * 10 + kernel);
         float R() => (float)(rng.NextDouble() * 2 - 1);
         var first = new ConvLayer(Enumerable.Range(0, hidden * cin * kernel * kernel).Select(_ => 0.3f * R()).ToArray(),

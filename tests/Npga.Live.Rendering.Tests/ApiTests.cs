@@ -26,6 +26,17 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public void RenderTargetOverACallersArray_DrawsIntoIt()
+    {
+        var planes = new float[4 * 4 * 3];
+        var t = new RenderTarget(4, 4, 0, planes);
+        Assert.Same(planes, t.Planes);
+        t.Plane(1)[2] = 7; // the caller sees what is drawn, in place
+        Assert.Equal(7, planes[16 + 2]);
+        Assert.Throws<ArgumentException>(() => new RenderTarget(4, 4, 1, planes)); // 4 channels need 64 floats
+    }
+
+    [Fact]
     public void ToRgbImageClampsAndRounds()
     {
         var t = new RenderTarget(4, 1, 0);

