@@ -1,14 +1,9 @@
 using System.CommandLine;
+using Npga.Live.Cli;
 using Npga.Live.Cli.Commands;
-using Npga.Live.Core;
 
 // Composition root of the `npga` command-line tool: one verb per command class, and the one global option, the
-// content root (models/, web/; ContentRoot), taken before any verb runs.
-var contentRoot = new Option<string?>("--content-root")
-{
-    Description = $"Folder holding models/ and web/ (default ${ContentRoot.EnvironmentVariable}, else the program's folder)",
-    Recursive = true,
-};
+// content root (models/, web/; ContentRoot), taken before any verb runs (CommandLineHost).
 var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by a webcam")
 {
     TrackCommand.Create(),
@@ -31,16 +26,4 @@ var root = new RootCommand("Npga.Live: live NPGA Gaussian head avatars driven by
         BenchExpressionCommand.Create(),
     },
 };
-root.Options.Add(contentRoot);
-var parsed = root.Parse(args);
-try
-{
-    if (parsed.GetValue(contentRoot) is { } dir) ContentRoot.Use(dir);
-    _ = ContentRoot.Dir; // a variable naming a missing folder fails here, before any verb
-}
-catch (DirectoryNotFoundException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
-return await parsed.InvokeAsync();
+return await CommandLineHost.RunAsync(root, args);
