@@ -54,8 +54,8 @@ def fit_frame(model, z0, cam, gt, render_fn, centre, iters=40, lr_code=0.05, pos
     Adam on the training loss ((1 - 0.2) L1 + 0.2 (1 - SSIM)); the model's parameters must not require gradients.
     Returns (z [C], w [3] radians, s [3] metres) detached (w, s zero without pose)."""
     z = z0.detach().clone().requires_grad_(True)
-    w = torch.zeros(3, requires_grad=pose)
-    s = torch.zeros(3, requires_grad=pose)
+    w = torch.zeros(3, device=z0.device, requires_grad=pose)
+    s = torch.zeros(3, device=z0.device, requires_grad=pose)
     groups = [dict(params=[z], lr=lr_code)] + ([dict(params=[w], lr=2e-3), dict(params=[s], lr=5e-4)] if pose else [])
     opt = torch.optim.Adam(groups)
     for _ in range(iters):
