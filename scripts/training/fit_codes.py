@@ -45,11 +45,8 @@ def main(argv=None):
     gaze = datamod.gaze(a.video, work, d, print) if (a.gaze and not a.no_g) or a.eyes else None
     meta = json.load(open(os.path.join(work, "data", "data.json")))
     frames = train.Frames(d, meta, torch.device("cpu"), (0.0, 0.0, 0.0), gaze)
-    n0 = ck["n"]
     latent = 0 if a.no_cnn else a.latent_dim
-    init = dict(mu=torch.zeros(n0, 3), rot=torch.zeros(n0, 4), log_scale=torch.zeros(n0, 3), opacity=torch.zeros(n0, 1),
-                sh=torch.zeros(n0, (a.sh_degree + 1) ** 2, 3), latent=torch.zeros(n0, latent))
-    model = train.build_model(a, init, latent, frames, torch.device("cpu"))
+    model = train.build_model(a, train.checkpoint_gaussians(ck["n"], a.sh_degree, latent), latent, frames, torch.device("cpu"))
     model.load_state_dict(ck["model"])
     model.eval()
     for p in model.parameters():

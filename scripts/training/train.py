@@ -164,6 +164,13 @@ def parse_args(argv=None):
 
 # ------------------------------------------------------------------ initialisation
 
+def checkpoint_gaussians(n, sh_degree, latent_dim):
+    """Zero Gaussians of a checkpoint's size (n; SH coefficients and latents as the run's): the shapes a model is built
+    with before load_state_dict puts the checkpoint's values in."""
+    return dict(mu=torch.zeros(n, 3), rot=torch.zeros(n, 4), log_scale=torch.zeros(n, 3), opacity=torch.zeros(n, 1),
+                sh=torch.zeros(n, (sh_degree + 1) ** 2, 3), latent=torch.zeros(n, latent_dim))
+
+
 def init_gaussians(n, image, fg, cam, sh_degree, latent_dim, seed, eyes=None, lids=None):
     """n Gaussians in the canonical head frame (metres): 60% on the expression model's canonical face mesh (area
     weighted), the rest on a head shell (ellipsoid radii 8.5 x 11 x 10.5 cm round (0, 1.5, -1) cm, without the face
@@ -637,10 +644,7 @@ def main(argv=None):
         if rigs(ck["args"]) != rigs(vars(a)):
             raise SystemExit(f"--resume: {ckpt_path} was trained with eyes, lids = {rigs(ck['args'])}; this run asks for "
                              f"{rigs(vars(a))}: give the same --eyes/--lids, or start afresh")
-        n0 = ck["n"]
-        coeffs = (a.sh_degree + 1) ** 2
-        init = dict(mu=torch.zeros(n0, 3), rot=torch.zeros(n0, 4), log_scale=torch.zeros(n0, 3), opacity=torch.zeros(n0, 1),
-                    sh=torch.zeros(n0, coeffs, 3), latent=torch.zeros(n0, latent))
+        init = checkpoint_gaussians(ck["n"], a.sh_degree, latent)
     else:
         i0 = frames.train_ids[0]
         init = init_gaussians(a.gaussians, d["images"][i0], d["fg"][i0].astype(np.float32), frames.cams[i0], a.sh_degree, latent, a.seed,

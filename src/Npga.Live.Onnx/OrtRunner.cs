@@ -93,13 +93,7 @@ public sealed class OrtRunner : IDisposable
     /// <summary>The buffer of input <paramref name="index"/> (binding order).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a bound input.</exception>
     /// <exception cref="ObjectDisposedException">The runner was disposed.</exception>
-    public Span<float> Input(int index)
-    {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _inputs.Length);
-        return _inputs[index];
-    }
+    public Span<float> Input(int index) => InputArray(index);
 
     /// <summary>The array behind input <paramref name="index"/> (ORT reads it in place, pinned for the runner's lifetime): a
     /// producer may write into it directly, as a renderer draws into the CNN's input.</summary>

@@ -46,13 +46,16 @@ public sealed class AvatarStage : IAvatarStage, IDisposable
     /// <param name="refine">When the avatar's CNN runs.</param>
     /// <param name="frameBudgetMs">The output frame period, ms (e.g. 1000 / 30): <see cref="RefineMode.Auto"/>'s budget.</param>
     /// <exception cref="ArgumentException">The presets are codes of another expression model than the avatar's.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frameBudgetMs"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the network thread count below 1, or <paramref name="frameBudgetMs"/> not positive.</exception>
     public AvatarStage(AvatarPackage package, string avatarId, int width, int height, LiveControls controls, ExpressionPresets? presets,
         Func<string, AvatarPackage> resolve, int? renderThreads = null, int networkThreads = 1, RefineMode refine = RefineMode.Auto,
         double frameBudgetMs = 1000.0 / 30)
     {
         ArgumentNullException.ThrowIfNull(controls);
         ArgumentNullException.ThrowIfNull(resolve);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(networkThreads, 1);
         var model = package.Manifest.ExpressionModel;
         if (presets is not null && (presets.ExpressionModelId != model.Id || presets.K != model.K))
             throw new ArgumentException($"the expression presets are codes of {presets.ExpressionModelId}; avatar {avatarId} is driven by {model.Id}");
@@ -83,9 +86,6 @@ public sealed class AvatarStage : IAvatarStage, IDisposable
     /// <exception cref="Npga.Live.Onnx.OrtException">A network cannot be loaded.</exception>
     public static AvatarStage Offline(AvatarPackage package, int width, int height, int? renderThreads = null, int networkThreads = 1, bool useCnn = true)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(networkThreads, 1);
         const string id = "offline";
         return new AvatarStage(package, id, width, height, new LiveControls(), presets: null,
             other => throw new KeyNotFoundException($"an offline run renders one avatar; '{other}' was asked for"),
