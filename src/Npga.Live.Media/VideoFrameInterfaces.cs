@@ -15,7 +15,8 @@ public interface IVideoFrameSource
 /// <summary>Where video frames go to be encoded and sent (a WebRTC peer's outgoing track).</summary>
 public interface IVideoFrameSink
 {
-    /// <summary>Queues one frame (copied: <paramref name="image"/> may be reused at once); never blocks.</summary>
+    /// <summary>Queues one frame; never blocks. The sink may keep the image past the call by taking a hold of its own
+    /// (<see cref="PooledRgbImage.Hold"/>): the caller may release its hold at once, but must not write the pixels again.</summary>
     /// <returns>True when queued; false when the sink cannot take it now (the frame is dropped).</returns>
-    bool SendFrame(RgbImage image);
+    bool SendFrame(PooledRgbImage frame);
 }

@@ -165,6 +165,57 @@ public unsafe class GStreamerBindingTests
         Assert.Throws<GstException>(() => GstCaps.Parse("not caps ((("));
     });
 
+    [Fact(Timeout = 30_000)]
+    public Task Wrapped_memory_is_read_in_place_and_released_once_when_GStreamer_drops_it() => Bounded.Run(20, () =>
+    {
+        var pixels = GC.AllocateArray<byte>(8, pinned: true);
+        var address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pixels));
+
+        // Disposed unpushed: released at once.
+        int releases = 0;
+        GstBuffer.Wrap(address, 8, () => Interlocked.Increment(ref releases)).Dispose();
+        Assert.Equal(1, releases);
+
+        // Pushed: the sink reads the very bytes, and the release comes only once GStreamer holds them no more.
+        releases = 0;
+        using (var pipeline = Gst.ParseLaunch("appsrc name=src format=time ! appsink name=sink sync=false enable-last-sample=false"))
+        using (var src = GstAppSrc.Find(pipeline, "src"))
+        using (var sink = GstAppSink.Find(pipeline, "sink"))
+        {
+            using (var caps = GstCaps.Parse("video/x-raw,format=GRAY8,width=4,height=2,framerate=25/1")) src.SetCaps(caps);
+            pipeline.SetState(GstState.Playing);
+            for (int i = 0; i < 8; i++) pixels[i] = (byte)(10 + i);
+            var buffer = GstBuffer.Wrap(address, 8, () => Interlocked.Increment(ref releases));
+            Assert.Equal(8, buffer.Size);
+            Assert.Equal(GstFlowReturn.Ok, src.Push(buffer));
+            using (var sample = sink.TryPullSample(Wait))
+            {
+                Assert.NotNull(sample);
+                using var map = sample.Map();
+                Assert.Equal(pixels, map.Span.ToArray());
+                fixed (byte* p = map.Span) Assert.Equal(address, (nint)p); // not a copy
+            }
+            Assert.Equal(0, Volatile.Read(ref releases)); // appsink keeps its last buffer
+            pipeline.SetState(GstState.Null);
+        }
+        Assert.Equal(1, Volatile.Read(ref releases));
+
+        // Dropped by a leaky queue in front of a stopped consumer: released when dropped.
+        releases = 0;
+        using (var pipeline = Gst.ParseLaunch("appsrc name=src format=time max-buffers=1 leaky-type=downstream block=false ! fakesink sync=false enable-last-sample=false"))
+        using (var src = GstAppSrc.Find(pipeline, "src"))
+        {
+            using (var caps = GstCaps.Parse("video/x-raw,format=GRAY8,width=4,height=2,framerate=25/1")) src.SetCaps(caps);
+            pipeline.SetState(GstState.Playing);
+            for (int i = 0; i < 20; i++) src.Push(GstBuffer.Wrap(address, 8, () => Interlocked.Increment(ref releases)));
+            src.EndOfStream();
+            pipeline.SetState(GstState.Null);
+        }
+        Assert.Equal(20, Volatile.Read(ref releases));
+        Assert.Throws<ArgumentException>(() => GstBuffer.Wrap(0, 8, () => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GstBuffer.Wrap(address, 0, () => { }));
+    });
+
     private sealed class ProbeLog
     {
         public readonly List<GstVideoCaps> Caps = new();

@@ -116,8 +116,23 @@ public class PeerSessionTests(ITestOutputHelper output)
         Assert.Equal(480, frame.Image.Height);
     });
 
-    /// <summary>Sends red|blue frames at 30 fps and checks what the offerer decodes; returns the still-open session.</summary>
-    private static Session SendAndCheck(string codec, ITestOutputHelper output)
+    [Fact(Timeout = 40_000)]
+    public Task Pooled_frames_are_sent_in_place_and_come_back_to_their_pool() => Bounded.Run(30, () =>
+    {
+        if (LoopbackOnly.Skip(output.WriteLine)) return;
+        var pool = new RgbImagePool(320, 240); // 960-byte rows: GStreamer's RGB stride, so sent without a copy
+        var rented = new HashSet<PooledRgbImage>();
+        long sent;
+        using (var session = SendAndCheck("VP8", output, pool, rented)) sent = session.Peer.FramesSent;
+        // Disposed: GStreamer has freed every buffer it wrapped, and each gave its hold back.
+        Assert.All(rented, image => Assert.Equal(0, image.Holds));
+        output.WriteLine($"{sent} frames sent in place from {pool.Created} pooled images");
+        Assert.True(pool.Created <= RgbImagePool.Capacity, $"{pool.Created} images made for {sent} frames: they do not come back");
+    });
+
+    /// <summary>Sends red|blue frames at 30 fps (from <paramref name="pool"/> when given, in place, each rented image
+    /// recorded in <paramref name="rented"/>) and checks what the offerer decodes; returns the still-open session.</summary>
+    private static Session SendAndCheck(string codec, ITestOutputHelper output, RgbImagePool? pool = null, HashSet<PooledRgbImage>? rented = null)
     {
         var options = new WebRtcPeerOptions { OutputWidth = 320, OutputHeight = 240 };
         var session = Session.Start(options, codec);
@@ -131,7 +146,15 @@ public class PeerSessionTests(ITestOutputHelper output)
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    session.Peer.SendFrame(image);
+                    if (pool is null) session.Peer.SendFrame(image);
+                    else
+                    {
+                        var pooled = pool.Rent();
+                        image.Span.CopyTo(pooled.Image.Span);
+                        rented?.Add(pooled);
+                        session.Peer.SendFrame(pooled);
+                        pooled.Release();
+                    }
                     Thread.Sleep(33);
                 }
             });

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Npga.Live.Media.GStreamer.Interop;
 
 namespace Npga.Live.Media.GStreamer;
@@ -29,6 +31,57 @@ public sealed unsafe class GstBuffer : IDisposable
         var b = LibGst.BufferNewAllocate(0, (nuint)size, 0);
         if (b == 0) throw new GstException($"gst_buffer_new_allocate({size}) failed");
         return new GstBuffer(new GstMiniObjectHandle(b));
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="size"/> bytes at <paramref name="data"/> as a buffer without copying them
+    /// (<c>gst_buffer_new_wrapped_full</c>, memory flagged <c>GST_MEMORY_FLAG_READONLY</c>: an element that wants to write
+    /// copies first). GStreamer calls <paramref name="release"/> exactly once, on whichever of its threads drops the
+    /// memory's last reference: after the pipeline is done with it, when a push fails, or when this buffer is disposed
+    /// unpushed. Until then the bytes must stay where they are, unchanged. Exceptions from <paramref name="release"/> are
+    /// swallowed (they cannot cross into native code).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> is zero.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="release"/> is null.</exception>
+    /// <exception cref="GstException">GStreamer made no buffer (<paramref name="release"/> has then been called).</exception>
+    public static GstBuffer Wrap(nint data, int size, Action release)
+    {
+        if (data == 0) throw new ArgumentException("no memory to wrap", nameof(data));
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        ArgumentNullException.ThrowIfNull(release);
+        Gst.Init();
+        var state = GCHandle.ToIntPtr(GCHandle.Alloc(release));
+        var b = LibGst.BufferNewWrappedFull(ReadOnlyMemory, data, (nuint)size, 0, (nuint)size, state,
+            (nint)(delegate* unmanaged[Cdecl]<nint, void>)&Released);
+        if (b == 0)
+        {
+            RunRelease(state);
+            throw new GstException($"gst_buffer_new_wrapped_full({size}) failed");
+        }
+        return new GstBuffer(new GstMiniObjectHandle(b));
+    }
+
+    private const int ReadOnlyMemory = 1 << 1; // GST_MEMORY_FLAG_READONLY (= GST_MINI_OBJECT_FLAG_LOCK_READONLY)
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void Released(nint state) => RunRelease(state);
+
+    private static void RunRelease(nint state)
+    {
+        var handle = GCHandle.FromIntPtr(state);
+        try
+        {
+            ((Action)handle.Target!)();
+        }
+        catch
+        {
+            // a release hook must not unwind into GStreamer
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     /// <summary>Size in bytes.</summary>

@@ -306,19 +306,54 @@ public sealed unsafe class WebRtcPeer : IVideoFrameSource, IVideoFrameSink, IDis
     /// <exception cref="ObjectDisposedException">The peer was disposed before the call.</exception>
     public bool SendFrame(RgbImage image)
     {
+        CheckOutgoing(image);
+        if (!_sending) return false;
+        var stride = RgbRows.GstStride(image.Width);
+        using var buffer = GstBuffer.Allocate(stride * image.Height);
+        using (var map = buffer.Map(GstMapFlags.Write))
+            RgbRows.CopyToStrided(image, map.WritableSpan, stride);
+        return Push(buffer);
+    }
+
+    /// <summary>
+    /// Queues one avatar frame for the browser in place: GStreamer reads the pooled image's pinned pixels themselves,
+    /// holding the image (<see cref="PooledRgbImage.Hold"/>) until its buffer is freed (encoded, or dropped by appsrc's
+    /// queue), so the caller may release its own hold at once but must not write the pixels again. The same image may go
+    /// to several peers. Rows whose width is not a multiple of 4 do not have GStreamer's RGB stride and are copied, as
+    /// <see cref="SendFrame(RgbImage)"/> does. Otherwise as <see cref="SendFrame(RgbImage)"/>.
+    /// </summary>
+    /// <returns>True when queued; false before the answer exists, after a failure, or when disposed meanwhile (the frame is dropped, its hold returned).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
+    /// <exception cref="ArgumentException">The image is not <see cref="WebRtcPeerOptions.OutputWidth"/> x <see cref="WebRtcPeerOptions.OutputHeight"/>.</exception>
+    /// <exception cref="InvalidOperationException">The caller holds no hold on <paramref name="frame"/> (it is back in its pool).</exception>
+    /// <exception cref="ObjectDisposedException">The peer was disposed before the call.</exception>
+    public bool SendFrame(PooledRgbImage frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var image = frame.Image;
+        if (RgbRows.GstStride(image.Width) != image.Stride) return SendFrame(image);
+        CheckOutgoing(image);
+        if (!_sending) return false;
+        frame.Hold();
+        using var buffer = GstBuffer.Wrap(frame.Address, image.Stride * image.Height, frame.Release);
+        return Push(buffer);
+    }
+
+    private void CheckOutgoing(RgbImage image)
+    {
         ArgumentNullException.ThrowIfNull(image);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (image.Width != _options.OutputWidth || image.Height != _options.OutputHeight)
             throw new ArgumentException(
                 $"the frame is {image.Width}x{image.Height}, the avatar track is {_options.OutputWidth}x{_options.OutputHeight}", nameof(image));
-        if (!_sending) return false;
+    }
+
+    /// <summary>Pushes <paramref name="buffer"/> into the avatar track's appsrc (which takes it over); an unpushed buffer is freed by the caller's dispose.</summary>
+    private bool Push(GstBuffer buffer)
+    {
         lock (_sendLock)
         {
             if (_disposed || _source is null || State >= WebRtcPeerState.Failed) return false;
-            var stride = RgbRows.GstStride(image.Width);
-            using var buffer = GstBuffer.Allocate(stride * image.Height);
-            using (var map = buffer.Map(GstMapFlags.Write))
-                RgbRows.CopyToStrided(image, map.WritableSpan, stride);
             if (_source.Push(buffer) != GstFlowReturn.Ok) return false;
             Interlocked.Increment(ref _framesSent);
             return true;

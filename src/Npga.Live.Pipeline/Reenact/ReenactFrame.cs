@@ -6,8 +6,9 @@ namespace Npga.Live.Pipeline.Reenact;
 /// <summary>
 /// One frame on its way through a <see cref="ReenactPipeline"/>: the driver's frame, what the tracker found in it, what
 /// drove the avatar and the avatar's image, with the time each stage took. Each stage fills its part before handing the
-/// frame on. The avatar image is pooled: it is valid only until the frame leaves the pipeline (after the observer, or
-/// the sink when there is none); copy it to keep it.
+/// frame on. The avatar image is pooled: the pipeline's hold on it ends when the frame leaves the pipeline (after the
+/// observer, or the sink when there is none); to keep it longer, take a hold of your own
+/// (<see cref="PooledRgbImage.Hold"/>, then read it only) or copy it.
 /// </summary>
 public sealed class ReenactFrame
 {
@@ -29,7 +30,10 @@ public sealed class ReenactFrame
     public AvatarDrive? Drive { get; internal set; }
 
     /// <summary>The avatar's frame, the avatar stage's size (set by the render stage; pooled, see the class notes).</summary>
-    public RgbImage? Avatar { get; internal set; }
+    public RgbImage? Avatar => PooledAvatar?.Image;
+
+    /// <summary>The avatar's frame with its pool hold (set by the render stage; see the class notes).</summary>
+    public PooledRgbImage? PooledAvatar { get; internal set; }
 
     /// <summary>Whether the driver's face was tracked in this frame.</summary>
     public bool FaceFound => Track is { Face: true };

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npga.Live.Core.Imaging;
 
@@ -35,7 +34,7 @@ public sealed class ReenactPipeline
     private readonly ReenactOptions _options;
     private readonly FaceLossEasing _easing;
     private readonly DriverRestPose _restPose = new();
-    private readonly ConcurrentQueue<RgbImage> _pool = new();
+    private readonly RgbImagePool _pool;
     private readonly object _lock = new();
     private int _running;
 
@@ -64,6 +63,7 @@ public sealed class ReenactPipeline
         _options.Validate();
         _tracker = tracker;
         _avatar = avatar;
+        _pool = new RgbImagePool(avatar.Width, avatar.Height);
         _easing = new FaceLossEasing(avatar.ExpressionDim, _options.NeutralTimeConstantS);
     }
 
@@ -259,10 +259,10 @@ public sealed class ReenactPipeline
             {
                 var pose = frame.Track is { Face: true, Pose: { } p } ? _restPose.Relative(p) : null;
                 var drive = _easing.Next(pose, frame.TimeS, pose is null ? default : frame.Track!.Gaze);
-                if (!_pool.TryDequeue(out var image)) image = new RgbImage(_avatar.Width, _avatar.Height);
-                var t = _avatar.Render(drive, image);
+                var image = _pool.Rent();
+                frame.PooledAvatar = image;
+                var t = _avatar.Render(drive, image.Image);
                 frame.Drive = drive;
-                frame.Avatar = image;
                 frame.DeformMs = t.FMs + t.GMs + t.ComposeMs;
                 frame.RenderMs = t.ProjectMs + t.BinSortMs + t.RasterizeMs;
                 frame.RefineMs = t.CnnMs;
@@ -325,12 +325,13 @@ public sealed class ReenactPipeline
         lock (_lock) _frames.Add(frame.Timings);
     }
 
-    /// <summary>The frame's life is over (written and observed, or dropped by a hand-off): its avatar image goes back to the
-    /// render pool, its driver image to the source's pool (<see cref="VideoFrame.Release"/>).</summary>
+    /// <summary>The frame's life is over (written and observed, or dropped by a hand-off): the pipeline's hold on its avatar
+    /// image ends (the image goes back to the render pool once a sink that held it, an encoder, is done too), its driver
+    /// image goes to the source's pool (<see cref="VideoFrame.Release"/>).</summary>
     private void Recycle(ReenactFrame frame)
     {
-        if (frame.Avatar is { } image && image.Width == _avatar.Width && image.Height == _avatar.Height) _pool.Enqueue(image);
-        frame.Avatar = null;
+        frame.PooledAvatar?.Release();
+        frame.PooledAvatar = null;
         frame.Driver.Release?.Invoke(frame.Driver.Image);
     }
 }

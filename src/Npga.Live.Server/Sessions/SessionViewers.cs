@@ -36,8 +36,8 @@ public sealed class SessionViewers
         lock (_gate) Volatile.Write(ref _peers, _peers.Where(p => p != peer).ToArray());
     }
 
-    /// <summary>Sends <paramref name="image"/> to every viewer; a viewer that is gone or refuses it is skipped.</summary>
-    internal void Send(Npga.Live.Core.Imaging.RgbImage image)
+    /// <summary>Sends <paramref name="image"/> to every viewer (each holds it until its encoder is done); a viewer that is gone or refuses it is skipped.</summary>
+    internal void Send(Npga.Live.Core.Imaging.PooledRgbImage image)
     {
         foreach (var peer in Volatile.Read(ref _peers))
         {

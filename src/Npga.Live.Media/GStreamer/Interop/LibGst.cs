@@ -204,6 +204,9 @@ internal static unsafe partial class LibGst
     [LibraryImport(Name, EntryPoint = "gst_buffer_new_allocate")]
     public static partial nint BufferNewAllocate(nint allocator, nuint size, nint allocationParams);
 
+    [LibraryImport(Name, EntryPoint = "gst_buffer_new_wrapped_full")]
+    public static partial nint BufferNewWrappedFull(int memoryFlags, nint data, nuint maxSize, nuint offset, nuint size, nint userData, nint notify);
+
 
     [LibraryImport(Name, EntryPoint = "gst_buffer_fill")]
     public static partial nuint BufferFill(nint buffer, nuint offset, byte* src, nuint size);
