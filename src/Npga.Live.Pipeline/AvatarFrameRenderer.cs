@@ -143,7 +143,7 @@ public sealed class AvatarFrameRenderer : IDisposable
     /// <param name="output">Destination image of the output size.</param>
     /// <param name="gaze">The driver's gaze relative to their resting gaze (<c>TrackResult.Gaze</c> minus
     /// <see cref="Reenact.GazeNeutral"/>'s estimate, eye widths, 4 floats), or empty; read only by an avatar with a gaze code
-    /// (<see cref="AvatarManifest.Gaze"/>: its eyeballs, or G), which otherwise shows its average gaze. <paramref name="zExp"/> may instead hold the
+    /// (<see cref="AvatarManifest.Gaze"/>: its eyeballs, or G), which otherwise shows its resting gaze (<see cref="AvatarGazeCode.RestGaze"/>). <paramref name="zExp"/> may instead hold the
     /// whole code, K + 4 floats (z_exp, then the gaze code: <c>npga render --expr</c>), with <paramref name="gaze"/> empty.</param>
     /// <exception cref="ArgumentException">Wrong sizes or a code of the wrong length.</exception>
     public void Render(ReadOnlySpan<float> zExp, ReadOnlySpan<double> headRotation, ReadOnlySpan<double> headTranslation, Camera camera, RgbImage output,

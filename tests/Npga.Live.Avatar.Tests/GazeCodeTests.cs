@@ -58,6 +58,35 @@ public sealed class GazeCodeTests(AvatarFixture fx)
     }
 
     [Fact]
+    public void AtRestTheEyesAreNotCrossed_WhateverTheTrainingClipsMeanGaze()
+    {
+        // d6's mean gaze: both irises 0.14 eye widths towards the nose (she crosses her eyes often in the clip).
+        var d6 = new AvatarGazeCode { Dim = 4, Mean = [0.152, 0.083, -0.135, 0.029], Std = [0.052, 0.044, 0.059, 0.049], Clip = 5 };
+        var rest = d6.RestGaze();
+        Assert.Equal(0.5 * (0.152 - 0.135) + AvatarGazeCode.MaxRestVergence, rest[0], 12); // common direction kept, convergence limited
+        Assert.Equal(0.5 * (0.152 - 0.135) - AvatarGazeCode.MaxRestVergence, rest[2], 12);
+        Assert.Equal([0.083, 0.029], new[] { rest[1], rest[3] }); // up-down kept
+        var code = new float[4];
+        d6.Encode([], code); // no gaze read: the resting gaze
+        Assert.Equal((float)((rest[0] - 0.152) / 0.052), code[0], 1e-5f);
+        Assert.True(code[0] < -2 && code[2] > 1.5, $"the eyes are not turned out of their crossed mean: {string.Join(", ", code)}");
+        Assert.Equal(0f, code[1]);
+        var moved = new float[4];
+        d6.Encode([0.01f, 0.02f, 0.01f, 0.02f], moved); // a driver's glance carries over on top of the rest
+        Assert.Equal(0.01f / 0.052f, moved[0] - code[0], 1e-5f);
+        Assert.Equal(0.02f / 0.044f, moved[1] - code[1], 1e-5f);
+
+        // A mean within the limit (d14's) is the resting gaze as it is; so is a one-eye or G-only gaze of another size.
+        var d14 = new AvatarGazeCode { Dim = 4, Mean = [0.008, -0.048, -0.002, -0.026], Std = [0.078, 0.025, 0.092, 0.025], Clip = 5 };
+        Assert.Equal(d14.Mean, d14.RestGaze());
+        d14.Encode([], code);
+        Assert.Equal(new float[4], code);
+        // Eyes turned apart on average are brought to parallel.
+        var apart = new AvatarGazeCode { Dim = 4, Mean = [-0.05, 0, 0.05, 0], Std = [0.05, 0.05, 0.05, 0.05], Clip = 5 };
+        Assert.Equal([0.0, 0.0, 0.0, 0.0], apart.RestGaze());
+    }
+
+    [Fact]
     public void AGazeBlockTheNetworksDoNotTake_OrOutOfRange_IsRefusedAtLoad()
     {
         // G without a gaze input, manifest saying it has one: the contract check names G's z_exp width.

@@ -70,12 +70,15 @@ public sealed class GazeTests
             r.Render(z, [], [], r.BaseCamera, a, rel);
             var code = new float[4];
             spec.Encode(rel, code);
-            Assert.Equal([1f, -2f, 0.4f, 5f], code.Select(v => MathF.Round(v, 4)).ToArray());
+            var rest = spec.RestGaze(); // the fixture's mean crosses the eyes: the rest uncrosses them
+            float[] expected = [.. Enumerable.Range(0, 4).Select(j => (float)Math.Clamp((rel[j] + rest[j] - spec.Mean[j]) / spec.Std[j], -5, 5))];
+            Assert.Equal(expected, code.Select(v => MathF.Round(v, 4)).ToArray(), (x, y) => MathF.Abs(x - y) < 1e-3f);
+            Assert.Equal(5f, code[3]);
             var b = new RgbImage(64, 64);
             r.Render([.. z, .. code], [], [], r.BaseCamera, b);
             Assert.Equal(b.Pixels, a.Pixels);
             var c = new RgbImage(64, 64);
-            r.Render(z, [], [], r.BaseCamera, c); // no gaze read: the code's gaze part is zeros
+            r.Render(z, [], [], r.BaseCamera, c); // no gaze read: the avatar's resting gaze
             Assert.NotEqual(c.Pixels, a.Pixels);
             Assert.Throws<ArgumentException>(() => r.Render([.. z, .. code], [], [], r.BaseCamera, b, rel));
         }

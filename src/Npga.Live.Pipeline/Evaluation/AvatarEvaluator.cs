@@ -143,14 +143,16 @@ public sealed class AvatarEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Self-reenactment's gaze: the tracked gaze relative to the avatar's own training mean (the code its training frames
-    /// had), not to a running estimate of the driver's rest as live driving takes it; empty when the avatar takes no gaze.
+    /// Self-reenactment's gaze: the tracked gaze relative to the avatar's resting gaze (<see cref="AvatarGazeCode.RestGaze"/>),
+    /// so that its code is the one its training frames had, (g − mean) / std; not relative to a running estimate of the
+    /// driver's rest as live driving takes it. Empty when the avatar takes no gaze.
     /// </summary>
     private float[]? SelfGaze(float[]? gaze)
     {
         if (_package.Manifest.Gaze is not { } spec || gaze is null) return null;
+        var rest = spec.RestGaze();
         var rel = new float[gaze.Length];
-        for (int j = 0; j < rel.Length; j++) rel[j] = (float)(gaze[j] - spec.Mean[j]);
+        for (int j = 0; j < rel.Length; j++) rel[j] = (float)(gaze[j] - rest[j]);
         return rel;
     }
 

@@ -2,7 +2,7 @@ namespace Npga.Live.Pipeline.Reenact;
 
 /// <summary>
 /// A driver's resting gaze, estimated over their stream, and their gaze relative to it: what an avatar with a gaze code
-/// (<see cref="Avatar.AvatarGazeCode"/>) takes, so that a driver at rest shows the avatar's own average gaze whatever the
+/// (<see cref="Avatar.AvatarGazeCode"/>) takes, so that a driver at rest shows the avatar's own resting gaze whatever the
 /// driver's eyes and the tracker's bias, and their eye movements carry over. The estimate is the mean of the gaze
 /// (<c>TrackResult.Gaze</c>, eye widths) over the stream's last τ seconds, as an exponential moving average in stream time
 /// whose window grows from the first frame to τ: m ← m + (g − m)·Δt / min(τ, t − t₀ + Δt), so the first seconds average
