@@ -10,7 +10,7 @@ namespace Npga.Live.Media.WebRtc;
 /// One browser's WebRTC session, answered by GStreamer's <c>webrtcbin</c>: the browser offers one
 /// video m-line (sendrecv), this peer answers, decodes the browser's webcam track into RGB frames
 /// (<see cref="TryReadFrame"/>) and sends avatar frames back on the same m-line
-/// (<see cref="SendFrame"/>), in the codec the offer and the installed plugins agree on (VP8
+/// (<see cref="SendFrame(PooledRgbImage)"/>), in the codec the offer and the installed plugins agree on (VP8
 /// preferred, else H.264). Two one-way modes: <see cref="WebRtcPeerOptions.ViewOnly"/> (a WHEP viewer: recvonly offer,
 /// the peer only sends) and <see cref="WebRtcPeerOptions.ReceiveOnly"/> (a WHIP publisher such as OBS Studio: sendonly
 /// offer, the peer only receives, no encoder); with <see cref="WebRtcPeerOptions.IgnoreAudio"/> audio m-lines are
@@ -36,7 +36,7 @@ namespace Npga.Live.Media.WebRtc;
 /// no video for <see cref="WebRtcPeerOptions.MediaTimeout"/>) are reported as
 /// <see cref="WebRtcPeerState.Failed"/> with a reason; nothing is thrown into native code.
 /// The owner disposes the peer; until then the native pipeline is kept.</para>
-/// <para><see cref="SendFrame"/> and <see cref="TryReadFrame"/> may be called from different
+/// <para><see cref="SendFrame(PooledRgbImage)"/> and <see cref="TryReadFrame"/> may be called from different
 /// threads concurrently; each from one thread at a time.</para>
 /// </remarks>
 public sealed unsafe class WebRtcPeer : IVideoFrameSource, IVideoFrameSink, IDisposable
@@ -158,7 +158,7 @@ public sealed unsafe class WebRtcPeer : IVideoFrameSource, IVideoFrameSink, IDis
         }
     }
 
-    /// <summary>Avatar frames accepted by <see cref="SendFrame"/> so far.</summary>
+    /// <summary>Avatar frames accepted by <see cref="SendFrame(PooledRgbImage)"/> so far.</summary>
     public long FramesSent => Interlocked.Read(ref _framesSent);
 
     /// <summary>

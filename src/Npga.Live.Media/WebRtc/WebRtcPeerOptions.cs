@@ -3,7 +3,7 @@ namespace Npga.Live.Media.WebRtc;
 /// <summary>Settings of one <see cref="WebRtcPeer"/>.</summary>
 public sealed record WebRtcPeerOptions
 {
-    /// <summary>Width in pixels of the avatar frames given to <see cref="WebRtcPeer.SendFrame"/> (even, 16..4096; H.264 needs even sizes).</summary>
+    /// <summary>Width in pixels of the avatar frames given to <see cref="WebRtcPeer.SendFrame(Npga.Live.Core.Imaging.PooledRgbImage)"/> (even, 16..4096; H.264 needs even sizes).</summary>
     public int OutputWidth { get; init; } = 512;
 
     /// <summary>Height in pixels of the avatar frames (even, 16..4096).</summary>
@@ -49,7 +49,7 @@ public sealed record WebRtcPeerOptions
 
     /// <summary>
     /// A view-only peer (a WHEP viewer): the offer's video m-line must be <c>a=recvonly</c>, the answer is
-    /// <c>a=sendonly</c>, the peer only sends (<see cref="WebRtcPeer.SendFrame"/>; <see cref="WebRtcPeer.TryReadFrame"/>
+    /// <c>a=sendonly</c>, the peer only sends (<see cref="WebRtcPeer.SendFrame(Npga.Live.Core.Imaging.PooledRgbImage)"/>; <see cref="WebRtcPeer.TryReadFrame"/>
     /// never gets a frame) and <see cref="MediaTimeout"/> does not apply (nothing comes in). Off by default: the offer
     /// must then be <c>a=sendrecv</c> (or <c>a=sendonly</c> with <see cref="ReceiveOnly"/>).
     /// </summary>
@@ -58,7 +58,7 @@ public sealed record WebRtcPeerOptions
     /// <summary>
     /// A receive-only peer (a WHIP publisher such as OBS Studio that only sends), the mirror of <see cref="ViewOnly"/>:
     /// the offer's video m-line must be <c>a=sendonly</c>, the answer is <c>a=recvonly</c>, the peer has no avatar track
-    /// (no encoder; <see cref="WebRtcPeer.SendFrame"/> always returns false) and only decodes the incoming video
+    /// (no encoder; <see cref="WebRtcPeer.SendFrame(Npga.Live.Core.Imaging.PooledRgbImage)"/> always returns false) and only decodes the incoming video
     /// (<see cref="WebRtcPeer.TryReadFrame"/>; <see cref="MediaTimeout"/> applies). Not together with <see cref="ViewOnly"/>.
     /// </summary>
     public bool ReceiveOnly { get; init; }
