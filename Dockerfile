@@ -20,8 +20,10 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
       gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice \
       libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0 \
-      libgtk-3-0 libdrm2 libatomic1 \
+      libgtk-3-0 libdrm2 libatomic1 libjemalloc2 \
     && rm -rf /var/lib/apt/lists/*
+# jemalloc under the server: glibc's malloc fragments as sessions come and go (docs/BENCHMARKS.md, "Long runs")
+ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 WORKDIR /opt/npga
 COPY --from=build /opt/npga .
 USER $APP_UID

@@ -20,7 +20,7 @@ apt_packages=(
   python3 python3-numpy python3-onnx python3-scipy python3-torch python3-pil
   python3-dev libtorch-dev pybind11-dev libdnnl-dev ninja-build libopenblas0-pthread
   nodejs npm
-  iproute2 chromium chromium-driver
+  iproute2 chromium chromium-driver libjemalloc2
   libgtk-3-0 libdrm2 libatomic1
 )
 # Debian after bookworm renamed GTK's library package (the 64-bit time_t transition): take the name the archive has.

@@ -350,6 +350,19 @@ internal static class BenchSoakCommand
             }
         }
 
+        /// <summary>Whether jemalloc serves this process's malloc (mapped, as <c>LD_PRELOAD</c> does it): glibc's <c>mallinfo2</c> then sees only its own idle arenas.</summary>
+        private static bool JemallocLoaded()
+        {
+            try
+            {
+                return OperatingSystem.IsLinux() && File.ReadLines("/proc/self/maps").Any(l => l.Contains("libjemalloc", StringComparison.Ordinal));
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
         private static extern MallInfo2Struct MallInfo2();
 
@@ -405,7 +418,10 @@ internal static class BenchSoakCommand
             Console.WriteLine($"  RSS                 {result.RssFirstMb:F1} MB first, {result.RssLastMb:F1} last, {result.RssMaxMb:F1} max; slope after the first {WarmupShare:P0}: {result.RssSlopeMbPerMin:+0.000;-0.000} ± {result.RssSlopeSe:F3} MB/min ({after.Count} samples)");
             Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min");
             Console.WriteLine($"  RSS outside the GC  slope {result.OutsideGcSlopeMbPerMin:+0.000;-0.000} ± {result.OutsideGcSlopeSe:F3} MB/min (RSS less what the GC has committed: native heaps, code, stacks)");
-            Console.WriteLine($"  malloc (glibc)      in use {last.MallocUsedMb:F1} MB at the end, slope {result.MallocInUseSlopeMbPerMin:+0.000;-0.000} ± {result.MallocInUseSlopeSe:F3} MB/min; free inside its heaps {last.MallocFreeMb:F1} MB, slope {result.MallocFreeSlopeMbPerMin:+0.000;-0.000} ± {result.MallocFreeSlopeSe:F3} MB/min");
+            if (JemallocLoaded())
+                Console.WriteLine("  malloc              jemalloc (preloaded by scripts/npga): glibc's figures do not apply");
+            else
+                Console.WriteLine($"  malloc (glibc)      in use {last.MallocUsedMb:F1} MB at the end, slope {result.MallocInUseSlopeMbPerMin:+0.000;-0.000} ± {result.MallocInUseSlopeSe:F3} MB/min; free inside its heaps {last.MallocFreeMb:F1} MB, slope {result.MallocFreeSlopeMbPerMin:+0.000;-0.000} ± {result.MallocFreeSlopeSe:F3} MB/min");
             Console.WriteLine($"  file descriptors    {result.FdsFirst} first, {result.FdsLast} last, {result.FdsMax} max; after the warm-up {result.FdsAfterWarmupFirst} first, {result.FdsAfterWarmupMin} min");
             Console.WriteLine($"  threads             {result.ThreadsFirst} first, {result.ThreadsLast} last, {result.ThreadsMax} max; after the warm-up {result.ThreadsAfterWarmupFirst} first, {result.ThreadsAfterWarmupMin} min");
             Console.WriteLine($"  server sessions     {result.SessionsStarted} started, {result.SessionsEnded} ended, {result.SessionsAtEnd} at the end; {result.StagesBuilt} tracker/avatar stage pairs built (the pool keeps one per session that ever ran at once)");
