@@ -38,6 +38,34 @@ public sealed class GazeTests
     }
 
     [Fact]
+    public void GazeNeutral_MovesBothEyesAsOne_SoTheTrackersDifferenceBetweenThemDoesNotCrossTheAvatarsEyes()
+    {
+        var n = new GazeNeutral(4, windowS: 100);
+        var rel = new float[4];
+        n.Update([0.10f, 0.02f, -0.10f, 0.04f], 0, rel); // the rest
+        Assert.Equal(new float[4], rel);
+        // The right eye read 0.06 further right, the left 0.02 left: a glance of 0.02 right, and 0.04 of noise crossing them.
+        n.Update([0.16f, 0.02f, -0.12f, 0.04f], 1, rel);
+        var estimate = n.Mean.ToArray();
+        float along = 0.5f * ((0.16f - (float)estimate[0]) + (-0.12f - (float)estimate[2]));
+        Assert.Equal(along, rel[0], 5);
+        Assert.Equal(along, rel[2], 5);
+        Assert.True(along > 0.005f, $"the common glance is lost: {along}");
+        Assert.Equal(rel[1], rel[3]);
+        // One eye unread on an axis: the other eye's value serves both.
+        n.Update([float.NaN, 0.05f, -0.05f, float.NaN], 2, rel);
+        Assert.Equal(rel[0], rel[2]);
+        Assert.Equal((float)(-0.05 - n.Mean[2]), rel[0], 5);
+        Assert.Equal((float)(0.05 - n.Mean[1]), rel[3], 5);
+        // Other sizes are left per value.
+        var one = new GazeNeutral(2, windowS: 100);
+        var r2 = new float[2];
+        one.Update([0f, 0f], 0, r2);
+        one.Update([1f, -1f], 1, r2);
+        Assert.True(r2[0] > 0 && r2[1] < 0);
+    }
+
+    [Fact]
     public void FaceLossEasing_GivesTheGazeRelativeToTheRest_AndEasesItToZero()
     {
         var e = new FaceLossEasing(2, 0.3);
