@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the project needs (scripts/setup.sh), then runs every
-# xunit project of the solution and prints one closing line "N passed, N failed, N skipped".
+# xunit project of the solution and prints one closing line "N passed, N failed, N skipped" (and the runs aborted, if any).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,13 +21,17 @@ fi
 /usr/bin/python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-p = f = s = 0
+p = f = s = a = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    summary = ET.parse(path).getroot().find("t:ResultSummary", ns)
+    c = None if summary is None else summary.find("t:Counters", ns)
     if c is None: continue
-    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    failed = int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    p += int(c.get("passed", 0)); f += failed
     # skipped tests are counted in total but in none of the outcome counters
     s += int(c.get("total", 0)) - int(c.get("executed", 0)) + int(c.get("notExecuted", 0))
-print(f"{p} passed, {f} failed, {s} skipped")
+    # a run whose test host crashed says outcome="Failed" with no failed test: its remaining tests never ran
+    if summary.get("outcome") not in ("Completed", "Passed") and failed == 0: a += 1
+print(f"{p} passed, {f} failed, {s} skipped" + (f", {a} test run(s) aborted (a test host crashed: see the log)" if a else ""))
 PY
 exit $status

@@ -177,6 +177,26 @@ public class OfferTests
         Assert.Equal(127, ok.PayloadType); // Chrome puts codecs beyond 96..127 on 35..63: listed and 0..127, they are fine
     });
 
+    // Found by the offer fuzz test (stop 37): webrtcbin aborted the whole process (g_assert in
+    // _get_ice_credentials_from_sdp_media) on an offer whose video m-line lacked a=ice-pwd and whose session level gave
+    // a=ice-ufrag twice. The reader refuses it (and any credential given twice in one place) before webrtcbin sees it.
+    [Fact(Timeout = 30_000)]
+    public Task An_ICE_credential_given_twice_is_refused_before_webrtcbin_can_abort_on_it() => Bounded.Run(20, () =>
+    {
+        using var peer = new WebRtcPeer(new WebRtcPeerOptions());
+        var sessionTwice = BrowserOffer
+            .Replace("a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", "")
+            .Replace("a=group:BUNDLE 0\r\n", "a=group:BUNDLE 0\r\na=ice-ufrag:efgh\r\na=ice-ufrag:ijkl\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n");
+        Assert.Contains("a=ice-ufrag appears 2 times at the session level", Refused(peer, sessionTwice).Message);
+        var mediaTwice = BrowserOffer.Replace("a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=ice-pwd:zyxwvutsrqponmlkjihgfedc\r\n");
+        Assert.Contains("a=ice-pwd appears 2 times in m-line 0", Refused(peer, mediaTwice).Message);
+        // Credentials at the session level only, once each, are fine.
+        var sessionOnce = BrowserOffer
+            .Replace("a=ice-ufrag:abcd\r\n", "").Replace("a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", "")
+            .Replace("a=group:BUNDLE 0\r\n", "a=group:BUNDLE 0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n");
+        Assert.Equal("VP8", WebRtcOffer.Parse(sessionOnce).Codec);
+    });
+
     // Issue 27, bug 5: these offers were taken, and the session held its slot until the connect timeout.
     [Fact(Timeout = 30_000)]
     public Task Offers_that_cannot_send_and_receive_or_have_a_bad_clock_rate_are_refused() => Bounded.Run(20, () =>

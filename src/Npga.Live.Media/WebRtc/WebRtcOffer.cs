@@ -76,7 +76,8 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
     /// (see <see cref="RequireSendRecv"/>); it must list payload types 0..127 only; each of its
     /// <c>a=rtpmap</c> lines must map a payload type it lists, at <see cref="VideoClockRate"/>; the
     /// codec chosen must be on a dynamic payload type (<see cref="FirstDynamicPayloadType"/>..<see cref="LastDynamicPayloadType"/>);
-    /// and every <c>a=ssrc</c>/<c>a=ssrc-group</c> SSRC must be 1..2^32-1.
+    /// every <c>a=ssrc</c>/<c>a=ssrc-group</c> SSRC must be 1..2^32-1; and no ICE credential may be given twice in one place
+    /// (<see cref="RequireSingleIceCredentials"/>).
     /// </summary>
     /// <exception cref="WebRtcException">
     /// No active video m-line, another active audio/video m-line, one of the checks above fails,
@@ -120,6 +121,7 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
         else if (receiveOnly) RequireSendOnly(message, video);
         else RequireSendRecv(message, video);
         RequireValidSsrcs(message);
+        RequireSingleIceCredentials(message);
         var formats = ReadFormats(message, video);
 
         var codecs = new List<(int Pt, string Name, string? Fmtp)>();
@@ -235,6 +237,25 @@ public sealed record WebRtcOffer(int VideoMLineIndex, string Codec, int PayloadT
                 return media is ["sendonly"];
             }
             return false;
+        }
+    }
+
+    /// <summary>
+    /// <c>a=ice-ufrag</c> and <c>a=ice-pwd</c> at most once each, at the session level and in each m-line. webrtcbin 1.22
+    /// reads an m-line's credentials from the session level when the m-line lacks one of them, and there asserts
+    /// (<c>g_assert</c> in <c>_get_ice_credentials_from_sdp_media</c>: the whole process aborts) on a second one: found by
+    /// the offer fuzz test, an offer whose video m-line had no <c>a=ice-pwd</c> and whose session gave <c>a=ice-ufrag</c> twice.
+    /// </summary>
+    /// <exception cref="WebRtcException">A credential given more than once in one place.</exception>
+    private static void RequireSingleIceCredentials(GstSdpMessage message)
+    {
+        foreach (var key in (string[])["ice-ufrag", "ice-pwd"])
+        {
+            int n = message.AttributeValues(key).Count;
+            if (n > 1) throw new WebRtcException($"malformed SDP offer: a={key} appears {n} times at the session level; ICE credentials are given once");
+            for (int i = 0; i < message.MediaCount; i++)
+                if ((n = message.MediaAttributeValues(i, key).Count) > 1)
+                    throw new WebRtcException($"malformed SDP offer: a={key} appears {n} times in m-line {i}; ICE credentials are given once");
         }
     }
 
