@@ -13,11 +13,7 @@ public sealed class AblationTests(TrainedClip clip, ITestOutputHelper output)
     [InlineData("cnn-vanilla", new[] { "--no-cnn", "--density-control", "vanilla", "--opacity-reset-every", "4" })]
     public void SwitchesProducePackages(string name, string[] switches)
     {
-        if (clip.Video is null)
-        {
-            output.WriteLine("SKIPPED: ../shared/data absent");
-            return;
-        }
+        if (clip.Absent(output)) return;
         var dir = clip.OutWithData(name);
         var r = PythonTool.Run(PythonTool.Script("scripts/train_avatar"),
             ["--video", clip.Video, "--out", dir, .. TrainedClip.DataArgs, "--steps", "6", "--densify-from", "3", "--densify-every", "3",

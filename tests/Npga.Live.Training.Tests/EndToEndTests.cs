@@ -15,11 +15,7 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
     [Fact]
     public void TrainsExportsAndTheRuntimeRendersItAsTrained()
     {
-        if (clip.Video is null)
-        {
-            output.WriteLine("SKIPPED: ../shared/data absent");
-            return;
-        }
+        if (clip.Absent(output)) return;
         var r = clip.Main!;
         output.WriteLine($"train_avatar: {r.Elapsed.TotalSeconds:F1} s\n{r.Stdout}\n{r.Stderr}");
         r.Ok("train_avatar");
@@ -79,11 +75,7 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
     [Fact]
     public void FittingTheCodesAndPoseToHeldOutFramesRaisesTheirPsnr()
     {
-        if (clip.Video is null)
-        {
-            output.WriteLine("SKIPPED: ../shared/data absent");
-            return;
-        }
+        if (clip.Absent(output)) return;
         clip.Main!.Ok("train_avatar");
         var r = PythonTool.Run(PythonTool.Script("scripts/training/fit_codes.py"), ["--out", clip.Package, "--every", "4",
             "--iters", "20", "--pose", "--threads", "2"], TimeSpan.FromSeconds(300));
@@ -99,11 +91,7 @@ public sealed class EndToEndTests(TrainedClip clip, ITestOutputHelper output)
     [Fact]
     public void ResumesFromItsCheckpoint()
     {
-        if (clip.Video is null)
-        {
-            output.WriteLine("SKIPPED: ../shared/data absent");
-            return;
-        }
+        if (clip.Absent(output)) return;
         clip.Main!.Ok("train_avatar");
         var dir = clip.OutWithData("resume");
         File.Copy(Path.Combine(clip.Package, "work", "checkpoint.pt"), Path.Combine(dir, "work", "checkpoint.pt"));

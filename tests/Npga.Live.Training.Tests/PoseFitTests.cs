@@ -14,11 +14,7 @@ public sealed class PoseFitTests(TrainedClip clip, ITestOutputHelper output)
     [Fact]
     public void FitsTheTrainPosesOnce_RecordsThem_AndAResumedRunKeepsThem()
     {
-        if (clip.Video is null)
-        {
-            output.WriteLine("SKIPPED: ../shared/data absent");
-            return;
-        }
+        if (clip.Absent(output)) return;
         var dir = clip.OutWithData("posefit");
         string[] fit = ["--fit-poses-at", "0.5", "--fit-poses-every", "8", "--fit-poses-iters", "3"];
         var r = PythonTool.Run(PythonTool.Script("scripts/train_avatar"),

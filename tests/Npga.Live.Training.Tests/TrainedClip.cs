@@ -38,6 +38,15 @@ public sealed class TrainedClip : IDisposable
     /// <summary>The clip, or null when ../shared/data is absent.</summary>
     public string? Video { get; }
 
+    /// <summary>True when ../shared/data is absent (<see cref="Video"/> null), after saying so in the test's output: the test then returns, skipped.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(false, nameof(Video))]
+    public bool Absent(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        if (Video is not null) return false;
+        output.WriteLine("SKIPPED: ../shared/data absent");
+        return true;
+    }
+
     public string Dir { get; } = "";
 
     /// <summary>The package the main run wrote (its work/ folder holds the prepared data).</summary>
