@@ -12,15 +12,16 @@ namespace Npga.Live.Browser;
 /// </summary>
 public static class FakeWebcamClip
 {
-    /// <summary>Writes the clip and returns the frames written.</summary>
+    /// <summary>Writes the clip, one frame in memory at a time; returns how many frames it holds.</summary>
     /// <param name="input">A video decodebin reads (e.g. ../shared/data/driving/d3.mp4).</param>
     /// <param name="output">The .y4m file to write.</param>
     /// <param name="maxFrames">Most frames to take from the start of the input.</param>
-    /// <returns>The driver frames written, in order (index i carries code i), kept for re-tracking.</returns>
+    /// <param name="keep">Where to add the driver frames written, in order (index i carries code i), e.g. for re-tracking;
+    /// null keeps none (a 640×480 frame is 0.9 MB: 900 of them would sit in the process that runs the server).</param>
     /// <exception cref="MediaException">The input cannot be read or the output written.</exception>
-    public static IReadOnlyList<RgbImage> Write(string input, string output, int maxFrames = 900)
+    public static int Write(string input, string output, int maxFrames = 900, List<RgbImage>? keep = null)
     {
-        var frames = new List<RgbImage>();
+        int count = 0;
         using var reader = VideoReader.Open(input);
         int height = reader.Height & ~1;
         int width = (Math.Max(reader.Width, (int)Math.Round(height * 4 / 3.0)) + 7) & ~7; // y4m: a multiple of 8
@@ -30,10 +31,11 @@ public static class FakeWebcamClip
             var image = Pad(frame.Image, width, height);
             FrameCode.Write(image, (int)(frame.Index & 0xFFFF));
             writer.Write(image);
-            frames.Add(image);
+            keep?.Add(image);
+            count++;
         }
         writer.Complete();
-        return frames;
+        return count;
     }
 
     /// <summary>The source centred on a grey canvas of <paramref name="width"/>×<paramref name="height"/> (cropped where larger).</summary>

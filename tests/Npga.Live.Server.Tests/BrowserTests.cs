@@ -36,7 +36,12 @@ public partial class BrowserTests
         public string Y4m => Path.Combine(Dir, "webcam.y4m");
 
         /// <summary>Writes the first <paramref name="maxFrames"/> frames of <paramref name="clip"/> as the webcam's clip; returns them.</summary>
-        public IReadOnlyList<RgbImage> Write(string clip, int maxFrames = 900) => FakeWebcamClip.Write(clip, Y4m, maxFrames);
+        public IReadOnlyList<RgbImage> Write(string clip, int maxFrames = 900)
+        {
+            var frames = new List<RgbImage>();
+            FakeWebcamClip.Write(clip, Y4m, maxFrames, frames);
+            return frames;
+        }
 
         public void Dispose() => Directory.Delete(Dir, true);
     }

@@ -71,7 +71,10 @@ internal static class BenchSoakCommand
         {
             var clip = Path.Combine(tmp, "webcam.y4m");
             FakeWebcamClip.Write(driving!, clip, maxFrames: 300);
-            GC.Collect(); // the clip's decoded frames, kept by Write, are garbage now: not part of the server's memory
+            // The clip's decoding left large-object garbage: collected and compacted now, so that the GC does not start
+            // the server holding (committed, resident) memory that is the benchmark's, not the server's.
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             var (app, url) = LiveBenchSetup.StartServer(o =>
             {
                 o.DefaultAvatar = avatar;
@@ -102,7 +105,11 @@ internal static class BenchSoakCommand
     }
 
     /// <summary>One sample of the server process.</summary>
-    private sealed record Sample(double Seconds, double RssMb, double HeapMb, double CommittedMb, double MallocUsedMb, double MallocFreeMb, int Fds, int Threads, int ServerSessions, int Stages, double?[] PageFps);
+    /// <remarks><see cref="HeapMb"/> is the managed heap after the last collection of any kind (dead objects of older
+    /// generations count until a full one), <see cref="FragmentedMb"/> the free space inside it, <see cref="FullCollections"/>
+    /// the full (generation 2) collections so far.</remarks>
+    private sealed record Sample(double Seconds, double RssMb, double HeapMb, double CommittedMb, double FragmentedMb, int FullCollections,
+        double MallocUsedMb, double MallocFreeMb, int Fds, int Threads, int ServerSessions, int Stages, double?[] PageFps);
 
     /// <summary>The schedule, the pages and the samples of one run.</summary>
     private sealed class SoakRun
@@ -139,7 +146,7 @@ internal static class BenchSoakCommand
             _clock.Start();
             Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s{(_fullGc ? " after a full collection" : "")}; {LiveBenchSetup.Machine}");
             foreach (var p in _pages) Open(p);
-            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"GC MB",7} {"malloc",7} {"free",6} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
+            var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"GC MB",7} {"frag",6} {"gen2",5} {"malloc",7} {"free",6} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
             foreach (var p in _pages) header.Append($" {$"p{p.Index} fps",7}");
             Console.WriteLine(header);
             double nextSample = 0;
@@ -321,13 +328,14 @@ internal static class BenchSoakCommand
             var (rss, threads) = ReadStatus();
             int fds = Directory.GetFiles("/proc/self/fd").Length;
             var gc = GC.GetGCMemoryInfo();
-            double heap = gc.HeapSizeBytes / 1048576.0, committed = gc.TotalCommittedBytes / 1048576.0;
+            double heap = gc.HeapSizeBytes / 1048576.0, committed = gc.TotalCommittedBytes / 1048576.0, fragmented = gc.FragmentedBytes / 1048576.0;
+            int fullCollections = GC.CollectionCount(2);
             var (mallocUsed, mallocFree) = Malloc();
             var fps = _pages.Select(p => p.WindowSeconds > 0 ? p.WindowFrames / p.WindowSeconds : (double?)null).ToArray();
             foreach (var p in _pages) p.WindowFrames = p.WindowSeconds = 0;
-            var sample = new Sample(Math.Round(Now, 1), rss, heap, committed, mallocUsed, mallocFree, fds, threads, _manager.SlotsInUse, _manager.StagesBuilt, fps);
+            var sample = new Sample(Math.Round(Now, 1), rss, heap, committed, fragmented, fullCollections, mallocUsed, mallocFree, fds, threads, _manager.SlotsInUse, _manager.StagesBuilt, fps);
             _samples.Add(sample);
-            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {committed,7:F1} {mallocUsed,7:F1} {mallocFree,6:F1} {fds,5} {threads,7} {sample.ServerSessions,8} {sample.Stages,6}");
+            var row = new StringBuilder($"{sample.Seconds,7:F0} {rss,8:F1} {heap,8:F1} {committed,7:F1} {fragmented,6:F1} {fullCollections,5} {mallocUsed,7:F1} {mallocFree,6:F1} {fds,5} {threads,7} {sample.ServerSessions,8} {sample.Stages,6}");
             for (int i = 0; i < _pages.Count; i++) row.Append($" {(fps[i] is { } f ? f.ToString("F1", CultureInfo.InvariantCulture) : _pages[i].Streaming ? "-" : "join"),7}");
             Console.WriteLine(row);
         }
@@ -395,6 +403,7 @@ internal static class BenchSoakCommand
             var (rssSlope, rssSe) = Slope(after.Select(s => (s.Seconds / 60, s.RssMb)).ToList());
             var (heapSlope, heapSe) = Slope(after.Select(s => (s.Seconds / 60, s.HeapMb)).ToList());
             var (nativeSlope, nativeSe) = Slope(after.Select(s => (s.Seconds / 60, s.RssMb - s.CommittedMb)).ToList());
+            var (committedSlope, committedSe) = Slope(after.Select(s => (s.Seconds / 60, s.CommittedMb)).ToList());
             var (mallocSlope, mallocSe) = Slope(after.Select(s => (s.Seconds / 60, s.MallocUsedMb)).ToList());
             var (freeSlope, freeSe) = Slope(after.Select(s => (s.Seconds / 60, s.MallocFreeMb)).ToList());
             var pages = _pages.Select(p => new SoakPageResult(
@@ -407,7 +416,8 @@ internal static class BenchSoakCommand
             var result = new SoakResult(
                 LiveBenchSetup.Machine, avatar, driving, R(end / 60, 2), _pages.Count, _samples.Count, after.Count,
                 R(first.RssMb, 1), R(last.RssMb, 1), R(_samples.Max(s => s.RssMb), 1), R(rssSlope, 3), R(rssSe, 3),
-                R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3), R(nativeSlope, 3), R(nativeSe, 3), R(mallocSlope, 3), R(mallocSe, 3), R(freeSlope, 3), R(freeSe, 3),
+                R(first.HeapMb, 1), R(last.HeapMb, 1), R(heapSlope, 3), R(heapSe, 3), R(last.CommittedMb, 1), R(committedSlope, 3), R(committedSe, 3), last.FullCollections - first.FullCollections,
+                R(nativeSlope, 3), R(nativeSe, 3), R(mallocSlope, 3), R(mallocSe, 3), R(freeSlope, 3), R(freeSe, 3),
                 first.Fds, last.Fds, _samples.Max(s => s.Fds), first.Threads, last.Threads, _samples.Max(s => s.Threads),
                 after.Count > 0 ? after[0].Fds : 0, after.Count > 0 ? after.Min(s => s.Fds) : 0, after.Count > 0 ? after[0].Threads : 0, after.Count > 0 ? after.Min(s => s.Threads) : 0,
                 _manager.SessionsStarted, _manager.SessionsEnded, last.ServerSessions, _manager.StagesBuilt,
@@ -416,7 +426,8 @@ internal static class BenchSoakCommand
             Console.WriteLine();
             Console.WriteLine($"npga bench soak: {driving} -> {avatar}, {result.Pages} pages, {result.Minutes:0.##} min, {result.Machine}");
             Console.WriteLine($"  RSS                 {result.RssFirstMb:F1} MB first, {result.RssLastMb:F1} last, {result.RssMaxMb:F1} max; slope after the first {WarmupShare:P0}: {result.RssSlopeMbPerMin:+0.000;-0.000} ± {result.RssSlopeSe:F3} MB/min ({after.Count} samples)");
-            Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min");
+            Console.WriteLine($"  managed heap        {result.HeapFirstMb:F1} MB first, {result.HeapLastMb:F1} last; slope {result.HeapSlopeMbPerMin:+0.000;-0.000} ± {result.HeapSlopeSe:F3} MB/min (after the last collection; {result.FullCollections} full collections in the run)");
+            Console.WriteLine($"  GC committed        {result.GcCommittedLastMb:F1} MB at the end; slope {result.GcCommittedSlopeMbPerMin:+0.000;-0.000} ± {result.GcCommittedSlopeSe:F3} MB/min");
             Console.WriteLine($"  RSS outside the GC  slope {result.OutsideGcSlopeMbPerMin:+0.000;-0.000} ± {result.OutsideGcSlopeSe:F3} MB/min (RSS less what the GC has committed: native heaps, code, stacks)");
             if (JemallocLoaded())
                 Console.WriteLine("  malloc              jemalloc (preloaded by scripts/npga): glibc's figures do not apply");
@@ -436,12 +447,12 @@ internal static class BenchSoakCommand
 
         public string Csv()
         {
-            var sb = new StringBuilder("seconds,rss_mb,heap_mb,gc_committed_mb,malloc_in_use_mb,malloc_free_mb,fds,threads,server_sessions,stages_built");
+            var sb = new StringBuilder("seconds,rss_mb,heap_mb,gc_committed_mb,gc_fragmented_mb,gen2_collections,malloc_in_use_mb,malloc_free_mb,fds,threads,server_sessions,stages_built");
             foreach (var p in _pages) sb.Append($",p{p.Index}_fps");
             sb.Append('\n');
             foreach (var s in _samples)
             {
-                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.CommittedMb:F1},{s.MallocUsedMb:F1},{s.MallocFreeMb:F1},{s.Fds},{s.Threads},{s.ServerSessions},{s.Stages}"));
+                sb.Append(FormattableString.Invariant($"{s.Seconds},{s.RssMb:F1},{s.HeapMb:F1},{s.CommittedMb:F1},{s.FragmentedMb:F1},{s.FullCollections},{s.MallocUsedMb:F1},{s.MallocFreeMb:F1},{s.Fds},{s.Threads},{s.ServerSessions},{s.Stages}"));
                 foreach (var f in s.PageFps) sb.Append(',').Append(f is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "");
                 sb.Append('\n');
             }
@@ -533,7 +544,8 @@ internal static class BenchSoakCommand
     internal sealed record SoakResult(
         string Machine, string Avatar, string Driving, double Minutes, int Pages, int Samples, int SamplesAfterWarmup,
         double RssFirstMb, double RssLastMb, double RssMaxMb, double RssSlopeMbPerMin, double RssSlopeSe,
-        double HeapFirstMb, double HeapLastMb, double HeapSlopeMbPerMin, double HeapSlopeSe, double OutsideGcSlopeMbPerMin, double OutsideGcSlopeSe,
+        double HeapFirstMb, double HeapLastMb, double HeapSlopeMbPerMin, double HeapSlopeSe,
+        double GcCommittedLastMb, double GcCommittedSlopeMbPerMin, double GcCommittedSlopeSe, int FullCollections, double OutsideGcSlopeMbPerMin, double OutsideGcSlopeSe,
         double MallocInUseSlopeMbPerMin, double MallocInUseSlopeSe, double MallocFreeSlopeMbPerMin, double MallocFreeSlopeSe,
         int FdsFirst, int FdsLast, int FdsMax, int ThreadsFirst, int ThreadsLast, int ThreadsMax,
         int FdsAfterWarmupFirst, int FdsAfterWarmupMin, int ThreadsAfterWarmupFirst, int ThreadsAfterWarmupMin,
