@@ -74,6 +74,21 @@ public class SessionNotifierTests
     }
 
     [Fact]
+    public async Task A_session_that_ends_starts_a_background_collection_of_the_oldest_generation()
+    {
+        var notifiers = new FakeNotifierFactory();
+        using var sessions = Manager(notifiers, out var options);
+        var session = sessions.Start("connection-1", options.DefaultAvatar, probe: false);
+        long before = GC.GetGCMemoryInfo(GCKind.Background).Index;
+
+        sessions.End("connection-1", "left");
+        await session.Ended.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await TestServer.Eventually(() => sessions.SlotsInUse == 0, TimeSpan.FromSeconds(10)), "the session was not freed");
+        Assert.True(await TestServer.Eventually(() => GC.GetGCMemoryInfo(GCKind.Background).Index > before, TimeSpan.FromSeconds(10)),
+            "no background collection after the session was freed");
+    }
+
+    [Fact]
     public async Task A_session_started_with_its_own_notifier_reports_to_it_and_asks_the_factory_for_none()
     {
         var notifiers = new FakeNotifierFactory();
