@@ -3,7 +3,7 @@ using Npga.Live.Core;
 
 namespace Npga.Live.Cli.Tests;
 
-/// <summary>Runs the real `npga` CLI (the npga.dll built beside the tests), or the browser benchmarks' `npga-bench`, as a child
+/// <summary>Runs the real `npga` CLI (the npga.dll built beside the tests), the browser benchmarks' `npga-bench` or the GPU check's `npga-gpu-check`, as a child
 /// process with a time limit.</summary>
 internal static class CliRunner
 {
@@ -13,6 +13,9 @@ internal static class CliRunner
 
     /// <summary>Runs npga-bench (tools/Npga.Live.Bench: bench live, bench soak).</summary>
     public static Result RunBench(TimeSpan timeout, params string[] args) => Exec("npga-bench.dll", timeout, null, args);
+
+    /// <summary>Runs npga-gpu-check (tools/Npga.Live.GpuCheck: the GPU check's parts, scripts/gpu/check.sh).</summary>
+    public static Result RunGpuCheck(TimeSpan timeout, params string[] args) => Exec("npga-gpu-check.dll", timeout, null, args);
 
     /// <summary>Runs npga with extra environment variables (<paramref name="environment"/>, may be null).</summary>
     public static Result Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args) =>

@@ -1,4 +1,5 @@
 using Npga.Live.Avatar;
+using Npga.Live.Avatar.Deform;
 using Npga.Live.Core.Gaussians;
 
 namespace Npga.Live.GpuCheck;
@@ -22,17 +23,36 @@ internal static class Avatars
 
     /// <summary>
     /// Loads a package; in a dry run, a thinned copy instead: every k-th Gaussian, about <see cref="DryGaussians"/> of them,
-    /// saved with the package's networks into a temporary folder (F, G and the CNN take any N) and loaded from there.
+    /// saved with the package's networks into a temporary folder (F, G and the CNN take any N) and loaded from there; the
+    /// eyes' and lids' member lists keep the members kept, renumbered.
     /// </summary>
     public static AvatarPackage Load(string dir, bool dry)
     {
         var package = AvatarPackage.Load(dir);
         if (!dry || package.Canonical.Count <= DryGaussians) return package;
+        int k = Stride(package.Canonical.Count, DryGaussians);
         var thin = Thin(package.Canonical, DryGaussians);
+        var m = package.Manifest;
+        var manifest = m with
+        {
+            Eyes = m.Eyes is { } eyes ? eyes with { Eyes = [.. eyes.Eyes.Select(e => Kept(e, k))] } : null,
+            Lids = m.Lids is { } lids ? lids with { Eyes = [.. lids.Eyes.Select(l => l with { Cap = Kept(l.Cap, k) })] } : null,
+        };
         var tmp = Path.Combine(Path.GetTempPath(), $"npga-gpu-dry-{Environment.ProcessId}", Path.GetFileName(dir));
-        AvatarPackage.Save(tmp, package.Manifest, thin, dir);
+        AvatarPackage.Save(tmp, manifest, thin, dir);
         return AvatarPackage.Load(tmp);
     }
+
+    /// <summary>The eyeball's members that <see cref="Thin"/> keeps (index i with i mod k = 0), renumbered i / k, with their weights.</summary>
+    private static AvatarEyeball Kept(AvatarEyeball eye, int k)
+    {
+        var keep = Enumerable.Range(0, eye.Members.Length).Where(j => eye.Members[j] % k == 0).ToArray();
+        return eye with { Members = [.. keep.Select(j => eye.Members[j] / k)], Weights = [.. keep.Select(j => eye.Weights[j])] };
+    }
+
+    private static int[] Kept(int[] indices, int k) => [.. indices.Where(i => i % k == 0).Select(i => i / k)];
+
+    private static int Stride(int count, int target) => (count + target - 1) / target;
 
     /// <summary>Deletes the thinned copies this process made (dry runs).</summary>
     public static void CleanUp()
@@ -46,7 +66,7 @@ internal static class Avatars
     /// <summary>Every k-th Gaussian of <paramref name="cloud"/>, k = ⌈N / <paramref name="target"/>⌉.</summary>
     public static GaussianCloud Thin(GaussianCloud cloud, int target)
     {
-        int k = (cloud.Count + target - 1) / target, n = (cloud.Count + k - 1) / k;
+        int k = Stride(cloud.Count, target), n = (cloud.Count + k - 1) / k;
         var o = new GaussianCloud(n, cloud.ShDegree, cloud.FeatureDim, cloud.LatentDim);
         int sh = cloud.ShCoefficients * 3;
         for (int j = 0; j < n; j++)
