@@ -55,6 +55,10 @@ public class BenchSoakCommandTests(ITestOutputHelper output)
                 Assert.True(p.GetProperty("latency_samples").GetInt32() > 0, $"page {i}: no frame codes read back");
             }
             Assert.True(root.GetProperty("sessions_started").GetInt64() >= 4);
+            // each freed session starts a background full collection (SessionManager): the run saw at least one
+            Assert.True(root.GetProperty("sessions_ended").GetInt64() >= 2);
+            Assert.True(root.GetProperty("full_collections").GetInt32() >= 1, "sessions ended, but no full collection in the run");
+            Assert.True(root.GetProperty("gc_committed_last_mb").GetDouble() > 0);
         }
         finally
         {
