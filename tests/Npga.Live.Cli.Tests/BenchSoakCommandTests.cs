@@ -14,6 +14,18 @@ namespace Npga.Live.Cli.Tests;
 /// </summary>
 public class BenchSoakCommandTests(ITestOutputHelper output)
 {
+    [Theory]
+    [InlineData("--minutes", "0")]
+    [InlineData("--sessions", "0")]
+    [InlineData("--rejoin-seconds", "NaN")]
+    [InlineData("--rejoin-seconds", "Infinity")]
+    public void A_run_with_a_setting_out_of_range_is_refused_before_anything_starts(string option, string value)
+    {
+        var r = CliRunner.RunBench(TimeSpan.FromSeconds(60), "bench", "soak", option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--rejoin-seconds 0 or more", r.Stderr);
+    }
+
     [Fact]
     public void A_short_soak_reports_memory_over_time_and_every_page_joined_rejoined_and_streaming_at_the_end()
     {

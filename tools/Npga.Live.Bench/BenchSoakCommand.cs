@@ -13,7 +13,7 @@ using WebDriverException = OpenQA.Selenium.WebDriverException;
 namespace Npga.Live.Bench;
 
 /// <summary>
-/// <c>npga bench soak --minutes M --sessions S [--avatar ID] [--sample-seconds N] [--csv FILE] [--report FILE] [--full-gc]</c>: a long
+/// <c>npga bench soak --minutes M --sessions S [--avatar ID] [--sample-seconds N] [--csv FILE] [--report FILE] [--rejoin-seconds S] [--full-gc]</c>: a long
 /// run of the live loop, set up as <c>npga bench live</c> (<see cref="LiveBenchSetup"/>: loopback-only namespace, the
 /// server in this process, headless Chromium with the fake webcam, pages in probe mode). S pages stream at once; each,
 /// on its own staggered schedule, leaves and rejoins in turn by a hub disconnect and reconnect (the page's Stop, then
@@ -48,21 +48,23 @@ internal static class BenchSoakCommand
         var sample = new Option<double>("--sample-seconds") { Description = "Seconds between samples of the server process", DefaultValueFactory = _ => 10 };
         var csv = new Option<string?>("--csv") { Description = "Write the samples as CSV here" };
         var report = new Option<string?>("--report") { Description = "Write the figures as JSON here" };
+        var rejoin = new Option<double?>("--rejoin-seconds") { Description = "Seconds between a page's rejoins (default a fifth of the run, 15 s to 2 min; 0: pages never rejoin, one session each for the whole run)" };
         var fullGc = new Option<bool>("--full-gc") { Description = "Before each sample, a full blocking compacting collection: the heap figure is then what is live, and RSS holds no garbage (a pause each sample)" };
         var cmd = new Command("soak", "Long run: pages joining, leaving and rejoining; server memory, descriptors and threads over time; fps, latency, errors per page")
         {
-            minutes, sessions, avatar, driving, sample, csv, report, fullGc,
+            minutes, sessions, avatar, driving, sample, csv, report, rejoin, fullGc,
         };
         cmd.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(Run(r.GetValue(minutes), r.GetValue(sessions), r.GetValue(avatar)!, r.GetValue(driving),
-            r.GetValue(sample), r.GetValue(csv), r.GetValue(report), r.GetValue(fullGc), ct)));
+            r.GetValue(sample), r.GetValue(csv), r.GetValue(report), r.GetValue(rejoin), r.GetValue(fullGc), ct)));
         return cmd;
     }
 
-    private static int Run(double minutes, int sessionCount, string avatar, string? driving, double sampleSeconds, string? csvPath, string? reportPath, bool fullGc, CancellationToken ct)
+    private static int Run(double minutes, int sessionCount, string avatar, string? driving, double sampleSeconds, string? csvPath, string? reportPath,
+        double? rejoinSeconds, bool fullGc, CancellationToken ct)
     {
-        if (!(minutes > 0) || sessionCount < 1 || !(sampleSeconds > 0))
+        if (!(minutes > 0) || sessionCount < 1 || !(sampleSeconds > 0) || rejoinSeconds is { } rj && !(rj >= 0 && double.IsFinite(rj)))
         {
-            Console.Error.WriteLine("error: --minutes and --sample-seconds must be positive, --sessions at least 1");
+            Console.Error.WriteLine("error: --minutes and --sample-seconds must be positive, --sessions at least 1, --rejoin-seconds 0 or more");
             return 2;
         }
         if (LiveBenchSetup.Check("bench soak", ref driving) is { } exit) return exit;
@@ -85,7 +87,7 @@ internal static class BenchSoakCommand
             var manager = app.Services.GetRequiredService<SessionManager>();
             using var browser = new LiveBrowser(clip);
             var pageUrl = new Uri(url, "/?probe=1&stats=1");
-            var run = new SoakRun(browser, pageUrl, sessionCount, minutes * 60, sampleSeconds, manager, fullGc);
+            var run = new SoakRun(browser, pageUrl, sessionCount, minutes * 60, sampleSeconds, rejoinSeconds, manager, fullGc);
             run.Execute(ct);
             var result = run.Summarize(avatar, Path.GetFileName(driving!));
             if (csvPath is not null) File.WriteAllText(csvPath, run.Csv());
@@ -124,7 +126,7 @@ internal static class BenchSoakCommand
 
         private readonly bool _fullGc;
 
-        public SoakRun(LiveBrowser browser, Uri url, int pages, double seconds, double sampleSeconds, SessionManager manager, bool fullGc)
+        public SoakRun(LiveBrowser browser, Uri url, int pages, double seconds, double sampleSeconds, double? rejoinSeconds, SessionManager manager, bool fullGc)
         {
             _fullGc = fullGc;
             _browser = browser;
@@ -132,9 +134,10 @@ internal static class BenchSoakCommand
             _seconds = seconds;
             _sampleSeconds = sampleSeconds;
             _manager = manager;
-            // Each page leaves and rejoins once a period (a fifth of the run, 15 s to 2 min), the pages' turns spread
-            // over the period; none in the last 10% of the run (at least 25 s), so that every page streams at the end.
-            _period = Math.Clamp(seconds / 5, 15, 120);
+            // Each page leaves and rejoins once a period (a fifth of the run, 15 s to 2 min, unless given; 0: never), the
+            // pages' turns spread over the period; none in the last 10% of the run (at least 25 s), so that every page
+            // streams at the end.
+            _period = rejoinSeconds switch { null => Math.Clamp(seconds / 5, 15, 120), 0 => double.PositiveInfinity, { } r => r };
             _lastEventAt = seconds - Math.Max(25, 0.1 * seconds);
             for (int i = 0; i < pages; i++) _pages.Add(new Page(i, _period * (1 + i / (double)pages)));
         }
@@ -144,7 +147,7 @@ internal static class BenchSoakCommand
         public void Execute(CancellationToken ct)
         {
             _clock.Start();
-            Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s; sampling every {_sampleSeconds:0.#} s{(_fullGc ? " after a full collection" : "")}; {LiveBenchSetup.Machine}");
+            Console.WriteLine($"npga bench soak: {_pages.Count} pages for {_seconds / 60:0.##} min, {(double.IsFinite(_period) ? $"each rejoining every {_period:0} s (reconnect, reload, new tab in turn) until {_lastEventAt:0} s" : "never rejoining")}; sampling every {_sampleSeconds:0.#} s{(_fullGc ? " after a full collection" : "")}; {LiveBenchSetup.Machine}");
             foreach (var p in _pages) Open(p);
             var header = new StringBuilder($"{"t s",7} {"RSS MB",8} {"heap MB",8} {"GC MB",7} {"frag",6} {"gen2",5} {"malloc",7} {"free",6} {"fds",5} {"threads",7} {"sessions",8} {"stages",6}");
             foreach (var p in _pages) header.Append($" {$"p{p.Index} fps",7}");
