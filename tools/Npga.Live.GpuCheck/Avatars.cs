@@ -31,7 +31,7 @@ internal static class Avatars
         var package = AvatarPackage.Load(dir);
         if (!dry || package.Canonical.Count <= DryGaussians) return package;
         int k = Stride(package.Canonical.Count, DryGaussians);
-        var thin = Thin(package.Canonical, DryGaussians);
+        var thin = Thin(package.Canonical, k);
         var m = package.Manifest;
         var manifest = m with
         {
@@ -52,6 +52,7 @@ internal static class Avatars
 
     private static int[] Kept(int[] indices, int k) => [.. indices.Where(i => i % k == 0).Select(i => i / k)];
 
+    /// <summary>k = ⌈N / <paramref name="target"/>⌉: the stride that keeps about <paramref name="target"/> of <paramref name="count"/> Gaussians.</summary>
     private static int Stride(int count, int target) => (count + target - 1) / target;
 
     /// <summary>Deletes the thinned copies this process made (dry runs).</summary>
@@ -63,10 +64,10 @@ internal static class Avatars
         catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>Every k-th Gaussian of <paramref name="cloud"/>, k = ⌈N / <paramref name="target"/>⌉.</summary>
-    public static GaussianCloud Thin(GaussianCloud cloud, int target)
+    /// <summary>Every <paramref name="k"/>-th Gaussian of <paramref name="cloud"/> (index i with i mod k = 0 becomes i / k).</summary>
+    public static GaussianCloud Thin(GaussianCloud cloud, int k)
     {
-        int k = Stride(cloud.Count, target), n = (cloud.Count + k - 1) / k;
+        int n = (cloud.Count + k - 1) / k;
         var o = new GaussianCloud(n, cloud.ShDegree, cloud.FeatureDim, cloud.LatentDim);
         int sh = cloud.ShCoefficients * 3;
         for (int j = 0; j < n; j++)
